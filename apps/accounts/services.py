@@ -1,0 +1,67 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Invitation
+
+
+def invitation_clean_email(email: str) -> str:
+    email = email.strip().lower()
+    validate_email(email)
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("%(email)s already has an account.") % {"email": email})
+    return email
+
+
+def invitation_create(*, actor, email: str) -> Invitation:
+    if not actor.has_perm("accounts.add_invitation"):
+        raise PermissionDenied(_("You may not invite people."))
+    email = invitation_clean_email(email)
+    from apps.accounts.tasks import send_invitation_task
+
+    with transaction.atomic():
+        Invitation.objects.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
+        invitation = Invitation.objects.create(
+            email=email,
+            invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        send_invitation_task.delay_on_commit(invitation.pk)
+    return invitation
+
+
+def invitation_send(*, invitation: Invitation) -> bool:
+    """E-mail the invitation link; does nothing if it went out already (tasks may run twice)."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.sent_at or invitation.accepted_at or invitation.revoked_at:
+            return False
+        link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[invitation.key])
+        context = {"invitation": invitation, "link": link, "inviter": invitation.invited_by}
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("You are invited to join Enterprise Social")
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("accounts/email/invitation.txt", context),
+                to=[invitation.email],
+            )
+            message.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
+        message.send()
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at", "updated_at"])
+    return True
+
+
+def invitation_accept(*, invitation: Invitation, user) -> None:
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation was sent to another address."))
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now())

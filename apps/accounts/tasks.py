@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from apps.accounts import services
+from apps.accounts.models import Invitation
+
+
+@shared_task(name="accounts.send_invitation", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invitation(invitation_id: int) -> bool:
+    invitation = Invitation.objects.filter(pk=invitation_id).first()
+    if invitation is None:
+        return False
+    return services.invitation_send(invitation=invitation)
+
+
+send_invitation_task = send_invitation

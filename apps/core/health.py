@@ -1,0 +1,41 @@
+"""Readiness of the pieces the product depends on, for /healthz and docker-compose."""
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def redis_ok() -> bool:
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def worker_ok(timeout: float = 1.0) -> bool:
+    try:
+        return bool(celery_app.control.ping(timeout=timeout))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def status() -> dict[str, str]:
+    redis_up = redis_ok()
+    return {
+        "db": "ok" if database_ok() else "down",
+        "redis": "ok" if redis_up else "down",
+        # Workers are reached through Redis: without it there is no asking them.
+        "worker": "ok" if redis_up and worker_ok() else "down",
+    }

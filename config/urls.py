@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from apps.accounts.admin_login import admin_login
+from apps.core import views as core_views
+
+# The admin signs in through allauth (password, MFA, SSO, rate limits), never its own form.
+admin.site.login = admin_login
+admin.site.site_header = admin.site.site_title = "Enterprise Social"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("people/", include("apps.profiles.urls")),
+    path("communities/", include("apps.communities.urls")),
+    path("messages/", include("apps.messaging.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
