@@ -3,8 +3,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
 from apps.accounts import selectors, services
 
@@ -14,21 +12,6 @@ class AccountAdapter(DefaultAccountAdapter):
         if selectors.invitation_from_session(request=request):
             return True
         return bool(settings.ALLOWED_SIGNUP_DOMAINS)
-
-    def clean_email(self, email):
-        email = super().clean_email(email).strip().lower()
-        request = getattr(self, "request", None)
-        invitation = selectors.invitation_from_session(request=request) if request else None
-        if invitation:
-            if email != invitation.email.lower():
-                raise ValidationError(
-                    _("Please sign up with the address the invitation was sent to: %(email)s.")
-                    % {"email": invitation.email}
-                )
-            return email
-        if not selectors.signup_domain_allowed(email=email, allowed_domains=settings.ALLOWED_SIGNUP_DOMAINS):
-            raise ValidationError(_("Sign-up is open only to company e-mail addresses."))
-        return email
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

@@ -1,0 +1,72 @@
+import pytest
+import redis
+from django.conf import settings
+
+from config.celery import app as celery_app
+
+
+def pytest_addoption(parser):
+    parser.addoption("--benchmarks", action="store_true", help="collect tests/benchmarks (make bench)")
+
+
+def pytest_ignore_collect(collection_path, config):
+    # Benchmarks print figures and take minutes: only `make bench` runs them.
+    if "benchmarks" in collection_path.parts and not config.getoption("--benchmarks"):
+        return True
+    return None
+
+
+def _delete_test_keys():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    """Rate-limit counters, cached values and channel groups do not leak between tests."""
+    _delete_test_keys()
+    yield
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks inline, for a unit test that asks for it."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (threads pool) consuming from the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(
+        celery_app, pool="threads", concurrency=1, perform_ping_check=False, loglevel="WARNING"
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def pytest_configure(config):
+    from django.conf import settings as django_settings
+
+    # Hashing is not under test here; PBKDF2's deliberate slowness would dominate the suite.
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

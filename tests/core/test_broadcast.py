@@ -1,0 +1,86 @@
+"""broadcast_on_commit: nothing is sent before the commit, nothing on rollback, and a
+dead Redis never breaks the write that triggered the event."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.test import override_settings
+
+from apps.core import broadcast
+
+pytestmark = pytest.mark.django_db
+
+
+def _listen_while(step) -> list:
+    """Subscribe a channel to user.42, run the sync `step`, return what the channel got."""
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("user.42", channel)
+        await sync_to_async(step)()
+        received = []
+        try:
+            while True:
+                received.append(await asyncio.wait_for(layer.receive(channel), 0.3))
+        except TimeoutError:
+            pass
+        await layer.group_discard("user.42", channel)
+        return received
+
+    return async_to_sync(scenario)()
+
+
+def test_sent_only_when_the_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        received = _listen_while(lambda: broadcast.broadcast_on_commit("user.42", {"type": "post.created", "id": 7}))
+    assert received == []
+    assert len(callbacks) == 1
+    assert _listen_while(callbacks[0]) == [{"type": broadcast.FORWARD, "event": {"type": "post.created", "id": 7}}]
+
+
+def test_nothing_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    def write_then_fail():
+        try:
+            with transaction.atomic():
+                broadcast.broadcast_on_commit("user.42", {"type": "post.created", "id": 8})
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        received = _listen_while(write_then_fail)
+    assert callbacks == []
+    assert received == []
+
+
+@pytest.mark.parametrize("group", ["user 42", "", "user.42;flush", "x" * 120])
+def test_rejects_malformed_group_names(group):
+    with pytest.raises(ValueError):
+        broadcast.broadcast_on_commit(group, {"type": "x"})
+
+
+def test_requires_an_event_type():
+    with pytest.raises(ValueError):
+        broadcast.broadcast_on_commit("user.1", {"id": 1})
+
+
+def test_redis_down_does_not_raise(caplog):
+    dead = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    from channels.layers import channel_layers
+
+    with override_settings(CHANNEL_LAYERS=dead):
+        channel_layers.backends.clear()
+        try:
+            assert broadcast.send_now("user.1", {"type": "x"}) is False
+        finally:
+            channel_layers.backends.clear()
+    assert "dropped" in caplog.text

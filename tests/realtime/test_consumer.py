@@ -1,0 +1,111 @@
+"""The one WebSocket endpoint, through the real ASGI application and the real Redis layer."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+
+from apps.core.broadcast import broadcast_on_commit
+from config.asgi import application
+from tests.factories import UserFactory
+
+ORIGIN = b"http://127.0.0.1:8000"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def _connect(headers):
+    communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def _signed_in_socket(user):
+    cookie = await sync_to_async(_session_cookie)(user)
+    communicator, connected, _ = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    assert connected
+    assert await communicator.receive_json_from(timeout=5) == {"type": "hello"}
+    return communicator
+
+
+async def test_anonymous_socket_is_refused():
+    communicator, connected, code = await _connect([(b"origin", ORIGIN)])
+    assert not connected
+    assert code == 4401
+    await communicator.disconnect()
+
+
+async def test_foreign_origin_is_refused():
+    user = await sync_to_async(UserFactory)()
+    cookie = await sync_to_async(_session_cookie)(user)
+    communicator, connected, _ = await _connect([(b"origin", b"https://evil.example.net"), (b"cookie", cookie)])
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_missing_origin_is_refused():
+    user = await sync_to_async(UserFactory)()
+    cookie = await sync_to_async(_session_cookie)(user)
+    communicator, connected, _ = await _connect([(b"cookie", cookie)])
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_deactivated_user_is_refused():
+    user = await sync_to_async(UserFactory)()
+    cookie = await sync_to_async(_session_cookie)(user)
+    user.is_active = False
+    await sync_to_async(user.save)()
+    communicator, connected, code = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    assert not connected
+    assert code == 4401
+    await communicator.disconnect()
+
+
+def _broadcast_in_transaction(user_id: int, text: str, *, commit: bool):
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            broadcast_on_commit(f"user.{user_id}", {"type": "test.event", "text": text})
+            if not commit:
+                raise Rollback
+    except Rollback:
+        pass
+
+
+async def test_user_receives_event_after_commit_only():
+    user = await sync_to_async(UserFactory)()
+    communicator = await _signed_in_socket(user)
+
+    await sync_to_async(_broadcast_in_transaction)(user.pk, "rolled back", commit=False)
+    assert await communicator.receive_nothing(timeout=0.5)
+
+    await sync_to_async(_broadcast_in_transaction)(user.pk, "committed", commit=True)
+    assert await communicator.receive_json_from(timeout=5) == {"type": "test.event", "text": "committed"}
+    await communicator.disconnect()
+
+
+async def test_event_for_another_user_is_not_received():
+    alice, bob = await sync_to_async(lambda: (UserFactory(), UserFactory()))()
+    communicator = await _signed_in_socket(alice)
+    await sync_to_async(_broadcast_in_transaction)(bob.pk, "for bob", commit=True)
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+async def test_ping_is_answered():
+    user = await sync_to_async(UserFactory)()
+    communicator = await _signed_in_socket(user)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await communicator.disconnect()
