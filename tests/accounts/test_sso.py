@@ -28,7 +28,10 @@ SSO_ENV = {
 
 
 def _providers_from(env: dict) -> dict:
-    code = "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=BASE_DIR,
