@@ -75,7 +75,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "accounts/social/signup/": (signed_in("302:/accounts/3rdparty/signup/"), {}),
     "accounts/social/connections/": (signed_in("302:/accounts/3rdparty/"), {}),
     # SSO endpoints of a provider that is not configured: nothing there.
-    "accounts/^saml/(?P<organization_slug>[^/]+)/acs/": (same("302:/accounts/saml/none/acs/finish/"), {"organization_slug": "none"}),
+    "accounts/^saml/(?P<organization_slug>[^/]+)/acs/": (
+        same("302:/accounts/saml/none/acs/finish/"),
+        {"organization_slug": "none"},
+    ),
     "accounts/^saml/(?P<organization_slug>[^/]+)/acs/finish/": (same(NOT_FOUND), {"organization_slug": "none"}),
     "accounts/^saml/(?P<organization_slug>[^/]+)/sls/": (same(NOT_FOUND), {"organization_slug": "none"}),
     "accounts/^saml/(?P<organization_slug>[^/]+)/metadata/": (same(NOT_FOUND), {"organization_slug": "none"}),
