@@ -63,6 +63,16 @@ def test_sign_out_ends_the_session(client, user):
 
 
 class TestRateLimits:
+    @pytest.fixture
+    def redis_down(self, settings):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "apps.core.cache.ResilientRedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+                "OPTIONS": {"socket_connect_timeout": 0.2},
+            }
+        }
+
     def test_failed_sign_ins_are_limited_per_account_whatever_x_forwarded_for_says(self, client, user):
         for attempt in range(5):
             response = _sign_in(client, user.email, "wrong", HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}")
@@ -79,25 +89,11 @@ class TestRateLimits:
         response = _sign_in(client, "someone-else@example.com", "wrong", HTTP_X_FORWARDED_FOR="192.0.2.200")
         assert "Too many failed login attempts" in response.content.decode()
 
-    def test_sign_in_keeps_working_while_redis_is_down(self, client, user, settings):
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "apps.core.cache.ResilientRedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
-                "OPTIONS": {"socket_connect_timeout": 0.2},
-            }
-        }
+    def test_sign_in_keeps_working_while_redis_is_down(self, client, user, redis_down):
         assert _sign_in(client, user.email, PASSWORD).status_code == 302
         assert client.get("/").status_code == 200
 
-    def test_limits_still_apply_while_redis_is_down(self, client, user, settings):
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "apps.core.cache.ResilientRedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
-                "OPTIONS": {"socket_connect_timeout": 0.2},
-            }
-        }
+    def test_limits_still_apply_while_redis_is_down(self, client, user, redis_down):
         for _ in range(5):
             _sign_in(client, user.email, "wrong")
         assert "Too many failed login attempts" in _sign_in(client, user.email, PASSWORD).content.decode()
