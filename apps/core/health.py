@@ -4,7 +4,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from config.celery import app as celery_app
+from apps.core.tasks import ping_task
 
 
 def database_ok() -> bool:
@@ -25,8 +25,11 @@ def redis_ok() -> bool:
 
 
 def worker_ok(timeout: float = 1.0) -> bool:
+    """A worker took the ping task from the queue and answered within `timeout`."""
     try:
-        return bool(celery_app.control.ping(timeout=timeout))
+        # Expires: with no worker running, unanswered pings must not pile up in the queue.
+        result = ping_task.apply_async(expires=timeout * 5)
+        return result.get(timeout=timeout) == "pong"
     except Exception:  # noqa: BLE001
         return False
 
