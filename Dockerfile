@@ -3,7 +3,7 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
-COPY requirements.txt .
+COPY requirements.txt constraints.txt ./
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install -r requirements.txt
 COPY . .
 # Build-time settings only: collectstatic and the catalogues need no database.
