@@ -18,7 +18,7 @@ def pytest_ignore_collect(collection_path, config):
 
 def _delete_test_keys():
     client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}*", count=1000))
+    keys = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000))
     if keys:
         client.delete(*keys)
 
