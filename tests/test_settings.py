@@ -24,6 +24,8 @@ def _production_env(**overrides) -> dict:
         "REDIS_URL": os.environ["REDIS_URL"],
         "EMBEDDED_DATABASE": "",
         "EMBEDDED_REDIS": "",
+        # Production's default (HTTPS on), not the tests' plain HTTP.
+        "HTTPS": None,
     }
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
