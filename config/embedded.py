@@ -45,12 +45,18 @@ def _redis_dir() -> Path:
 # ---------------------------------------------------------------- PostgreSQL
 
 
-def _pg_server():
+def _pgserver():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp.
         warnings.simplefilter("ignore")
         import pgserver
+        import pgserver._commands
+        import pgserver.utils
+    return pgserver
 
+
+def _pg_server():
+    pgserver = _pgserver()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: pgserver's own per-process bookkeeping is not used; the
     # owner decides when the server stops.
@@ -58,11 +64,7 @@ def _pg_server():
 
 
 def _pg_running() -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pgserver.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(_pg_dir())
+    info = _pgserver().utils.PostmasterInfo.read_from_pgdata(_pg_dir())
     return info is not None and info.is_running() and info.status == "ready"
 
 
@@ -81,12 +83,10 @@ def _start_postgres() -> str:
 
 
 def stop_postgres() -> None:
-    from pgserver._commands import pg_ctl
-
     if not _pg_running():
         return
     server = _pg_server()
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=_pg_dir(), user=server.system_user)
+    _pgserver()._commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=_pg_dir(), user=server.system_user)
 
 
 # ---------------------------------------------------------------- Redis
