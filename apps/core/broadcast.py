@@ -47,3 +47,24 @@ def broadcast_on_commit(group: str, payload: dict, *, using: str | None = None) 
     if "type" not in payload:
         raise ValueError("an event payload needs a 'type'")
     transaction.on_commit(lambda: send_now(group, payload), using=using)
+
+
+# The consumer method that closes a socket (a deactivated account, a revoked session).
+CLOSE = "socket.close"
+
+
+def disconnect_on_commit(group: str) -> None:
+    """Close every socket subscribed to `group` once the transaction commits."""
+    if not GROUP_NAME.match(group):
+        raise ValueError(f"not a group name: {group!r}")
+
+    async def _close():
+        await asyncio.wait_for(get_channel_layer().group_send(group, {"type": CLOSE}), SEND_TIMEOUT)
+
+    def close():
+        try:
+            async_to_sync(_close)()
+        except Exception as error:  # noqa: BLE001 - the account change is committed either way
+            logger.warning("disconnect of %s dropped: %r", group, error)
+
+    transaction.on_commit(close)

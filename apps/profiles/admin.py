@@ -1,12 +1,32 @@
 from django.contrib import admin
 
-from apps.profiles.models import Profile
+from apps.profiles.models import Profile, ProfileFieldPolicy, Skill
 
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "job_title", "department", "location", "manager"]
-    list_filter = ["department"]
-    search_fields = ["user__email", "user__first_name", "user__last_name", "job_title"]
+    list_filter = ["department", "location"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "display_name", "job_title"]
     list_select_related = ["user", "manager__user"]
     raw_id_fields = ["user", "manager"]
+    exclude = ["skills"]
+
+    # Profiles change through the product's own edit page (apps.profiles.services), which
+    # validates the manager chain, renders "about me" and keeps the search index current.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProfileFieldPolicy)
+class ProfileFieldPolicyAdmin(admin.ModelAdmin):
+    list_display = ["field", "is_private"]
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    readonly_fields = ["folded"]

@@ -1,11 +1,29 @@
 """The demo organisation: about fifty employees in seven departments under one CEO."""
 
+import datetime
+import io
+import random
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from PIL import Image, ImageDraw
 
-from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, DEPARTMENTS, demo_email
+from apps.profiles import services
+from apps.profiles.demo_data import (
+    ABOUT,
+    ADMIN_EMAIL,
+    CEO,
+    DEMO_PASSWORD,
+    DEPARTMENTS,
+    LANGUAGES,
+    PHONE_PREFIX,
+    SKILLS,
+    TIME_ZONES,
+    demo_email,
+)
 from apps.profiles.models import Profile
 
 
@@ -57,4 +75,52 @@ def seed_organisation() -> dict:
             if index == 0 and len(staff) >= 7:
                 team_lead = profile
             count += 1
+    _fill_profiles(actor=admin)
     return {"employees": count, "admin": ADMIN_EMAIL, "ceo": demo_email(CEO[0], CEO[1]), "password": DEMO_PASSWORD}
+
+
+def _demo_photo(seed: int) -> SimpleUploadedFile:
+    """A locally drawn portrait-like picture: a coloured background, a head and shoulders."""
+    rng = random.Random(seed)
+    background = tuple(rng.randint(60, 200) for _ in range(3))
+    skin = rng.choice([(241, 194, 167), (224, 172, 105), (198, 134, 66), (141, 85, 36), (255, 219, 172)])
+    shirt = tuple(rng.randint(20, 160) for _ in range(3))
+    image = Image.new("RGB", (320, 320), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((70, 220, 250, 420), fill=shirt)
+    draw.ellipse((105, 60, 215, 190), fill=skin)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile(f"demo-{seed}.png", buffer.getvalue(), content_type="image/png")
+
+
+def _fill_profiles(*, actor) -> None:
+    """Skills, phones, languages, time zones, 'about me' and photos, through the same
+    services as the edit page; values derive from the person, so a second run changes nothing."""
+    profiles = Profile.objects.select_related("user").order_by("user__email")
+    for index, profile in enumerate(profiles):
+        rng = random.Random(profile.user.email)
+        skills = rng.sample(
+            SKILLS.get(profile.department, SKILLS["IT"]), k=min(3, len(SKILLS.get(profile.department, SKILLS["IT"])))
+        )
+        office = profile.location or "Paris"
+        changes = {
+            "phone_work": PHONE_PREFIX.get(office, "+33 1 70 ") + f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+            "time_zone": TIME_ZONES.get(office, "Europe/Paris"),
+            "languages": LANGUAGES.get(office, ["English"]),
+            "about": ABOUT.format(
+                department=profile.department,
+                title=profile.job_title or "a colleague",
+                skill_a=skills[0],
+                skill_b=skills[-1],
+            ),
+            "birthday": datetime.date(1970 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28)),
+            "start_date": datetime.date(2012 + rng.randint(0, 13), rng.randint(1, 12), 1),
+        }
+        if index % 3 == 0:
+            changes["phone_mobile"] = (
+                f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            )
+        services.profile_update(actor=actor, profile=profile, changes=changes, skills=skills)
+        if index % 2 == 0 and not profile.avatar:
+            services.avatar_set(actor=actor, profile=profile, upload=_demo_photo(profile.user_id))

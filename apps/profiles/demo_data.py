@@ -92,3 +92,33 @@ ASCII = str.maketrans("éèêëàâäîïôöùûüçñÉÈÊÀÂÎÔÛÇ", "eee
 def demo_email(first: str, last: str) -> str:
     local = f"{first}.{last}".lower().translate(ASCII).replace("'", "").replace(" ", "")
     return f"{local}@{DEMO_DOMAIN}"
+
+
+SKILLS = {
+    "Executive": ["Stratégie", "Leadership", "Fundraising"],
+    "Engineering": [
+        "Python",
+        "Django",
+        "PostgreSQL",
+        "Kubernetes",
+        "Sécurité",
+        "Observability",
+        "React",
+        "Data engineering",
+    ],
+    "Sales": ["Négociation", "Salesforce", "Enterprise sales", "Public sector"],
+    "Marketing": ["Content strategy", "SEO", "Événementiel", "Brand design", "Analytics"],
+    "Finance": ["Contrôle de gestion", "IFRS", "Trésorerie", "Payroll", "SAP"],
+    "People": ["Recrutement", "Formation", "Droit du travail", "Onboarding"],
+    "Customer Success": ["Support", "Zendesk", "Onboarding", "Technical writing"],
+    "Legal": ["Compliance", "RGPD", "Contracts", "Corporate law"],
+    "IT": ["Active Directory", "Linux", "Réseaux"],
+}
+TIME_ZONES = {"Paris": "Europe/Paris", "Lyon": "Europe/Paris", "London": "Europe/London"}
+LANGUAGES = {"Paris": ["Français", "English"], "Lyon": ["Français", "English"], "London": ["English", "Français"]}
+PHONE_PREFIX = {"Paris": "+33 1 70 ", "Lyon": "+33 4 72 ", "London": "+44 20 7946 "}
+ABOUT = (
+    "I work in **{department}** as {title}.\n\n"
+    "Ask me about:\n\n- {skill_a}\n- {skill_b}\n\n"
+    "> Happy to help: drop me a message."
+)

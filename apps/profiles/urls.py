@@ -1,11 +1,23 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from apps.core.views import placeholder_view
+from apps.profiles import views
 
 app_name = "people"
 
 urlpatterns = [
-    path("", placeholder_view(_("People")), name="index"),
-    path("me/", placeholder_view(_("My profile")), name="me"),
+    path("", views.directory, name="index"),
+    path("export.csv", views.export, name="export"),
+    path("me/", views.me, name="me"),
+    path("me/edit/", views.edit, name="edit_me"),
+    path("<int:user_id>/", views.detail, name="detail"),
+    path("<int:user_id>/card/", views.card, name="card"),
+    path("<int:user_id>/org/", views.org_chart, name="org_chart"),
+    path("<int:user_id>/org/reports/", views.org_reports, name="org_reports"),
+    path("<int:user_id>/follow/", views.follow, name="follow"),
+    path("<int:user_id>/followers/", views.followers, name="followers"),
+    path("<int:user_id>/following/", views.following, name="following"),
+    path("<int:user_id>/edit/", views.edit, name="edit"),
+    path("<int:user_id>/deactivate/", views.set_active, {"active": False}, name="deactivate"),
+    path("<int:user_id>/reactivate/", views.set_active, {"active": True}, name="reactivate"),
+    path("<int:user_id>/avatar/<int:size>/", views.avatar, name="avatar"),
 ]

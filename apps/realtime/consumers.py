@@ -34,3 +34,6 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def event_forward(self, message):
         await self.send_json(message["event"])
+
+    async def socket_close(self, message):
+        await self.close(code=CLOSE_UNAUTHENTICATED)

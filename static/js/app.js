@@ -54,8 +54,27 @@
     connect();
   }
 
+  // Org chart: the first click on a "N reports" button loads them (htmx); later clicks fold and unfold.
+  function orgChart() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-org-toggle]");
+      if (!button) { return; }
+      var children = button.nextElementSibling;
+      if (button.dataset.loaded) { children.hidden = !children.hidden; }
+      button.closest(".org-item").setAttribute("aria-expanded", children.hidden ? "false" : "true");
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var target = event.target;
+      if (target.classList && target.classList.contains("org-children")) {
+        var button = target.previousElementSibling;
+        if (button) { button.dataset.loaded = "1"; }
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     live();
+    orgChart();
   });
 })();

@@ -1,0 +1,22 @@
+"""Keyset (cursor) pagination: a page is 'the rows after this one', never an offset."""
+
+import base64
+import json
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, length: int) -> list | None:
+    """The values of a cursor, or None for the first page (a damaged cursor restarts)."""
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != length:
+        return None
+    return values

@@ -1,0 +1,195 @@
+"""Reads of the directory. Visibility: `Profile.objects.visible_to(viewer)` for rows,
+`mask_private_fields` for the fields an admin declared private; every view, card,
+search and export goes through these functions."""
+
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+
+from apps.core.pagination import decode_cursor, encode_cursor
+from apps.core.text import search_terms
+from apps.profiles.models import Follow, Profile, ProfileFieldPolicy
+
+PAGE_SIZE = 20
+MAX_CHAIN = 50
+EMPTY = {"languages": list, "start_date": lambda: None, "birthday": lambda: None}
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def is_profile_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("profiles.change_profile"))
+
+
+def private_fields() -> set[str]:
+    return set(ProfileFieldPolicy.objects.filter(is_private=True).values_list("field", flat=True))
+
+
+def can_see_private_fields(*, viewer, profile: Profile) -> bool:
+    return viewer.pk == profile.user_id or is_profile_admin(viewer)
+
+
+def mask_private_fields(profiles, *, viewer, private: set[str] | None = None):
+    """Blank, on these instances only, the private fields the viewer may not see."""
+    private = private_fields() if private is None else private
+    for profile in profiles:
+        hidden = set() if can_see_private_fields(viewer=viewer, profile=profile) else private
+        for field in hidden:
+            setattr(profile, field, EMPTY.get(field, str)())
+        profile.hidden_fields = hidden
+    return profiles
+
+
+def _base(viewer):
+    return Profile.objects.visible_to(viewer).select_related("user")
+
+
+def profile_get(*, viewer, user_id: int) -> Profile:
+    profile = get_object_or_404(
+        _base(viewer).select_related("manager__user").prefetch_related("skills"), user_id=user_id
+    )
+    mask_private_fields([profile], viewer=viewer)
+    return profile
+
+
+def profile_search(
+    *,
+    viewer,
+    query: str = "",
+    department: str = "",
+    location: str = "",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """The directory: active employees matching every word (as a prefix, without accents), by name."""
+    profiles = _base(viewer).active().prefetch_related("skills")
+    terms = search_terms(query)
+    if terms:
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        profiles = profiles.filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
+    if department:
+        profiles = profiles.filter(department=department)
+    if location:
+        profiles = profiles.filter(location=location)
+    after = decode_cursor(cursor, length=2)
+    if after:
+        profiles = profiles.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
+    rows = list(profiles.order_by("sort_name", "id")[: limit + 1])
+    next_cursor = encode_cursor([rows[limit - 1].sort_name, rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(mask_private_fields(rows[:limit], viewer=viewer), next_cursor)
+
+
+def directory_facets(*, viewer) -> dict[str, list[str]]:
+    active = Profile.objects.visible_to(viewer).active()
+    return {
+        "departments": list(
+            active.exclude(department="").order_by("department").values_list("department", flat=True).distinct()
+        ),
+        "locations": list(
+            active.exclude(location="").order_by("location").values_list("location", flat=True).distinct()
+        ),
+    }
+
+
+def manager_chain(*, viewer, profile: Profile) -> list[Profile]:
+    """From the top of the organisation down to the profile's own manager."""
+    if profile.manager_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE chain(id, manager_id, depth) AS (
+                SELECT id, manager_id, 1 FROM profiles_profile WHERE id = %s
+                UNION ALL
+                SELECT p.id, p.manager_id, chain.depth + 1
+                FROM profiles_profile p JOIN chain ON p.id = chain.manager_id
+                WHERE chain.depth < %s
+            )
+            SELECT id, depth FROM chain
+            """,
+            [profile.manager_id, MAX_CHAIN],
+        )
+        depth_of = dict(cursor.fetchall())
+    managers = list(_base(viewer).filter(id__in=depth_of))
+    managers.sort(key=lambda manager: -depth_of[manager.id])
+    return mask_private_fields(managers, viewer=viewer)
+
+
+def _with_report_counts(profiles):
+    return profiles.annotate(report_count=Count("reports", filter=Q(reports__user__is_active=True)))
+
+
+def reports_of(*, viewer, profile: Profile) -> list[Profile]:
+    """Direct reports still in the company, with how many reports each has in turn."""
+    reports = _with_report_counts(_base(viewer).active().filter(manager=profile)).order_by("sort_name", "id")
+    return mask_private_fields(list(reports), viewer=viewer)
+
+
+def org_chart(*, viewer, user_id: int) -> dict:
+    person = _with_report_counts(_base(viewer).select_related("manager__user"))
+    person = get_object_or_404(person, user_id=user_id)
+    mask_private_fields([person], viewer=viewer)
+    chain = manager_chain(viewer=viewer, profile=person)
+    peers = []
+    if person.manager_id:
+        peers = [p for p in reports_of(viewer=viewer, profile=person.manager) if p.id != person.id]
+    level = sorted([*peers, person], key=lambda profile: (profile.sort_name, profile.id))
+    return {"person": person, "chain": chain, "level": level, "reports": reports_of(viewer=viewer, profile=person)}
+
+
+def follow_state(*, viewer, user_id: int) -> dict:
+    follows = Follow.objects.visible_to(viewer)
+    counts = follows.aggregate(
+        followers=Count("id", filter=Q(followee_id=user_id)), following=Count("id", filter=Q(follower_id=user_id))
+    )
+    counts["is_following"] = follows.filter(follower=viewer, followee_id=user_id).exists()
+    return counts
+
+
+def _follow_page(*, viewer, follows, user_field: str, cursor: str | None, limit: int) -> Page:
+    after = decode_cursor(cursor, length=2)
+    if after:
+        follows = follows.filter(Q(created_at__lt=after[0]) | Q(created_at=after[0], id__lt=after[1]))
+    rows = list(follows.order_by("-created_at", "-id")[: limit + 1])
+    next_cursor = (
+        encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
+    )
+    user_ids = [getattr(row, f"{user_field}_id") for row in rows[:limit]]
+    profiles = {p.user_id: p for p in _base(viewer).filter(user_id__in=user_ids)}
+    ordered = [profiles[uid] for uid in user_ids if uid in profiles]
+    return Page(mask_private_fields(ordered, viewer=viewer), next_cursor)
+
+
+def followers_list(*, viewer, user_id: int, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    follows = Follow.objects.visible_to(viewer).filter(followee_id=user_id)
+    return _follow_page(viewer=viewer, follows=follows, user_field="follower", cursor=cursor, limit=limit)
+
+
+def following_list(*, viewer, user_id: int, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    follows = Follow.objects.visible_to(viewer).filter(follower_id=user_id)
+    return _follow_page(viewer=viewer, follows=follows, user_field="followee", cursor=cursor, limit=limit)
+
+
+def followed_user_ids(*, viewer, user_ids: list[int]) -> set[int]:
+    return set(
+        Follow.objects.visible_to(viewer)
+        .filter(follower=viewer, followee_id__in=user_ids)
+        .values_list("followee_id", flat=True)
+    )
+
+
+def profiles_for_export(*, viewer):
+    """Every active employee, in name order, with private fields masked row by row."""
+    private = private_fields()
+    profiles = (
+        _base(viewer).active().select_related("manager__user").prefetch_related("skills").order_by("sort_name", "id")
+    )
+    for chunk_start in range(0, profiles.count(), 2000):
+        yield from mask_private_fields(list(profiles[chunk_start : chunk_start + 2000]), viewer=viewer, private=private)

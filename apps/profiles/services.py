@@ -1,0 +1,205 @@
+"""Writes to the directory: profile edits, avatars, follows, deactivation."""
+
+import re
+import zoneinfo
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.utils.translation import gettext as _
+
+from apps.core.broadcast import disconnect_on_commit, group_name
+from apps.core.text import fold, render_markdown
+from apps.profiles import avatars
+from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
+from apps.profiles.selectors import is_profile_admin
+
+# What an employee edits on their own profile; admins also set the organisation's fields.
+EMPLOYEE_FIELDS = (
+    "display_name",
+    "pronouns",
+    "job_title",
+    "department",
+    "team",
+    "location",
+    "phone_work",
+    "phone_mobile",
+    "time_zone",
+    "languages",
+    "about",
+    "birthday",
+)
+ADMIN_FIELDS = (*EMPLOYEE_FIELDS, "manager", "start_date")
+
+PHONE = re.compile(r"^\+?[0-9 ().-]{6,24}$")
+MAX_SKILLS = 30
+MAX_LANGUAGES = 10
+
+
+def _check_can_edit(*, actor, profile: Profile) -> bool:
+    """True for an admin; an employee may edit only their own profile."""
+    if is_profile_admin(actor):
+        return True
+    if actor.is_authenticated and actor.is_active and actor.pk == profile.user_id:
+        return False
+    raise PermissionDenied(_("You may not edit this profile."))
+
+
+def editable_fields(*, actor, profile: Profile) -> list[str]:
+    """The fields this actor may change here: directory-owned ones are read-only for employees."""
+    as_admin = _check_can_edit(actor=actor, profile=profile)
+    if as_admin:
+        return list(ADMIN_FIELDS)
+    return [field for field in EMPLOYEE_FIELDS if not profile.source_of(field)]
+
+
+def _clean(profile: Profile, changes: dict) -> dict:
+    errors = {}
+    for field in ("phone_work", "phone_mobile"):
+        if field in changes:
+            phone = " ".join((changes[field] or "").split())
+            digits = sum(ch.isdigit() for ch in phone)
+            if phone and (not PHONE.match(phone) or not 6 <= digits <= 15):
+                errors[field] = _("Enter a phone number such as +33 1 23 45 67 89 (6 to 15 digits).")
+            changes[field] = phone
+    if changes.get("time_zone") and changes["time_zone"] not in zoneinfo.available_timezones():
+        errors["time_zone"] = _("Choose a time zone from the list, such as Europe/Paris.")
+    if "languages" in changes:
+        languages = [" ".join(lang.split())[:40] for lang in changes["languages"] or [] if lang.strip()]
+        if len(languages) > MAX_LANGUAGES:
+            errors["languages"] = _("At most %(n)s languages.") % {"n": MAX_LANGUAGES}
+        changes["languages"] = list(dict.fromkeys(languages))
+    manager = changes.get("manager")
+    if manager is not None:
+        if manager.pk == profile.pk:
+            errors["manager"] = _("Nobody is their own manager.")
+        else:
+            seen, current = set(), manager
+            while current is not None and current.pk not in seen:
+                if current.pk == profile.pk:
+                    errors["manager"] = _("%(name)s reports to this person already: that would make a loop.") % {
+                        "name": manager.name
+                    }
+                    break
+                seen.add(current.pk)
+                current = current.manager
+    if errors:
+        raise ValidationError(errors)
+    return changes
+
+
+def _skills_from(names: list[str]) -> list[Skill]:
+    cleaned = []
+    for name in names:
+        name = " ".join(name.split())[:60]
+        if name and fold(name) not in {fold(n) for n in cleaned}:
+            cleaned.append(name)
+    if len(cleaned) > MAX_SKILLS:
+        raise ValidationError({"skills": _("At most %(n)s skills.") % {"n": MAX_SKILLS}})
+    skills = []
+    for name in cleaned:
+        # "Contrôle de gestion" and "controle de gestion" are one skill: the first spelling wins.
+        skill = Skill.objects.filter(folded=fold(name)).first() or Skill.objects.create(name=name, folded=fold(name))
+        skills.append(skill)
+    return skills
+
+
+def profile_refresh_search(*, profile: Profile, skill_names: list[str] | None = None) -> None:
+    """Recompute the folded search text, the sort key and the search vector of one profile."""
+    if skill_names is None:
+        skill_names = list(profile.skills.values_list("name", flat=True))
+    parts = [
+        profile.name,
+        profile.user.email.split("@")[0],
+        profile.job_title,
+        profile.department,
+        profile.team,
+        profile.location,
+        *skill_names,
+    ]
+    search_text = fold(" ".join(part for part in parts if part))
+    sort_name = fold(profile.name)
+    Profile.objects.filter(pk=profile.pk).update(
+        search_text=search_text,
+        sort_name=sort_name,
+        search_vector=SearchVector(Value(search_text), config="simple"),
+    )
+    profile.search_text, profile.sort_name = search_text, sort_name
+
+
+def profile_update(*, actor, profile: Profile, changes: dict, skills: list[str] | None = None) -> Profile:
+    """Apply `changes` ({field: value}) and the skill list; only fields the actor may edit."""
+    allowed = set(editable_fields(actor=actor, profile=profile))
+    refused = set(changes) - allowed
+    if refused:
+        raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
+    changes = _clean(profile, dict(changes))
+    skill_objects = _skills_from(skills) if skills is not None else None
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(profile, field, value)
+        if "about" in changes:
+            profile.about_html = render_markdown(profile.about)
+        profile.save()
+        if skill_objects is not None:
+            profile.skills.set(skill_objects)
+        profile_refresh_search(
+            profile=profile, skill_names=None if skill_objects is None else [s.name for s in skill_objects]
+        )
+    return profile
+
+
+def avatar_set(*, actor, profile: Profile, upload) -> Profile:
+    _check_can_edit(actor=actor, profile=profile)
+    image = avatars.validate_avatar(upload)
+    names = avatars.render_avatar(image, user_id=profile.user_id)
+    old = profile.avatar
+    with transaction.atomic():
+        profile.avatar = names
+        profile.save(update_fields=["avatar", "updated_at"])
+        transaction.on_commit(lambda: avatars.delete_avatar_files(old))
+    return profile
+
+
+def avatar_remove(*, actor, profile: Profile) -> Profile:
+    _check_can_edit(actor=actor, profile=profile)
+    old = profile.avatar
+    with transaction.atomic():
+        profile.avatar = {}
+        profile.save(update_fields=["avatar", "updated_at"])
+        transaction.on_commit(lambda: avatars.delete_avatar_files(old))
+    return profile
+
+
+def follow_create(*, actor, followee) -> Follow:
+    if actor.pk == followee.pk:
+        raise ValidationError(_("You cannot follow yourself."))
+    if not followee.is_active:
+        raise ValidationError(
+            _("%(name)s has left the company.") % {"name": followee.get_full_name() or followee.email}
+        )
+    follow, _created = Follow.objects.get_or_create(follower=actor, followee=followee)
+    return follow
+
+
+def follow_delete(*, actor, followee) -> None:
+    Follow.objects.filter(follower=actor, followee=followee).delete()
+
+
+def user_set_active(*, actor, user, active: bool) -> None:
+    """Deactivate (or bring back) an account. A deactivated person cannot sign in, leaves
+    the directory, and their open sockets are closed; what they wrote stays."""
+    if not is_profile_admin(actor) or not actor.has_perm("accounts.change_user"):
+        raise PermissionDenied(_("Only administrators deactivate accounts."))
+    if actor.pk == user.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        if not active:
+            disconnect_on_commit(group_name("user", user.pk))
+
+
+def directory_owned(profile: Profile) -> dict[str, str]:
+    return {field: profile.field_sources[field] for field in DIRECTORY_FIELDS if field in profile.field_sources}
