@@ -56,6 +56,8 @@
 
   // Org chart: the first click on a "N reports" button loads them (htmx); later clicks fold and unfold.
   function orgChart() {
+    var current = document.querySelector(".org-node-current");
+    if (current) { current.scrollIntoView({ block: "nearest", inline: "center" }); }
     document.addEventListener("click", function (event) {
       var button = event.target.closest("[data-org-toggle]");
       if (!button) { return; }
