@@ -78,9 +78,10 @@ def test_every_entry_is_translated_and_not_fuzzy():
 def test_placeholders_are_the_same_in_msgid_and_msgstr():
     mismatches = []
     for message in _messages():
-        expected = _placeholders("".join(_as_tuple(message.id)))
-        for string in _as_tuple(message.string):
-            if _placeholders(string) != expected:
+        ids = _as_tuple(message.id)
+        # Plural entries: French form i (0: n <= 1, 1: n > 1) answers English form i.
+        for index, string in enumerate(_as_tuple(message.string)):
+            if _placeholders(string) != _placeholders(ids[min(index, len(ids) - 1)]):
                 mismatches.append((message.id, string))
     assert mismatches == []
 
@@ -109,7 +110,12 @@ def test_compiled_catalogue_matches_the_po_file():
     assert MO_PATH.exists(), "compile the catalogues: make compilemessages"
     with MO_PATH.open("rb") as f:
         compiled = gettext.GNUTranslations(f)
-    stale = [m.id for m in _messages() if isinstance(m.id, str) and compiled.gettext(m.id) != m.string]
+    stale = [
+        m.id
+        for m in _messages()
+        if isinstance(m.id, str)
+        and (compiled.pgettext(m.context, m.id) if m.context else compiled.gettext(m.id)) != m.string
+    ]
     assert stale == [], "the .mo file is older than django.po: make compilemessages"
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.profiles import selectors, services
@@ -117,7 +118,7 @@ def followers(request, user_id):
 
 @require_GET
 def following(request, user_id):
-    return _follow_list(request, user_id, selectors.following_list, _("Following"))
+    return _follow_list(request, user_id, selectors.following_list, pgettext("people someone follows", "Following"))
 
 
 def edit(request, user_id=None):
