@@ -5,6 +5,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 
 from apps.accounts import selectors, services
+from apps.profiles.services import profile_create_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,10 +16,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)
-        invitation = selectors.invitation_from_session(request=request)
-        if invitation and commit:
-            services.invitation_accept(invitation=invitation, user=user)
-            request.session.pop(selectors.SESSION_INVITATION_KEY, None)
+        if commit:
+            profile_create_for(user=user)
+            invitation = selectors.invitation_from_session(request=request)
+            if invitation:
+                services.invitation_accept(invitation=invitation, user=user)
+                request.session.pop(selectors.SESSION_INVITATION_KEY, None)
         return user
 
 
@@ -26,3 +29,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
         # The company's identity provider vouches for its employees.
         return settings.SSO_ALLOW_SIGNUP
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form=form)
+        profile_create_for(user=user)
+        return user

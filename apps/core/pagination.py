@@ -9,14 +9,18 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, length: int) -> list | None:
-    """The values of a cursor, or None for the first page (a damaged cursor restarts)."""
+def decode_cursor(cursor: str | None, *, types: tuple[type, ...]) -> list | None:
+    """The values of a cursor, or None for the first page: a damaged or forged cursor
+    (wrong length, wrong types) restarts from the beginning."""
     if not cursor:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         return None
-    if not isinstance(values, list) or len(values) != length:
+    if not isinstance(values, list) or len(values) != len(types):
+        return None
+    # bool is an int to Python, never to a cursor.
+    if any(isinstance(v, bool) or not isinstance(v, t) for v, t in zip(values, types, strict=True)):
         return None
     return values

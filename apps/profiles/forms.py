@@ -76,6 +76,9 @@ class ProfileForm(forms.ModelForm):
             del self.fields["start_date"]
 
     def clean_manager_email(self):
+        if self.fields["manager_email"].disabled:
+            # Read-only here: whatever it holds (even a manager who has left) is not being changed.
+            return self.instance.manager
         email = self.cleaned_data.get("manager_email")
         if not email:
             return None
@@ -95,6 +98,12 @@ class ProfileForm(forms.ModelForm):
             elif field in self.cleaned_data:
                 data[field] = self.cleaned_data[field]
         return data
+
+    def avatar_changes(self) -> dict:
+        return {
+            "avatar": self.cleaned_data.get("avatar"),
+            "remove_avatar": bool(self.cleaned_data.get("remove_avatar")),
+        }
 
     def skill_names(self) -> list[str]:
         return _split(self.cleaned_data.get("skills"))

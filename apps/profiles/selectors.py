@@ -3,6 +3,7 @@
 search and export goes through these functions."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
@@ -78,7 +79,7 @@ def profile_search(
         profiles = profiles.filter(department=department)
     if location:
         profiles = profiles.filter(location=location)
-    after = decode_cursor(cursor, length=2)
+    after = decode_cursor(cursor, types=(str, int))
     if after:
         profiles = profiles.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
     rows = list(profiles.order_by("sort_name", "id")[: limit + 1])
@@ -153,16 +154,25 @@ def follow_state(*, viewer, user_id: int) -> dict:
     return counts
 
 
+def _parse_datetime(value: str):
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
 def _follow_page(*, viewer, follows, user_field: str, cursor: str | None, limit: int) -> Page:
-    after = decode_cursor(cursor, length=2)
-    if after:
-        follows = follows.filter(Q(created_at__lt=after[0]) | Q(created_at=after[0], id__lt=after[1]))
+    after = decode_cursor(cursor, types=(str, int))
+    created_at = _parse_datetime(after[0]) if after else None
+    if created_at:
+        follows = follows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=after[1]))
     rows = list(follows.order_by("-created_at", "-id")[: limit + 1])
     next_cursor = (
         encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
     )
     user_ids = [getattr(row, f"{user_field}_id") for row in rows[:limit]]
-    profiles = {p.user_id: p for p in _base(viewer).filter(user_id__in=user_ids)}
+    profiles = {p.user_id: p for p in _base(viewer).prefetch_related("skills").filter(user_id__in=user_ids)}
     ordered = [profiles[uid] for uid in user_ids if uid in profiles]
     return Page(mask_private_fields(ordered, viewer=viewer), next_cursor)
 

@@ -93,14 +93,15 @@ def _skills_from(names: list[str]) -> list[Skill]:
     cleaned = []
     for name in names:
         name = " ".join(name.split())[:60]
-        if name and fold(name) not in {fold(n) for n in cleaned}:
+        if name and fold(name)[:60] not in {fold(n)[:60] for n in cleaned}:
             cleaned.append(name)
     if len(cleaned) > MAX_SKILLS:
         raise ValidationError({"skills": _("At most %(n)s skills.") % {"n": MAX_SKILLS}})
     skills = []
     for name in cleaned:
         # "Contrôle de gestion" and "controle de gestion" are one skill: the first spelling wins.
-        skill = Skill.objects.filter(folded=fold(name)).first() or Skill.objects.create(name=name, folded=fold(name))
+        folded = fold(name)[:60]
+        skill = Skill.objects.filter(folded=folded).first() or Skill.objects.create(name=name, folded=folded)
         skills.append(skill)
     return skills
 
@@ -119,7 +120,8 @@ def profile_refresh_search(*, profile: Profile, skill_names: list[str] | None = 
         *skill_names,
     ]
     search_text = fold(" ".join(part for part in parts if part))
-    sort_name = fold(profile.name)
+    # Folding can lengthen a name ("ß" -> "ss"): the sort key keeps to its column.
+    sort_name = fold(profile.name)[:200]
     Profile.objects.filter(pk=profile.pk).update(
         search_text=search_text,
         sort_name=sort_name,
@@ -128,19 +130,34 @@ def profile_refresh_search(*, profile: Profile, skill_names: list[str] | None = 
     profile.search_text, profile.sort_name = search_text, sort_name
 
 
-def profile_update(*, actor, profile: Profile, changes: dict, skills: list[str] | None = None) -> Profile:
-    """Apply `changes` ({field: value}) and the skill list; only fields the actor may edit."""
+def profile_update(
+    *,
+    actor,
+    profile: Profile,
+    changes: dict,
+    skills: list[str] | None = None,
+    avatar=None,
+    remove_avatar: bool = False,
+) -> Profile:
+    """Apply `changes` ({field: value}), the skill list and a new photo (or its removal),
+    all or nothing; only fields the actor may edit."""
     allowed = set(editable_fields(actor=actor, profile=profile))
     refused = set(changes) - allowed
     if refused:
         raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
     changes = _clean(profile, dict(changes))
     skill_objects = _skills_from(skills) if skills is not None else None
+    # Checked before anything is written: a refused photo leaves the profile as it was.
+    image = avatars.validate_avatar(avatar) if avatar is not None else None
     with transaction.atomic():
         for field, value in changes.items():
             setattr(profile, field, value)
         if "about" in changes:
             profile.about_html = render_markdown(profile.about)
+        if image is not None or remove_avatar:
+            old = profile.avatar
+            profile.avatar = avatars.render_avatar(image, user_id=profile.user_id) if image is not None else {}
+            transaction.on_commit(lambda: avatars.delete_avatar_files(old))
         profile.save()
         if skill_objects is not None:
             profile.skills.set(skill_objects)
@@ -151,24 +168,18 @@ def profile_update(*, actor, profile: Profile, changes: dict, skills: list[str] 
 
 
 def avatar_set(*, actor, profile: Profile, upload) -> Profile:
-    _check_can_edit(actor=actor, profile=profile)
-    image = avatars.validate_avatar(upload)
-    names = avatars.render_avatar(image, user_id=profile.user_id)
-    old = profile.avatar
-    with transaction.atomic():
-        profile.avatar = names
-        profile.save(update_fields=["avatar", "updated_at"])
-        transaction.on_commit(lambda: avatars.delete_avatar_files(old))
-    return profile
+    return profile_update(actor=actor, profile=profile, changes={}, avatar=upload)
 
 
 def avatar_remove(*, actor, profile: Profile) -> Profile:
-    _check_can_edit(actor=actor, profile=profile)
-    old = profile.avatar
-    with transaction.atomic():
-        profile.avatar = {}
-        profile.save(update_fields=["avatar", "updated_at"])
-        transaction.on_commit(lambda: avatars.delete_avatar_files(old))
+    return profile_update(actor=actor, profile=profile, changes={}, remove_avatar=True)
+
+
+def profile_create_for(*, user) -> Profile:
+    """Every account has a profile, from the moment it exists (sign-up, SSO, invitation, sync)."""
+    profile, created = Profile.objects.get_or_create(user=user)
+    if created:
+        profile_refresh_search(profile=profile, skill_names=[])
     return profile
 
 

@@ -134,12 +134,12 @@ def edit(request, user_id=None):
         if form.is_valid():
             try:
                 services.profile_update(
-                    actor=request.user, profile=profile, changes=form.changes(editable), skills=form.skill_names()
+                    actor=request.user,
+                    profile=profile,
+                    changes=form.changes(editable),
+                    skills=form.skill_names(),
+                    **form.avatar_changes(),
                 )
-                if form.cleaned_data.get("avatar"):
-                    services.avatar_set(actor=request.user, profile=profile, upload=form.cleaned_data["avatar"])
-                elif form.cleaned_data.get("remove_avatar"):
-                    services.avatar_remove(actor=request.user, profile=profile)
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
                     for field, field_errors in error.error_dict.items():
@@ -210,6 +210,12 @@ EXPORT_COLUMNS = [
 ]
 
 
+def _cell(value) -> str:
+    """Spreadsheets run a cell that starts with = + - @ as a formula: what people typed is text."""
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _export_row(profile):
     values = {
         "name": profile.name,
@@ -218,7 +224,13 @@ def _export_row(profile):
         "skills": ", ".join(skill.name for skill in profile.skills.all()),
         "birthday": profile.birthday.isoformat() if profile.birthday else "",
     }
-    return [values.get(key, getattr(profile, key, "")) for key, _label in EXPORT_COLUMNS]
+    # Phones are validated to digits and + ( ) - . : no formula can hide in them.
+    return [
+        values.get(key, getattr(profile, key, ""))
+        if key.startswith("phone_")
+        else _cell(values.get(key, getattr(profile, key, "")))
+        for key, _label in EXPORT_COLUMNS
+    ]
 
 
 @require_GET
