@@ -2,23 +2,40 @@
 
 A route missing from MATRIX fails the build: whoever adds a page decides, here, who
 may see it. Outcomes: "200" a page; "login" a redirect to the sign-in page; "404"
-(private or missing: the same); "405" wrong method; "302:<path>" another redirect.
+(private or missing: the same); "405" wrong method; "302:<path>" another redirect,
+where "{me}" stands for the visitor's own user id. Kwargs that name an object refer
+to one the test makes (`COLLEAGUE`: another employee, with a photo); MISSING asks
+the same routes about someone who does not exist. Every visitor has a profile.
 Later issues add visitors (community roles, banned, ...) and private content.
 """
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import UserFactory
+from tests.factories import ProfileFactory, UserFactory
 
 VISITORS = ("anonymous", "employee", "staff")
 
 LOGIN = "login"
 OK = "200"
 NOT_FOUND = "404"
+POST_ONLY = "405"
 REAUTHENTICATE = "302:/accounts/reauthenticate/"
+OWN_PROFILE = "302:/people/{me}/"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A kwarg naming an object that the test makes (see `matrix_objects`)."""
+
+    name: str
+
+
+COLLEAGUE = Ref("colleague")  # the user id of another employee, who has a profile and a photo
+NOBODY = Ref("nobody")  # a user id that belongs to no one
 
 
 def same(outcome):
@@ -34,8 +51,23 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "": (signed_in(OK), {}),
     "healthz": (same(OK), {}),
     "i18n/setlang/": (same("302:/"), {}),
+    # people: every employee sees every profile (private fields are masked, not refused);
+    # only admins edit or deactivate someone else. POST-only routes refuse a GET.
     "people/": (signed_in(OK), {}),
-    "people/me/": (signed_in(OK), {}),
+    "people/export.csv": (signed_in(OK), {}),
+    "people/me/": (signed_in(OWN_PROFILE), {}),
+    "people/me/edit/": (signed_in(OK), {}),
+    "people/<int:user_id>/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/card/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/org/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/org/reports/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/follow/": (signed_in(POST_ONLY), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/followers/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/following/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/edit/": (signed_in(NOT_FOUND, staff=OK), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/deactivate/": (signed_in(POST_ONLY), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/reactivate/": (signed_in(POST_ONLY), {"user_id": COLLEAGUE}),
+    "people/<int:user_id>/avatar/<int:size>/": (signed_in(OK), {"user_id": COLLEAGUE, "size": 96}),
     "communities/": (signed_in(OK), {}),
     "messages/": (signed_in(OK), {}),
     "notifications/": (signed_in(OK), {}),
@@ -87,6 +119,22 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/": (same(NOT_FOUND), {"provider_id": "none"}),
 }
 
+# The same routes about someone who does not exist: 404 once signed in, as for a private
+# object; POST-only routes answer a GET with 405 before looking anything up.
+MISSING: dict[str, tuple[dict, dict]] = {
+    "people/<int:user_id>/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/card/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/org/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/org/reports/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/follow/": (signed_in(POST_ONLY), {"user_id": NOBODY}),
+    "people/<int:user_id>/followers/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/following/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/edit/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "people/<int:user_id>/deactivate/": (signed_in(POST_ONLY), {"user_id": NOBODY}),
+    "people/<int:user_id>/reactivate/": (signed_in(POST_ONLY), {"user_id": NOBODY}),
+    "people/<int:user_id>/avatar/<int:size>/": (signed_in(NOT_FOUND), {"user_id": NOBODY, "size": 96}),
+}
+
 # The Django admin: every one of its routes is for staff only. Visitors are sent to
 # the allauth sign-in; signed-in employees get a 404 (the admin's login form never shows).
 ADMIN_PREFIX = "admin/"
@@ -108,23 +156,31 @@ PUBLIC = {
 }
 
 
-def _walk(patterns, prefix=""):
+def _walk(patterns, prefix="", namespace=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), pattern
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}" if pattern.name else None
 
 
-def all_routes() -> dict[str, URLPattern]:
+def all_routes() -> dict[str, str | None]:
+    """Every route, with the name (namespace included) that reverses it."""
     return dict(_walk(get_resolver().url_patterns))
 
 
-def _url(route: str, pattern: URLPattern, kwargs: dict) -> str:
+def _url(route: str, name: str | None, kwargs: dict, objects: dict[Ref, int]) -> str:
     if kwargs:
-        name = pattern.name
+        kwargs = {key: objects[value] if isinstance(value, Ref) else value for key, value in kwargs.items()}
         return reverse(name, kwargs=kwargs)
     return "/" + route.replace("^", "").replace("$", "")
+
+
+def _cases():
+    for table in (MATRIX, MISSING):
+        for route, (expected, kwargs) in table.items():
+            yield route, expected, kwargs
 
 
 def _admin_sample_url(route: str) -> str:
@@ -147,7 +203,7 @@ def test_every_route_is_in_the_matrix():
     routes = all_routes()
     missing = [r for r in routes if r not in MATRIX and not r.startswith(ADMIN_PREFIX)]
     assert missing == [], f"add these routes to MATRIX in {__file__}: {missing}"
-    stale = [r for r in MATRIX if r not in routes]
+    stale = [r for r in (*MATRIX, *MISSING) if r not in routes]
     assert stale == [], f"these MATRIX entries match no route any more: {stale}"
 
 
@@ -159,25 +215,50 @@ def test_admin_prefix_holds_only_the_admin_site():
 
 
 @pytest.fixture
-def visitor_clients(client, django_user_model):
+def visitor_users(db):
+    employee = ProfileFactory().user
+    staff = ProfileFactory(user=UserFactory(is_staff=True, is_superuser=True)).user
+    return {"anonymous": None, "employee": employee, "staff": staff}
+
+
+@pytest.fixture
+def visitor_clients(client, visitor_users):
     from django.test import Client
 
     employee, staff = Client(), Client()
-    employee.force_login(UserFactory())
-    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    employee.force_login(visitor_users["employee"])
+    staff.force_login(visitor_users["staff"])
     return {"anonymous": client, "employee": employee, "staff": staff}
 
 
+@pytest.fixture
+def matrix_objects(db, settings, tmp_path) -> dict[Ref, int]:
+    from PIL import Image
+
+    from apps.profiles.avatars import render_avatar
+
+    settings.MEDIA_ROOT = tmp_path
+    colleague = ProfileFactory()
+    colleague.avatar = render_avatar(Image.new("RGB", (128, 128), "teal"), user_id=colleague.user_id)
+    colleague.save()
+    nobody = UserFactory()
+    nobody_id = nobody.pk
+    nobody.delete()
+    return {COLLEAGUE: colleague.user_id, NOBODY: nobody_id}
+
+
 @pytest.mark.django_db
-def test_each_visitor_gets_the_declared_outcome(visitor_clients):
+def test_each_visitor_gets_the_declared_outcome(visitor_clients, visitor_users, matrix_objects):
     routes = all_routes()
     wrong = []
-    for route, (expected, kwargs) in MATRIX.items():
-        url = _url(route, routes[route], kwargs)
+    for route, expected, kwargs in _cases():
+        url = _url(route, routes[route], kwargs, matrix_objects)
         for visitor in VISITORS:
+            me = visitor_users[visitor]
+            want = expected[visitor].format(me=me.pk if me else None)
             got = _outcome(visitor_clients[visitor].get(url))
-            if got != expected[visitor]:
-                wrong.append(f"{visitor} GET {url}: expected {expected[visitor]}, got {got}")
+            if got != want:
+                wrong.append(f"{visitor} GET {url}: expected {want}, got {got}")
     assert wrong == [], "\n".join(wrong)
 
 
@@ -207,10 +288,10 @@ def test_admin_is_for_staff_only(visitor_clients):
 
 
 @pytest.mark.django_db
-def test_only_the_declared_pages_are_public(client):
+def test_only_the_declared_pages_are_public(client, matrix_objects):
     routes = all_routes()
     public = set()
-    for route, (_, kwargs) in MATRIX.items():
-        if _outcome(client.get(_url(route, routes[route], kwargs))) == OK:
+    for route, _expected, kwargs in _cases():
+        if _outcome(client.get(_url(route, routes[route], kwargs, matrix_objects))) == OK:
             public.add(route)
     assert public == PUBLIC

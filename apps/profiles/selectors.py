@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
 from apps.core.pagination import decode_cursor, encode_cursor
@@ -29,8 +31,15 @@ def is_profile_admin(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("profiles.change_profile"))
 
 
-def private_fields() -> set[str]:
-    return set(ProfileFieldPolicy.objects.filter(is_private=True).values_list("field", flat=True))
+def private_fields(viewer=None) -> set[str]:
+    """The fields an admin made private; read once per request (kept on the viewer object)."""
+    cached = getattr(viewer, "_private_profile_fields", None)
+    if cached is not None:
+        return cached
+    fields = set(ProfileFieldPolicy.objects.filter(is_private=True).values_list("field", flat=True))
+    if viewer is not None:
+        viewer._private_profile_fields = fields
+    return fields
 
 
 def can_see_private_fields(*, viewer, profile: Profile) -> bool:
@@ -39,12 +48,16 @@ def can_see_private_fields(*, viewer, profile: Profile) -> bool:
 
 def mask_private_fields(profiles, *, viewer, private: set[str] | None = None):
     """Blank, on these instances only, the private fields the viewer may not see."""
-    private = private_fields() if private is None else private
+    private = private_fields(viewer) if private is None else private
     for profile in profiles:
         hidden = set() if can_see_private_fields(viewer=viewer, profile=profile) else private
         for field in hidden:
             setattr(profile, field, EMPTY.get(field, str)())
         profile.hidden_fields = hidden
+        # A manager loaded alongside (select_related) is masked too, should a template reach it.
+        manager = profile._state.fields_cache.get("manager")
+        if manager is not None and not hasattr(manager, "hidden_fields"):
+            mask_private_fields([manager], viewer=viewer, private=private)
     return profiles
 
 
@@ -82,12 +95,30 @@ def profile_search(
     after = decode_cursor(cursor, types=(str, int))
     if after:
         profiles = profiles.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
-    rows = list(profiles.order_by("sort_name", "id")[: limit + 1])
+    order = ("sort_name", "id")
+    if terms:
+        # Same order, as an expression: PostgreSQL then finds the matches with the search
+        # index and sorts them, instead of walking every name in order to filter them.
+        profiles = profiles.alias(sort_key=Concat("sort_name", Value(""), output_field=CharField()))
+        order = ("sort_key", "id")
+    rows = list(profiles.order_by(*order)[: limit + 1])
     next_cursor = encode_cursor([rows[limit - 1].sort_name, rows[limit - 1].id]) if len(rows) > limit else None
     return Page(mask_private_fields(rows[:limit], viewer=viewer), next_cursor)
 
 
+FACETS_CACHE_KEY = "profiles:directory-facets"
+FACETS_CACHE_SECONDS = 300
+
+
 def directory_facets(*, viewer) -> dict[str, list[str]]:
+    """Departments and offices of current employees, for the directory's filters. Two scans
+    of the whole directory: cached, and forgotten by the services that change them."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return {"departments": [], "locations": []}
+    return cache.get_or_set(FACETS_CACHE_KEY, lambda: _facets(viewer), FACETS_CACHE_SECONDS)
+
+
+def _facets(viewer) -> dict[str, list[str]]:
     active = Profile.objects.visible_to(viewer).active()
     return {
         "departments": list(

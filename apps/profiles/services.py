@@ -4,6 +4,7 @@ import re
 import zoneinfo
 
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Value
@@ -13,7 +14,7 @@ from apps.core.broadcast import disconnect_on_commit, group_name
 from apps.core.text import fold, render_markdown
 from apps.profiles import avatars
 from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
-from apps.profiles.selectors import is_profile_admin
+from apps.profiles.selectors import FACETS_CACHE_KEY, is_profile_admin
 
 # What an employee edits on their own profile; admins also set the organisation's fields.
 EMPLOYEE_FIELDS = (
@@ -210,6 +211,11 @@ def user_set_active(*, actor, user, active: bool) -> None:
         user.save(update_fields=["is_active"])
         if not active:
             disconnect_on_commit(group_name("user", user.pk))
+        forget_directory_facets()
+
+
+def forget_directory_facets() -> None:
+    transaction.on_commit(lambda: cache.delete(FACETS_CACHE_KEY))
 
 
 def directory_owned(profile: Profile) -> dict[str, str]:
