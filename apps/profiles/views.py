@@ -44,6 +44,8 @@ def directory(request):
 
 
 def me(request):
+    # Accounts made outside sign-up (createsuperuser, the admin) get their profile here.
+    services.profile_create_for(user=request.user)
     return redirect("people:detail", user_id=request.user.pk)
 
 
@@ -122,6 +124,8 @@ def following(request, user_id):
 
 
 def edit(request, user_id=None):
+    if user_id is None:
+        services.profile_create_for(user=request.user)
     user_id = user_id or request.user.pk
     profile = selectors.profile_get(viewer=request.user, user_id=user_id)
     try:

@@ -497,9 +497,10 @@ class TestEdit:
         grace.refresh_from_db()
         assert grace.job_title == "Rear Admiral"
 
-    def test_without_a_profile_there_is_nothing_to_edit(self, client, user):
+    def test_without_a_profile_the_edit_page_makes_one(self, client, user):
         client.force_login(user)
-        assert client.get("/people/me/edit/").status_code == 404
+        assert client.get("/people/me/edit/").status_code == 200
+        assert user.profile.pk is not None
 
     def test_an_admin_edits_someone_else_and_their_manager(self, client, staff_user):
         client.force_login(staff_user)
@@ -691,3 +692,16 @@ class TestDeactivate:
     def test_deactivating_nobody_is_404(self, client, staff_user):
         client.force_login(staff_user)
         assert client.post("/people/987654/deactivate/").status_code == 404
+
+
+def test_an_account_without_a_profile_gets_one_from_my_profile(client):
+    from apps.profiles.models import Profile
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(first_name="Ana", last_name="Ortiz")
+    assert not Profile.objects.filter(user=newcomer).exists()
+    client.force_login(newcomer)
+    response = client.get("/people/me/", follow=True)
+    assert response.status_code == 200
+    assert "Ana Ortiz" in response.content.decode()
+    assert Profile.objects.get(user=newcomer).sort_name == "ana ortiz"
