@@ -17,6 +17,7 @@ from apps.core.text import search_terms
 from apps.profiles.models import Follow, Profile, ProfileFieldPolicy
 
 PAGE_SIZE = 20
+SELECTIVE_TERM_LENGTH = 4
 MAX_CHAIN = 50
 EMPTY = {"languages": list, "start_date": lambda: None, "birthday": lambda: None}
 
@@ -96,9 +97,10 @@ def profile_search(
     if after:
         profiles = profiles.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
     order = ("sort_name", "id")
-    if terms:
-        # Same order, as an expression: PostgreSQL then finds the matches with the search
-        # index and sorts them, instead of walking every name in order to filter them.
+    if terms and max(len(term) for term in terms) >= SELECTIVE_TERM_LENGTH:
+        # A long word matches few people: the same order, as an expression, makes PostgreSQL
+        # find them with the search index and sort them, instead of walking every name in
+        # order to filter them. Short words match many people, found soon along the walk.
         profiles = profiles.alias(sort_key=Concat("sort_name", Value(""), output_field=CharField()))
         order = ("sort_key", "id")
     rows = list(profiles.order_by(*order)[: limit + 1])
