@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "apps.feeds",
     "apps.messaging",
     "apps.notifications",
+    "apps.moderation",
     "apps.realtime",
 ]
 

@@ -1,10 +1,18 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from apps.core.views import placeholder_view
+from apps.communities import views
 
 app_name = "communities"
 
 urlpatterns = [
-    path("", placeholder_view(_("Communities")), name="index"),
+    path("", views.directory, name="index"),
+    path("new/", views.create, name="create"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/membership/", views.membership, name="membership"),
+    path("<slug:slug>/members/<int:user_id>/", views.manage_member, name="manage_member"),
+    path("<slug:slug>/invite/", views.invite, name="invite"),
+    path("<slug:slug>/settings/", views.settings_view, name="settings"),
+    path("<slug:slug>/administer/", views.administer, name="administer"),
+    path("<slug:slug>/delete/", views.delete, name="delete"),
 ]

@@ -24,3 +24,14 @@ def decode_cursor(cursor: str | None, *, types: tuple[type, ...]) -> list | None
     if any(isinstance(v, bool) or not isinstance(v, t) for v, t in zip(values, types, strict=True)):
         return None
     return values
+
+
+def cursor_datetime(value: str):
+    """A cursor's timestamp, or None if it is not an aware ISO datetime (a forged cursor)."""
+    from datetime import datetime
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else None

@@ -76,6 +76,7 @@ def seed_organisation() -> dict:
                 team_lead = profile
             count += 1
     _fill_profiles(actor=admin)
+    _seed_communities(actor=admin)
     return {"employees": count, "admin": ADMIN_EMAIL, "ceo": demo_email(CEO[0], CEO[1]), "password": DEMO_PASSWORD}
 
 
@@ -124,3 +125,33 @@ def _fill_profiles(*, actor) -> None:
         services.profile_update(actor=actor, profile=profile, changes=changes, skills=skills)
         if index % 2 == 0 and not profile.avatar:
             services.avatar_set(actor=actor, profile=profile, upload=_demo_photo(profile.user_id))
+
+
+def _seed_communities(*, actor) -> None:
+    """Communities of the three kinds, with owners, moderators and members; skipped if present."""
+    from apps.communities import services as community_services
+    from apps.communities.models import Community, Membership, Role, State
+    from apps.profiles.demo_data import COMMUNITIES
+
+    users = {p.user.email: p for p in Profile.objects.select_related("user")}
+    heads = [
+        p.user
+        for p in Profile.objects.filter(manager__manager__isnull=True, manager__isnull=False).select_related("user")
+    ]
+    for name, visibility, (first, last), description, tags, member_groups in COMMUNITIES:
+        if Community.objects.filter(name=name).exists():
+            continue
+        owner = users[demo_email(first, last)].user
+        community = community_services.community_create(
+            actor=actor, name=name, description=description, visibility=visibility, tags=tags, owner=owner
+        )
+        members = set()
+        for group in member_groups:
+            if group == "heads":
+                members.update(heads)
+            else:
+                members.update(p.user for p in users.values() if p.department == group)
+        members.discard(owner)
+        for index, user in enumerate(sorted(members, key=lambda u: u.email)):
+            role = Role.MODERATOR if index == 0 else Role.MEMBER
+            Membership.objects.create(community=community, user=user, role=role, state=State.ACTIVE)

@@ -122,3 +122,55 @@ ABOUT = (
     "Ask me about:\n\n- {skill_a}\n- {skill_b}\n\n"
     "> Happy to help: drop me a message."
 )
+
+# name, visibility, owner (first, last), description, tags, members: department names or "all"
+COMMUNITIES = [
+    (
+        "Python Guild",
+        "public",
+        ("Amélie", "Durand"),
+        "Everything **Python** at the company: code reviews, libraries, talks.",
+        ["python", "engineering"],
+        ["Engineering"],
+    ),
+    (
+        "Running Club",
+        "public",
+        ("Emily", "Taylor"),
+        "Lunchtime runs in Paris, Lyon and London. All paces welcome.",
+        ["sport"],
+        ["Sales", "People"],
+    ),
+    (
+        "Architecture Review Board",
+        "moderated",
+        ("Thomas", "Müller"),
+        "Proposals for significant technical changes. Ask to join if you present one.",
+        ["architecture"],
+        ["Engineering"],
+    ),
+    (
+        "Clients grands comptes",
+        "moderated",
+        ("Charlotte", "Davies"),
+        "Partage d'expérience sur nos plus grands clients.",
+        ["ventes", "clients"],
+        ["Sales", "Customer Success"],
+    ),
+    (
+        "Comité de direction",
+        "private",
+        ("Hélène", "Lefèvre"),
+        "Executive committee: agendas, minutes and decisions.",
+        ["direction"],
+        ["heads"],
+    ),
+    (
+        "Projet Atlas",
+        "private",
+        ("François", "Chevalier"),
+        "Confidential: the finance systems migration.",
+        ["finance", "confidentiel"],
+        ["Finance"],
+    ),
+]

@@ -3,7 +3,6 @@
 search and export goes through these functions."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
@@ -12,7 +11,7 @@ from django.db.models import CharField, Count, Q, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
-from apps.core.pagination import decode_cursor, encode_cursor
+from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
 from apps.core.text import search_terms
 from apps.profiles.models import Follow, Profile, ProfileFieldPolicy
 
@@ -187,17 +186,9 @@ def follow_state(*, viewer, user_id: int) -> dict:
     return counts
 
 
-def _parse_datetime(value: str):
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
 def _follow_page(*, viewer, follows, user_field: str, cursor: str | None, limit: int) -> Page:
     after = decode_cursor(cursor, types=(str, int))
-    created_at = _parse_datetime(after[0]) if after else None
+    created_at = cursor_datetime(after[0]) if after else None
     if created_at:
         follows = follows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=after[1]))
     rows = list(follows.order_by("-created_at", "-id")[: limit + 1])

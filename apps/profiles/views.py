@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.communities.selectors import communities_of
 from apps.profiles import selectors, services
 from apps.profiles.forms import ProfileForm
 from apps.profiles.models import AVATAR_SIZES, PRIVATIZABLE_FIELDS, Profile
@@ -58,7 +59,8 @@ def detail(request, user_id):
         "reports": selectors.reports_of(viewer=request.user, profile=profile),
         "follow": selectors.follow_state(viewer=request.user, user_id=user_id),
         "is_admin": selectors.is_profile_admin(request.user),
-        "private_labels": [PRIVATIZABLE_FIELDS[f] for f in sorted(selectors.private_fields())],
+        "private_labels": [PRIVATIZABLE_FIELDS[f] for f in sorted(selectors.private_fields(request.user))],
+        "communities": communities_of(viewer=request.user, user_id=user_id),
     }
     return render(request, "profiles/detail.html", context)
 

@@ -17,3 +17,9 @@ def avatar(profile, size=96):
 def person(profile):
     """A person's name, linked to their profile, with a business card on hover or focus."""
     return {"profile": profile}
+
+
+@register.inclusion_tag("profiles/_person.html")
+def person_user(user):
+    """`person` for a user: their profile's card, or just their name if they have no profile."""
+    return {"profile": getattr(user, "profile", None), "user": user}

@@ -1,0 +1,114 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public: everyone reads and joins")
+    MODERATED = "moderated", _("Moderated: everyone reads, joining needs approval")
+    PRIVATE = "private", _("Private: members only, by invitation")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MODERATOR = "moderator", _("Moderator")
+    MEMBER = "member", _("Member")
+
+
+class State(models.TextChoices):
+    ACTIVE = "active", _("Member")
+    REQUESTED = "requested", _("Asked to join")
+    INVITED = "invited", _("Invited")
+    DECLINED = "declined", _("Declined the invitation")
+    DENIED = "denied", _("Request denied")
+    LEFT = "left", _("Left")
+    REMOVED = "removed", _("Removed")
+    BANNED = "banned", _("Banned")
+
+
+def is_site_admin(user) -> bool:
+    """Site administrators see and manage every community without being members."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("communities.change_community"))
+
+
+class CommunityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Public and moderated communities for every active employee; a private one only
+        for its members and the people invited to it (and site administrators). For
+        everyone else a private community does not exist."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if is_site_admin(user):
+            return self
+        insider = Membership.objects.filter(
+            community=OuterRef("pk"), user=user, state__in=[State.ACTIVE, State.INVITED]
+        )
+        return self.filter(Q(visibility__in=[Visibility.PUBLIC, Visibility.MODERATED]) | Exists(insider))
+
+
+class Community(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True, max_length=10000)
+    description_html = models.TextField(blank=True, editable=False)
+    tags = ArrayField(models.CharField(max_length=40), blank=True, default=list, verbose_name=_("tags"))
+    cover = models.JSONField(default=dict, blank=True, editable=False)
+    visibility = models.CharField(_("visibility"), max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # Folded name, description and tags, for accent-insensitive search.
+    search_text = models.TextField(blank=True, editable=False)
+    sort_name = models.CharField(max_length=120, blank=True, editable=False)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        indexes = [models.Index(fields=["sort_name", "id"], name="community_sort_idx")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state=State.ACTIVE)
+
+    def visible_to(self, user):
+        """Memberships of the communities the user may see."""
+        return self.filter(community__in=Community.objects.visible_to(user))
+
+
+class Membership(TimeStampedModel):
+    """One person's relation to one community, whatever its state: the history of joins,
+    requests, invitations and bans lives in one row that moves between states."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    message = models.TextField(_("message"), blank=True, max_length=1000)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="membership_once")]
+        indexes = [
+            models.Index(fields=["user", "state"], name="membership_user_state_idx"),
+            models.Index(fields=["community", "state", "role"], name="membership_community_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.community} · {self.state}"

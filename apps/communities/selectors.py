@@ -1,0 +1,122 @@
+"""Reads of communities; every one starts from `Community.objects.visible_to(viewer)`."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+
+from apps.communities.models import Community, Membership, Role, State, is_site_admin
+from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
+from apps.core.text import search_terms
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def _annotated(viewer):
+    mine = Membership.objects.filter(community=OuterRef("pk"), user=viewer)
+    return Community.objects.visible_to(viewer).annotate(
+        member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE), distinct=True),
+        viewer_state=Subquery(mine.values("state")[:1]),
+        viewer_role=Subquery(mine.values("role")[:1]),
+    )
+
+
+def community_get(*, viewer, slug: str) -> Community:
+    """The community, with member_count, viewer_state and viewer_role; 404 if the viewer may not see it."""
+    return get_object_or_404(_annotated(viewer), slug=slug)
+
+
+def community_list(
+    *, viewer, query: str = "", mine: bool = False, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    communities = _annotated(viewer)
+    for term in search_terms(query):
+        communities = communities.filter(search_text__contains=term)
+    if mine:
+        communities = communities.filter(memberships__user=viewer, memberships__state=State.ACTIVE)
+    after = decode_cursor(cursor, types=(str, int))
+    if after:
+        communities = communities.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
+    rows = list(communities.order_by("sort_name", "id")[: limit + 1])
+    next_cursor = encode_cursor([rows[limit - 1].sort_name, rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)
+
+
+def community_suggestions(*, viewer, limit: int = 6) -> list[Community]:
+    """Communities the viewer is not in, that people of their department or people they
+    follow belong to, the most of them first."""
+    from apps.profiles.models import Follow, Profile
+
+    department = Profile.objects.filter(user=viewer).values_list("department", flat=True).first() or ""
+    followed = Follow.objects.filter(follower=viewer).values("followee_id")
+    related = Q(memberships__state=State.ACTIVE) & (
+        Q(memberships__user__profile__department=department, memberships__user__profile__department__gt="")
+        | Q(memberships__user__in=followed)
+    )
+    return list(
+        _annotated(viewer)
+        .filter(archived_at__isnull=True)
+        .exclude(
+            memberships__user=viewer,
+            memberships__state__in=[State.ACTIVE, State.REQUESTED, State.INVITED, State.BANNED],
+        )
+        .annotate(affinity=Count("memberships", filter=related, distinct=True))
+        .filter(affinity__gt=0)
+        .order_by("-affinity", "sort_name", "id")[:limit]
+    )
+
+
+def communities_of(*, viewer, user_id: int) -> list[Community]:
+    """The communities a person belongs to, among those the viewer may see (profile pages)."""
+    return list(
+        Community.objects.visible_to(viewer)
+        .filter(memberships__user_id=user_id, memberships__state=State.ACTIVE)
+        .order_by("sort_name", "id")
+    )
+
+
+def members_page(
+    *, viewer, community: Community, state: str = State.ACTIVE, cursor: str | None = None, limit: int = 50
+) -> Page:
+    """Members (or requests, invitations, bans) of a community the viewer may see: owners first."""
+    memberships = (
+        Membership.objects.visible_to(viewer)
+        .filter(community=community, state=state)
+        .select_related("user__profile", "invited_by")
+    )
+    role_rank = {Role.OWNER: 0, Role.MODERATOR: 1, Role.MEMBER: 2}
+    after = decode_cursor(cursor, types=(str, int))
+    since = cursor_datetime(after[0]) if after else None
+    if since:
+        memberships = memberships.filter(Q(created_at__gt=since) | Q(created_at=since, id__gt=after[1]))
+    rows = list(memberships.order_by("created_at", "id")[: limit + 1])
+    next_cursor = (
+        encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
+    )
+    items = sorted(rows[:limit], key=lambda m: role_rank.get(m.role, 3)) if state == State.ACTIVE else rows[:limit]
+    return Page(items, next_cursor)
+
+
+def pending_counts(*, community: Community) -> dict:
+    counts = Membership.objects.filter(community=community).aggregate(
+        requests=Count("id", filter=Q(state=State.REQUESTED)), invitations=Count("id", filter=Q(state=State.INVITED))
+    )
+    return counts
+
+
+def viewer_can(*, viewer, community: Community) -> dict:
+    """What the viewer may do here, for the templates (the services check again)."""
+    role = community.viewer_role if community.viewer_state == State.ACTIVE else None
+    admin = is_site_admin(viewer)
+    return {
+        "moderate": admin or role in (Role.OWNER, Role.MODERATOR),
+        "own": admin or role == Role.OWNER,
+        "administer": admin,
+        "member": role is not None,
+    }

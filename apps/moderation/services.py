@@ -1,0 +1,15 @@
+from apps.moderation.models import AuditLogEntry
+
+
+def audit_record(*, actor, action: str, target, before, after) -> AuditLogEntry:
+    """Write one audit entry, in the caller's transaction: no admin action without its trace."""
+    return AuditLogEntry.objects.create(
+        actor=actor,
+        actor_repr=getattr(actor, "email", "") or str(actor),
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_repr=str(target)[:200],
+        before=before,
+        after=after,
+    )
