@@ -100,7 +100,12 @@ def main() -> int:
     processes: list[tuple[str, subprocess.Popen]] = []
     code = 0
     try:
-        for step in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
+        steps = [["migrate", "--no-input", "-v", "0"]]
+        # The demo organisation (with its published passwords) goes only into the
+        # embedded database, or wherever it is asked for explicitly.
+        if env.get("EMBEDDED_DATABASE") or env.get("SEED_DEMO"):
+            steps.append(["seed_demo"])
+        for step in steps:
             subprocess.run([PYTHON, "manage.py", *step], cwd=BASE_DIR, env=env, check=True, start_new_session=True)
 
         uvicorn_cmd = [

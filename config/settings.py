@@ -368,6 +368,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+HEALTHZ_CACHE_SECONDS = env.float("HEALTHZ_CACHE_SECONDS", default=5)
+
 # ---------------------------------------------------------------- logging
 
 LOGGING = {

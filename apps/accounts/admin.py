@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import services
 from apps.accounts.models import Invitation, User
+from apps.core.broadcast import disconnect_on_commit, group_name
 
 
 @admin.register(User)
@@ -19,6 +20,12 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # As when deactivating from the profile page: the person's open sockets close.
+            disconnect_on_commit(group_name("user", obj.pk))
 
 
 class InvitationForm(forms.ModelForm):

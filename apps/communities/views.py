@@ -12,13 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.communities import selectors, services
 from apps.communities.forms import BulkAddForm, CommunityForm, DeleteForm, InviteForm, TransferForm
 from apps.communities.models import State, is_site_admin
+from apps.core.htmx import vary_on_htmx, wants_fragment
 
 SELF_ACTIONS = {"join", "request", "cancel", "accept", "decline", "leave"}
 MANAGER_ACTIONS = {"approve", "deny", "remove", "ban", "unban"}
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -45,12 +42,12 @@ def directory(request):
         "mine": mine,
         "next_query": urlencode({"q": query, "mine": "1" if mine else "", "after": page.next_cursor or ""}),
     }
-    if _is_htmx(request):
+    if wants_fragment(request):
         template = "communities/_items.html" if request.GET.get("after") else "communities/_results.html"
-        return render(request, template, context)
+        return vary_on_htmx(render(request, template, context))
     if not query and not mine:
         context["suggestions"] = selectors.community_suggestions(viewer=request.user)
-    return render(request, "communities/directory.html", context)
+    return vary_on_htmx(render(request, "communities/directory.html", context))
 
 
 def create(request):

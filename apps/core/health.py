@@ -1,5 +1,7 @@
 """Readiness of the pieces the product depends on, for /healthz and docker-compose."""
 
+import time
+
 import redis
 from django.conf import settings
 from django.db import connection
@@ -34,7 +36,22 @@ def worker_ok(timeout: float = 1.0) -> bool:
         return False
 
 
+_last: tuple[float, dict] | None = None
+
+
 def status() -> dict[str, str]:
+    """The readiness of each piece, measured at most once per HEALTHZ_CACHE_SECONDS per
+    process: /healthz is public, and each measure costs a task and up to a second."""
+    global _last
+    now = time.monotonic()
+    if _last and now - _last[0] < settings.HEALTHZ_CACHE_SECONDS:
+        return dict(_last[1])
+    measured = _measure()
+    _last = (now, measured)
+    return dict(measured)
+
+
+def _measure() -> dict[str, str]:
     redis_up = redis_ok()
     return {
         "db": "ok" if database_ok() else "down",

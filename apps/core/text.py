@@ -38,4 +38,5 @@ def fold(text: str) -> str:
 
 def search_terms(query: str, *, limit: int = 8) -> list[str]:
     """The words of a search box, folded; punctuation and operators are dropped."""
-    return re.findall(r"[0-9a-z]+", fold(query))[:limit]
+    # \w: letters of every script ("дмитрий", "山田"); tsquery operators are not among them.
+    return [term for term in re.findall(r"\w+", fold(query)) if term.strip("_")][:limit]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from apps.profiles.models import Profile, ProfileFieldPolicy, Skill
+from apps.core.text import fold
+from apps.profiles.models import PRIVATIZABLE_FIELDS, Profile, ProfileFieldPolicy, Skill
+from apps.profiles.selectors import is_profile_admin
 
 
 @admin.register(Profile)
@@ -11,6 +13,12 @@ class ProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user", "manager__user"]
     raw_id_fields = ["user", "manager"]
     exclude = ["skills"]
+
+    def get_exclude(self, request, obj=None):
+        # Private fields are for the profile administrators, as in the product itself.
+        if is_profile_admin(request.user):
+            return self.exclude
+        return [*self.exclude, *PRIVATIZABLE_FIELDS]
 
     # Profiles change through the product's own edit page (apps.profiles.services), which
     # validates the manager chain, renders "about me" and keeps the search index current.
@@ -30,3 +38,7 @@ class ProfileFieldPolicyAdmin(admin.ModelAdmin):
 class SkillAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["folded"]
+
+    def save_model(self, request, obj, form, change):
+        obj.folded = fold(obj.name)[:60]
+        super().save_model(request, obj, form, change)

@@ -40,7 +40,7 @@ class Skill(models.Model):
     """An expertise tag ("Kubernetes", "Contrôle de gestion"); `folded` finds it without accents."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
-    folded = models.CharField(max_length=60, db_index=True)
+    folded = models.CharField(max_length=60, unique=True)
 
     class Meta:
         ordering = ["folded"]

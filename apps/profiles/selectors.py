@@ -85,6 +85,8 @@ def profile_search(
     """The directory: active employees matching every word (as a prefix, without accents), by name."""
     profiles = _base(viewer).active().prefetch_related("skills")
     terms = search_terms(query)
+    if query.strip() and not terms:
+        return Page([], None)
     if terms:
         tsquery = " & ".join(f"{term}:*" for term in terms)
         profiles = profiles.filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
@@ -179,7 +181,7 @@ def org_chart(*, viewer, user_id: int) -> dict:
 
 def follow_state(*, viewer, user_id: int) -> dict:
     follows = Follow.objects.visible_to(viewer)
-    counts = follows.aggregate(
+    counts = follows.filter(Q(followee_id=user_id) | Q(follower_id=user_id)).aggregate(
         followers=Count("id", filter=Q(followee_id=user_id)), following=Count("id", filter=Q(follower_id=user_id))
     )
     counts["is_following"] = follows.filter(follower=viewer, followee_id=user_id).exists()

@@ -6,7 +6,7 @@ import zoneinfo
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.utils.translation import gettext as _
 
@@ -101,10 +101,23 @@ def _skills_from(names: list[str]) -> list[Skill]:
     skills = []
     for name in cleaned:
         # "Contrôle de gestion" and "controle de gestion" are one skill: the first spelling wins.
-        folded = fold(name)[:60]
-        skill = Skill.objects.filter(folded=folded).first() or Skill.objects.create(name=name, folded=folded)
-        skills.append(skill)
+        skills.append(skill_get_or_create(name=name))
     return skills
+
+
+def skill_get_or_create(*, name: str) -> Skill:
+    folded = fold(name)[:60]
+    for _attempt in range(3):
+        skill = Skill.objects.filter(folded=folded).first()
+        if skill:
+            return skill
+        try:
+            with transaction.atomic():
+                return Skill.objects.create(name=name, folded=folded)
+        except IntegrityError:
+            # Someone created it at the same moment (or the same name folds differently).
+            continue
+    return Skill.objects.get(folded=folded)
 
 
 def profile_refresh_search(*, profile: Profile, skill_names: list[str] | None = None) -> None:
@@ -147,10 +160,10 @@ def profile_update(
     if refused:
         raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
     changes = _clean(profile, dict(changes))
-    skill_objects = _skills_from(skills) if skills is not None else None
     # Checked before anything is written: a refused photo leaves the profile as it was.
     image = avatars.validate_avatar(avatar) if avatar is not None else None
     with transaction.atomic():
+        skill_objects = _skills_from(skills) if skills is not None else None
         for field, value in changes.items():
             setattr(profile, field, value)
         if "about" in changes:

@@ -11,13 +11,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.communities.selectors import communities_of
+from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.profiles import selectors, services
 from apps.profiles.forms import ProfileForm
 from apps.profiles.models import AVATAR_SIZES, PRIVATIZABLE_FIELDS, Profile
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @require_GET
@@ -37,11 +34,11 @@ def directory(request):
             {"q": query, "department": department, "location": location, "after": page.next_cursor or ""}
         ),
     }
-    if _is_htmx(request):
+    if wants_fragment(request):
         template = "profiles/_people_items.html" if request.GET.get("after") else "profiles/_results.html"
-        return render(request, template, context)
+        return vary_on_htmx(render(request, template, context))
     context["facets"] = selectors.directory_facets(viewer=request.user)
-    return render(request, "profiles/directory.html", context)
+    return vary_on_htmx(render(request, "profiles/directory.html", context))
 
 
 def me(request):
@@ -96,7 +93,7 @@ def follow(request, user_id):
             services.follow_create(actor=request.user, followee=followee)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    if _is_htmx(request):
+    if wants_fragment(request):
         state = selectors.follow_state(viewer=request.user, user_id=user_id)
         return render(request, "profiles/_follow_button.html", {"follow": state, "target_id": user_id})
     return redirect("people:detail", user_id=user_id)
@@ -111,7 +108,7 @@ def _follow_list(request, user_id, list_selector, title):
         "title": title,
         "next_query": urlencode({"after": page.next_cursor or ""}),
     }
-    template = "profiles/_people_items.html" if _is_htmx(request) else "profiles/follow_list.html"
+    template = "profiles/_people_items.html" if wants_fragment(request) else "profiles/follow_list.html"
     return render(request, template, context)
 
 

@@ -29,7 +29,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         # The page only listens; a ping keeps proxies from closing an idle socket.
-        if content.get("type") == "ping":
+        if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
     async def event_forward(self, message):

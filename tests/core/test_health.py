@@ -31,3 +31,16 @@ def test_healthz_reports_redis_down(client, settings):
 @pytest.mark.django_db
 def test_healthz_only_answers_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_measures_are_reused_for_a_few_seconds(client, settings, monkeypatch):
+    from apps.core import health
+
+    calls = []
+    monkeypatch.setattr(health, "_measure", lambda: calls.append(1) or {"db": "ok", "redis": "ok", "worker": "ok"})
+    monkeypatch.setattr(health, "_last", None)
+    settings.HEALTHZ_CACHE_SECONDS = 60
+    for _ in range(5):
+        assert client.get("/healthz").json()["worker"] == "ok"
+    assert len(calls) == 1

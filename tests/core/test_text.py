@@ -164,3 +164,10 @@ def test_headings_are_not_rendered(source):
 def test_empty_and_none_render_nothing():
     assert render_markdown("") == ""
     assert render_markdown(None) == ""
+
+
+def test_search_terms_keep_every_script():
+    from apps.core.text import search_terms as terms
+
+    assert terms("Дмитрий Иванов") == ["дмитрии", "иванов"]
+    assert terms("山田") == ["山田"]

@@ -239,9 +239,11 @@ BIRTHDAY = datetime.date(1988, 5, 17)
 class TestPrivateFields:
     @pytest.fixture(autouse=True)
     def world(self):
-        ProfileFieldPolicy.objects.create(field="phone_mobile", is_private=True)
-        ProfileFieldPolicy.objects.create(field="birthday", is_private=True)
-        ProfileFieldPolicy.objects.create(field="pronouns", is_private=False)  # declared, but public
+        ProfileFieldPolicy.objects.update_or_create(field="phone_mobile", defaults={"is_private": True})
+        ProfileFieldPolicy.objects.update_or_create(field="birthday", defaults={"is_private": True})
+        ProfileFieldPolicy.objects.update_or_create(
+            field="pronouns", defaults={"is_private": False}
+        )  # declared, but public
         private = {"phone_mobile": MOBILE, "phone_work": WORK, "birthday": BIRTHDAY, "pronouns": "she/her"}
         self.boss = person("Bea", "Boss", **private)
         self.owner = person("Olga", "Owner", manager=self.boss, **private)
@@ -512,7 +514,7 @@ def _with_skills(profile, n):
 
 @pytest.mark.parametrize("count", [1, 20])
 def test_profile_search_query_count_is_constant(django_assert_num_queries, count):
-    ProfileFieldPolicy.objects.create(field="phone_mobile")
+    ProfileFieldPolicy.objects.update_or_create(field="phone_mobile", defaults={"is_private": True})
     for i in range(count):
         _with_skills(person(f"Match{i}", "Searched", job_title="Accountant"), 3)
     person("Other", "Person", job_title="Gardener")

@@ -295,8 +295,8 @@ class TestPrivateFields:
     @pytest.fixture
     def owner(self, me):
         """Olivia, with a private mobile phone and birthday, in every list `me` can open."""
-        ProfileFieldPolicy.objects.create(field="phone_mobile", is_private=True)
-        ProfileFieldPolicy.objects.create(field="birthday", is_private=True)
+        ProfileFieldPolicy.objects.update_or_create(field="phone_mobile", defaults={"is_private": True})
+        ProfileFieldPolicy.objects.update_or_create(field="birthday", defaults={"is_private": True})
         boss = person("Big", "Boss")
         owner = person("Olivia", "Owner", manager=boss, phone_mobile=MOBILE, phone_work=WORK_PHONE, birthday=BIRTHDAY)
         ProfileFactory(manager=owner)
@@ -364,7 +364,14 @@ class TestPrivateFields:
         row = self._export_row(text(client.get("/people/export.csv")), owner.user.email)
         assert (row["Mobile phone"], row["Birthday"]) == (MOBILE, "1990-07-14")
 
-    def test_not_private_without_a_policy(self, client, me):
+    def test_mobile_and_birthday_are_private_by_default(self):
+        assert set(ProfileFieldPolicy.objects.filter(is_private=True).values_list("field", flat=True)) == {
+            "phone_mobile",
+            "birthday",
+        }
+
+    def test_not_private_once_the_admin_makes_them_public(self, client, me):
+        ProfileFieldPolicy.objects.update(is_private=False)
         colleague = person("Olivia", "Owner", phone_mobile=MOBILE, birthday=BIRTHDAY)
         page = text(client.get(f"/people/{colleague.user_id}/"))
         assert MOBILE in page and "14 July" in page
@@ -705,3 +712,12 @@ def test_an_account_without_a_profile_gets_one_from_my_profile(client):
     assert response.status_code == 200
     assert "Ana Ortiz" in response.content.decode()
     assert Profile.objects.get(user=newcomer).sort_name == "ana ortiz"
+
+
+def test_history_restore_gets_the_whole_page_and_caches_keep_them_apart(client, user):
+    client.force_login(user)
+    fragment = client.get("/people/?q=x", HTTP_HX_REQUEST="true")
+    restore = client.get("/people/?q=x", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" not in fragment.content.decode()
+    assert "<html" in restore.content.decode()
+    assert "HX-Request" in fragment["Vary"] and "HX-Request" in restore["Vary"]
