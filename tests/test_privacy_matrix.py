@@ -4,9 +4,11 @@ A route missing from MATRIX fails the build: whoever adds a page decides, here, 
 may see it. Outcomes: "200" a page; "login" a redirect to the sign-in page; "404"
 (private or missing: the same); "405" wrong method; "302:<path>" another redirect,
 where "{me}" stands for the visitor's own user id. Kwargs that name an object refer
-to one the test makes (`COLLEAGUE`: another employee, with a photo); MISSING asks
-the same routes about someone who does not exist. Every visitor has a profile.
-Later issues add visitors (community roles, banned, ...) and private content.
+to one the test makes (`COLLEAGUE`: another employee, with a photo; `COMMUNITY`: the
+slug of a public community that the colleague owns); MISSING asks the same routes about
+someone or something that does not exist. Every visitor has a profile. The community
+roles (member, moderator, owner, banned, ...) and private communities have their own
+matrix in tests/communities/test_privacy.py.
 """
 
 import re
@@ -36,6 +38,8 @@ class Ref:
 
 COLLEAGUE = Ref("colleague")  # the user id of another employee, who has a profile and a photo
 NOBODY = Ref("nobody")  # a user id that belongs to no one
+COMMUNITY = Ref("community")  # the slug of a public community owned by the colleague
+NO_COMMUNITY = Ref("no_community")  # a slug that names no community
 
 
 def same(outcome):
@@ -68,7 +72,21 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "people/<int:user_id>/deactivate/": (signed_in(POST_ONLY), {"user_id": COLLEAGUE}),
     "people/<int:user_id>/reactivate/": (signed_in(POST_ONLY), {"user_id": COLLEAGUE}),
     "people/<int:user_id>/avatar/<int:size>/": (signed_in(OK), {"user_id": COLLEAGUE, "size": 96}),
+    # communities: the employee is an outsider of a public community owned by the colleague.
+    # Settings are for its owners, administration and deletion for site admins: 404 for others.
     "communities/": (signed_in(OK), {}),
+    "communities/new/": (signed_in(OK), {}),
+    "communities/<slug:slug>/": (signed_in(OK), {"slug": COMMUNITY}),
+    "communities/<slug:slug>/members/": (signed_in(OK), {"slug": COMMUNITY}),
+    "communities/<slug:slug>/membership/": (signed_in(POST_ONLY), {"slug": COMMUNITY}),
+    "communities/<slug:slug>/members/<int:user_id>/": (
+        signed_in(POST_ONLY),
+        {"slug": COMMUNITY, "user_id": COLLEAGUE},
+    ),
+    "communities/<slug:slug>/invite/": (signed_in(POST_ONLY), {"slug": COMMUNITY}),
+    "communities/<slug:slug>/settings/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
+    "communities/<slug:slug>/administer/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
+    "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "messages/": (signed_in(OK), {}),
     "notifications/": (signed_in(OK), {}),
     # accounts: ours
@@ -133,6 +151,17 @@ MISSING: dict[str, tuple[dict, dict]] = {
     "people/<int:user_id>/deactivate/": (signed_in(POST_ONLY), {"user_id": NOBODY}),
     "people/<int:user_id>/reactivate/": (signed_in(POST_ONLY), {"user_id": NOBODY}),
     "people/<int:user_id>/avatar/<int:size>/": (signed_in(NOT_FOUND), {"user_id": NOBODY, "size": 96}),
+    "communities/<slug:slug>/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/members/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/membership/": (signed_in(POST_ONLY), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/members/<int:user_id>/": (
+        signed_in(POST_ONLY),
+        {"slug": NO_COMMUNITY, "user_id": NOBODY},
+    ),
+    "communities/<slug:slug>/invite/": (signed_in(POST_ONLY), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/settings/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/administer/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
 }
 
 # The Django admin: every one of its routes is for staff only. Visitors are sent to
@@ -170,7 +199,7 @@ def all_routes() -> dict[str, str | None]:
     return dict(_walk(get_resolver().url_patterns))
 
 
-def _url(route: str, name: str | None, kwargs: dict, objects: dict[Ref, int]) -> str:
+def _url(route: str, name: str | None, kwargs: dict, objects: dict[Ref, int | str]) -> str:
     if kwargs:
         kwargs = {key: objects[value] if isinstance(value, Ref) else value for key, value in kwargs.items()}
         return reverse(name, kwargs=kwargs)
@@ -232,9 +261,10 @@ def visitor_clients(client, visitor_users):
 
 
 @pytest.fixture
-def matrix_objects(db, settings, tmp_path) -> dict[Ref, int]:
+def matrix_objects(db, settings, tmp_path) -> dict[Ref, int | str]:
     from PIL import Image
 
+    from apps.communities.services import community_create
     from apps.profiles.avatars import render_avatar
 
     settings.MEDIA_ROOT = tmp_path
@@ -244,7 +274,13 @@ def matrix_objects(db, settings, tmp_path) -> dict[Ref, int]:
     nobody = UserFactory()
     nobody_id = nobody.pk
     nobody.delete()
-    return {COLLEAGUE: colleague.user_id, NOBODY: nobody_id}
+    community = community_create(actor=colleague.user, name="Matrix public community", visibility="public")
+    return {
+        COLLEAGUE: colleague.user_id,
+        NOBODY: nobody_id,
+        COMMUNITY: community.slug,
+        NO_COMMUNITY: "no-such-community",
+    }
 
 
 @pytest.mark.django_db
