@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from apps.communities.models import Community, Membership, Role, State, is_site_admin
@@ -19,6 +19,8 @@ class Page:
 
 
 def _annotated(viewer):
+    if not viewer.is_authenticated:
+        return Community.objects.none()
     mine = Membership.objects.filter(community=OuterRef("pk"), user=viewer)
     return Community.objects.visible_to(viewer).annotate(
         member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE), distinct=True),
@@ -63,8 +65,14 @@ def community_suggestions(*, viewer, limit: int = 6) -> list[Community]:
         _annotated(viewer)
         .filter(archived_at__isnull=True)
         .exclude(
-            memberships__user=viewer,
-            memberships__state__in=[State.ACTIVE, State.REQUESTED, State.INVITED, State.BANNED],
+            # The viewer's own membership only (one exclude() over a relation could match two rows).
+            Exists(
+                Membership.objects.filter(
+                    community=OuterRef("pk"),
+                    user=viewer,
+                    state__in=[State.ACTIVE, State.REQUESTED, State.INVITED, State.BANNED],
+                )
+            )
         )
         .annotate(affinity=Count("memberships", filter=related, distinct=True))
         .filter(affinity__gt=0)
@@ -81,26 +89,38 @@ def communities_of(*, viewer, user_id: int) -> list[Community]:
     )
 
 
+ROLE_RANK = Case(
+    When(role=Role.OWNER, then=Value(0)),
+    When(role=Role.MODERATOR, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
 def members_page(
     *, viewer, community: Community, state: str = State.ACTIVE, cursor: str | None = None, limit: int = 50
 ) -> Page:
-    """Members (or requests, invitations, bans) of a community the viewer may see: owners first."""
+    """Members (or requests, invitations, bans) of a community the viewer may see: owners,
+    then moderators, then members, each in the order they came."""
     memberships = (
         Membership.objects.visible_to(viewer)
         .filter(community=community, state=state)
         .select_related("user__profile", "invited_by")
+        .alias(rank=ROLE_RANK if state == State.ACTIVE else Value(0, output_field=IntegerField()))
     )
-    role_rank = {Role.OWNER: 0, Role.MODERATOR: 1, Role.MEMBER: 2}
-    after = decode_cursor(cursor, types=(str, int))
-    since = cursor_datetime(after[0]) if after else None
+    after = decode_cursor(cursor, types=(int, str, int))
+    since = cursor_datetime(after[1]) if after else None
     if since:
-        memberships = memberships.filter(Q(created_at__gt=since) | Q(created_at=since, id__gt=after[1]))
-    rows = list(memberships.order_by("created_at", "id")[: limit + 1])
-    next_cursor = (
-        encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
-    )
-    items = sorted(rows[:limit], key=lambda m: role_rank.get(m.role, 3)) if state == State.ACTIVE else rows[:limit]
-    return Page(items, next_cursor)
+        rank = after[0]
+        memberships = memberships.filter(
+            Q(rank__gt=rank) | Q(rank=rank, created_at__gt=since) | Q(rank=rank, created_at=since, id__gt=after[2])
+        )
+    rows = list(memberships.annotate(position=F("rank")).order_by("rank", "created_at", "id")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.position, last.created_at.isoformat(), last.id])
+    return Page(rows[:limit], next_cursor)
 
 
 def pending_counts(*, community: Community) -> dict:

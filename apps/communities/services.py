@@ -265,7 +265,11 @@ def community_update(*, actor, community: Community, changes: dict) -> Community
     with transaction.atomic():
         before = {field: getattr(community, field) for field in SETTINGS_FIELDS}
         for field, value in changes.items():
-            setattr(community, field, _clean_tags(value) if field == "tags" else value)
+            if field == "tags":
+                value = _clean_tags(value)
+            elif field == "name":
+                value = " ".join(value.split())[:120]
+            setattr(community, field, value)
         _index(community)
         community.save()
         after = {field: getattr(community, field) for field in SETTINGS_FIELDS}
@@ -367,6 +371,8 @@ def community_bulk_add(*, actor, community: Community, emails: list[str]) -> lis
     from django.core.validators import validate_email
 
     _admin_only(actor)
+    if community.is_archived:
+        raise ValidationError(_("This community is archived: nothing can change in it."))
     report, seen = [], set()
     users = {u.email.lower(): u for u in get_user_model().objects.filter(email__in=[e.strip().lower() for e in emails])}
     with transaction.atomic():
