@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -374,7 +375,10 @@ def community_bulk_add(*, actor, community: Community, emails: list[str]) -> lis
     if community.is_archived:
         raise ValidationError(_("This community is archived: nothing can change in it."))
     report, seen = [], set()
-    users = {u.email.lower(): u for u in get_user_model().objects.filter(email__in=[e.strip().lower() for e in emails])}
+    wanted = {e.strip().lower() for e in emails if e.strip()}
+    users = {}
+    for user in get_user_model().objects.annotate(email_lower=Lower("email")).filter(email_lower__in=wanted):
+        users[user.email.lower()] = user
     with transaction.atomic():
         for line, raw in enumerate(emails, start=1):
             email = raw.strip().lower()

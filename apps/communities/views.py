@@ -115,6 +115,7 @@ def membership(request, slug):
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("communities:detail", slug=community.slug)
     else:
         done = {
             "join": _("You joined %(name)s."),
@@ -227,7 +228,12 @@ def administer(request, slug):
                 messages.success(request, _("Ownership transferred."))
                 return redirect("communities:administer", slug=community.slug)
         if do == "bulk" and bulk_form.is_valid():
-            report = services.community_bulk_add(actor=request.user, community=community, emails=bulk_form.addresses())
+            try:
+                report = services.community_bulk_add(
+                    actor=request.user, community=community, emails=bulk_form.addresses()
+                )
+            except ValidationError as error:
+                bulk_form.add_error(None, error)
     context = {
         "community": community,
         "can": can,
