@@ -77,6 +77,8 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "communities/": (signed_in(OK), {}),
     "communities/new/": (signed_in(OK), {}),
     "communities/<slug:slug>/": (signed_in(OK), {"slug": COMMUNITY}),
+    # The community has no cover image: nothing to serve.
+    "communities/<slug:slug>/cover/": (signed_in(NOT_FOUND), {"slug": COMMUNITY}),
     "communities/<slug:slug>/members/": (signed_in(OK), {"slug": COMMUNITY}),
     "communities/<slug:slug>/membership/": (signed_in(POST_ONLY), {"slug": COMMUNITY}),
     "communities/<slug:slug>/members/<int:user_id>/": (
@@ -152,6 +154,7 @@ MISSING: dict[str, tuple[dict, dict]] = {
     "people/<int:user_id>/reactivate/": (signed_in(POST_ONLY), {"user_id": NOBODY}),
     "people/<int:user_id>/avatar/<int:size>/": (signed_in(NOT_FOUND), {"user_id": NOBODY, "size": 96}),
     "communities/<slug:slug>/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "communities/<slug:slug>/cover/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
     "communities/<slug:slug>/members/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
     "communities/<slug:slug>/membership/": (signed_in(POST_ONLY), {"slug": NO_COMMUNITY}),
     "communities/<slug:slug>/members/<int:user_id>/": (

@@ -45,9 +45,17 @@ class CommunityForm(forms.ModelForm):
         fields = ["name", "description", "visibility"]
         widgets = {"description": forms.Textarea(attrs={"rows": 5}), "visibility": forms.RadioSelect}
 
+    cover = forms.FileField(
+        label=_("Cover image"), required=False, help_text=_("JPEG, PNG, WebP or GIF; shown as a wide banner.")
+    )
+    remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
+
     def __init__(self, *args, site_admin: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visibility"].choices = Visibility.choices
+        if not self.instance.pk:
+            del self.fields["cover"]
+            del self.fields["remove_cover"]
         if self.instance.pk:
             self.initial.setdefault("tags", ", ".join(self.instance.tags))
         if not site_admin or self.instance.pk:
@@ -70,6 +78,9 @@ class CommunityForm(forms.ModelForm):
             "tags": _split(data.get("tags")),
             "owner": data.get("owner_email"),
         }
+
+    def cover_changes(self) -> dict:
+        return {"cover": self.cleaned_data.get("cover"), "remove_cover": bool(self.cleaned_data.get("remove_cover"))}
 
     def settings_changes(self) -> dict:
         data = self.cleaned_data

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from apps.communities.covers import delete_cover_file, render_cover
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
 from apps.core.broadcast import broadcast_on_commit, group_name
 from apps.core.text import fold, render_markdown
 from apps.moderation.services import audit_record
+from apps.profiles.avatars import validate_avatar
 
 SELF, MODERATOR, OWNER = "self", "moderator", "owner"
 NONE = None  # no membership row yet
@@ -251,7 +253,9 @@ def community_create(
 SETTINGS_FIELDS = ("name", "description", "tags", "visibility")
 
 
-def community_update(*, actor, community: Community, changes: dict) -> Community:
+def community_update(
+    *, actor, community: Community, changes: dict, cover=None, remove_cover: bool = False
+) -> Community:
     if not can_manage(user=actor, community=community, level=OWNER):
         raise PermissionDenied(_("Only owners change the settings."))
     if community.is_archived and not is_site_admin(actor):
@@ -263,8 +267,14 @@ def community_update(*, actor, community: Community, changes: dict) -> Community
         raise ValidationError({"visibility": _("Choose public, moderated or private.")})
     if "name" in changes and not " ".join((changes["name"] or "").split()):
         raise ValidationError({"name": _("Give the community a name.")})
+    # The picture is checked before anything is written: a refused file changes nothing.
+    image = validate_avatar(cover) if cover is not None else None
     with transaction.atomic():
         before = {field: getattr(community, field) for field in SETTINGS_FIELDS}
+        if image is not None or remove_cover:
+            old = community.cover
+            community.cover = render_cover(image, community_id=community.pk) if image is not None else {}
+            transaction.on_commit(lambda: delete_cover_file(old))
         for field, value in changes.items():
             if field == "tags":
                 value = _clean_tags(value)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.directory, name="index"),
     path("new/", views.create, name="create"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/cover/", views.cover, name="cover"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/membership/", views.membership, name="membership"),
     path("<slug:slug>/members/<int:user_id>/", views.manage_member, name="manage_member"),

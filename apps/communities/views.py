@@ -3,7 +3,8 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -190,12 +191,14 @@ def invite(request, slug):
 
 def settings_view(request, slug):
     community, can = _page_for(request, slug, "own")
-    form = CommunityForm(request.POST or None, instance=community, site_admin=False)
+    form = CommunityForm(request.POST or None, request.FILES or None, instance=community, site_admin=False)
     if request.method == "POST" and form.is_valid():
         try:
-            services.community_update(actor=request.user, community=community, changes=form.settings_changes())
+            services.community_update(
+                actor=request.user, community=community, changes=form.settings_changes(), **form.cover_changes()
+            )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error("cover" if not hasattr(error, "error_dict") else None, error)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("communities:detail", slug=community.slug)
@@ -265,3 +268,14 @@ def delete(request, slug):
         "summary": services.community_delete_summary(community),
     }
     return render(request, "communities/delete.html", context)
+
+
+@require_GET
+def cover(request, slug):
+    community = selectors.community_get(viewer=request.user, slug=slug)
+    if not community.cover.get("file"):
+        raise Http404
+    response = FileResponse(default_storage.open(community.cover["file"]), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -57,6 +57,9 @@ GET_MATRIX = {
     ("", "public"):                          " L  200  200  200  200  200  200  200  200",
     ("", "moderated"):                       " L  200  200  200  200  200  200  200  200",
     ("", "private"):                         " L  404  404  200  200  200  200  404  200",
+    # Communities here have no cover image: 404 wherever the community itself is visible.
+    ("cover/", "public"):                    " L  404  404  404  404  404  404  404  404",
+    ("cover/", "private"):                   " L  404  404  404  404  404  404  404  404",
     ("members/", "public"):                  " L  200  200  200  200  200  200  200  200",
     ("members/", "moderated"):               " L  200  200  200  200  200  200  200  200",
     ("members/", "private"):                 " L  404  404  200  200  200  200  404  200",
@@ -226,8 +229,8 @@ def test_every_route_is_in_the_matrix():
 
     routes = {r for r in all_routes() if r.startswith("communities/<slug:slug>/")}
     assert {_as_pattern(route) for route, _vis in GET_MATRIX} == routes
-    # Every route that takes a POST (all but the page and its member list) is in the POST matrix.
-    read_only = {"communities/<slug:slug>/", "communities/<slug:slug>/members/"}
+    # Every route that takes a POST (all but the page, its cover and its member list) is in the POST matrix.
+    read_only = {"communities/<slug:slug>/", "communities/<slug:slug>/cover/", "communities/<slug:slug>/members/"}
     assert {_as_pattern(route) for route, _what, _vis in POST_MATRIX} == routes - read_only
 
 

@@ -752,3 +752,73 @@ def test_invitations_page_queries_are_constant(client, owner, django_assert_num_
     with django_assert_num_queries(QUERIES_INVITATIONS):
         response = client.get(f"/communities/{community.slug}/members/?state=invited")
     assert text(response).count('class="person-row"') == n
+
+
+class TestCover:
+    @staticmethod
+    def _png(width=800, height=400):
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (width, height), (30, 90, 200)).save(buffer, format="PNG")
+        return SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
+
+    def test_owner_sets_a_cover_that_only_those_who_see_the_community_get(self, client, settings, tmp_path):
+        from apps.communities.services import community_create
+        from tests.factories import UserFactory
+
+        settings.MEDIA_ROOT = tmp_path
+        owner, outsider = UserFactory(), UserFactory()
+        private = community_create(actor=owner, name="Cover Club", visibility="private")
+        client.force_login(owner)
+        response = client.post(
+            f"/communities/{private.slug}/settings/",
+            {"name": "Cover Club", "visibility": "private", "description": "", "tags": "", "cover": self._png()},
+        )
+        assert response.status_code == 302
+        private.refresh_from_db()
+        image = client.get(f"/communities/{private.slug}/cover/")
+        assert image.status_code == 200
+        assert image["Content-Type"] == "image/webp"
+        assert image["X-Content-Type-Options"] == "nosniff"
+        from PIL import Image as PILImage
+
+        assert PILImage.open(io_bytes(image)).size == (1200, 300)
+        assert f"/communities/{private.slug}/cover/" in client.get(f"/communities/{private.slug}/").content.decode()
+        client.force_login(outsider)
+        assert client.get(f"/communities/{private.slug}/cover/").status_code == 404
+
+    def test_a_file_that_is_not_an_image_is_refused_and_changes_nothing(self, client, settings, tmp_path):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from apps.communities.services import community_create
+        from tests.factories import UserFactory
+
+        settings.MEDIA_ROOT = tmp_path
+        owner = UserFactory()
+        community = community_create(actor=owner, name="Cover Club", visibility="public")
+        client.force_login(owner)
+        response = client.post(
+            f"/communities/{community.slug}/settings/",
+            {
+                "name": "Renamed",
+                "visibility": "public",
+                "description": "",
+                "tags": "",
+                "cover": SimpleUploadedFile("x.png", b"not an image", content_type="image/png"),
+            },
+        )
+        assert response.status_code == 200
+        assert "not an image we can read" in response.content.decode()
+        community.refresh_from_db()
+        assert community.name == "Cover Club"
+        assert community.cover == {}
+
+
+def io_bytes(response):
+    import io
+
+    return io.BytesIO(b"".join(response.streaming_content))
