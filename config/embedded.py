@@ -189,9 +189,15 @@ def _locked_users() -> Iterator[dict]:
     with open(VAR_DIR / ".embedded.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         users_file = VAR_DIR / "embedded-users.json"
-        users = json.loads(users_file.read_text()) if users_file.exists() else {}
+        try:
+            users = json.loads(users_file.read_text()) if users_file.exists() else {}
+        except ValueError:
+            users = {}  # a write cut short: the live users re-register as they attach
         yield users
-        users_file.write_text(json.dumps(users))
+        # Written aside, then renamed: a process killed mid-write leaves the old file whole.
+        partial = users_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(users))
+        os.replace(partial, users_file)
 
 
 def _alive(pid: int) -> bool:
@@ -257,10 +263,20 @@ def development_secret_key() -> str:
     """A random key kept under var/, for a machine that runs the embedded servers."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # O_EXCL: two first runs at once agree on one key; 0600 from the first byte.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    for _attempt in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)  # the other run is still writing it
+    raise RuntimeError(f"{key_file} is empty")
 
 
 def main(argv: list[str]) -> int:

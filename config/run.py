@@ -92,20 +92,23 @@ def main() -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
 
-    _say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
-    attached = _start_embedded(env)
     processes: list[tuple[str, subprocess.Popen]] = []
     code = 0
+    attached = True
     try:
+        _say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
+        attached = _start_embedded(env)
         steps = [["migrate", "--no-input", "-v", "0"]]
         # The demo organisation (with its published passwords) goes only into the
         # embedded database, or wherever it is asked for explicitly.
         if env.get("EMBEDDED_DATABASE") or env.get("SEED_DEMO"):
             steps.append(["seed_demo"])
         for step in steps:
+            if stopping:
+                break
             subprocess.run([PYTHON, "manage.py", *step], cwd=BASE_DIR, env=env, check=True, start_new_session=True)
 
         uvicorn_cmd = [
@@ -139,12 +142,14 @@ def main() -> int:
             "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "info"],
         }
         for name, command in commands.items():
+            if stopping:
+                break
             process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=env, start_new_session=True, preexec_fn=_die_with_parent
             )
             processes.append((name, process))
 
-        if _wait_for_port(host, port, 60, [p for _, p in processes]):
+        if not stopping and _wait_for_port(host, port, 60, [p for _, p in processes]):
             from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 
             print(

@@ -5,10 +5,18 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 
 from apps.accounts import selectors, services
+from apps.core.broadcast import disconnect_on_commit
 from apps.profiles.services import profile_create_for
+from apps.realtime.selectors import session_group
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def logout(self, request):
+        session_key = request.session.session_key
+        super().logout(request)
+        if session_key:
+            disconnect_on_commit(session_group(session_key))
+
     def is_open_for_signup(self, request):
         if selectors.invitation_from_session(request=request):
             return True

@@ -1,3 +1,5 @@
+import hashlib
+
 from apps.core.broadcast import group_name
 
 
@@ -8,3 +10,8 @@ def subscription_groups(*, user) -> list[str]:
     conversations issues add theirs here, from their own visible_to().
     """
     return [group_name("user", user.pk)]
+
+
+def session_group(session_key: str) -> str:
+    """The group of one browser session's sockets (named by a hash: keys are secrets)."""
+    return group_name("session", hashlib.sha256(session_key.encode()).hexdigest()[:40])

@@ -37,9 +37,10 @@ async def _signed_in_socket(user):
 
 
 async def test_anonymous_socket_is_refused():
-    communicator, connected, code = await _connect([(b"origin", ORIGIN)])
-    assert not connected
-    assert code == 4401
+    communicator, connected, _ = await _connect([(b"origin", ORIGIN)])
+    # Accepted only to be closed with the code that tells the page not to retry.
+    assert connected
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
     await communicator.disconnect()
 
 
@@ -64,9 +65,9 @@ async def test_deactivated_user_is_refused():
     cookie = await sync_to_async(_session_cookie)(user)
     user.is_active = False
     await sync_to_async(user.save)()
-    communicator, connected, code = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
-    assert not connected
-    assert code == 4401
+    communicator, connected, _ = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    assert connected
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
     await communicator.disconnect()
 
 
@@ -106,6 +107,32 @@ async def test_event_for_another_user_is_not_received():
 async def test_ping_is_answered():
     user = await sync_to_async(UserFactory)()
     communicator = await _signed_in_socket(user)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_signing_out_closes_the_sockets_of_that_session():
+    user = await sync_to_async(UserFactory)()
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+    communicator, connected, _ = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    assert connected
+    assert await communicator.receive_json_from(timeout=5) == {"type": "hello"}
+    other_session = await _signed_in_socket(user)
+
+    await sync_to_async(client.post)("/accounts/logout/")
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    # The same person's other session (another browser) stays connected.
+    assert await other_session.receive_nothing(timeout=0.5)
+    await other_session.disconnect()
+
+
+async def test_a_message_that_is_not_an_object_is_ignored():
+    user = await sync_to_async(UserFactory)()
+    communicator = await _signed_in_socket(user)
+    await communicator.send_json_to(["ping"])
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
     await communicator.disconnect()
