@@ -13,6 +13,13 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", _("Private: members only, by invitation")
 
 
+VISIBILITY_SHORT = {
+    Visibility.PUBLIC: _("Public"),
+    Visibility.MODERATED: _("Moderated"),
+    Visibility.PRIVATE: _("Private"),
+}
+
+
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
     MODERATOR = "moderator", _("Moderator")
@@ -73,6 +80,10 @@ class Community(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def visibility_label(self) -> str:
+        return VISIBILITY_SHORT[self.visibility]
 
     @property
     def is_archived(self) -> bool:
