@@ -11,11 +11,13 @@ from playwright.sync_api import expect
 from apps.communities.models import Visibility
 from apps.communities.services import community_create
 from apps.profiles.services import profile_refresh_search
+from tests.e2e.pages import LOGIN, WEBSOCKET_FAILURE
+from tests.e2e.pages import sign_in as _sign_in
+from tests.e2e.pages import url_pattern as _url
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.e2e
 
-LOGIN = "/accounts/login/"
 # A word found nowhere else in the database: the private community's canary.
 WORD = "Zephyrine"
 NAME = f"{WORD} Skunkworks"
@@ -23,26 +25,9 @@ DESCRIPTION = "Where the Zephyrine prototypes are discussed before anyone else h
 # A public community sharing the word: searching it must find this one, never the private one.
 PUBLIC_NAME = f"{WORD} Book Club"
 SEARCH_LABEL = "Search communities"
-# live_server is Django's WSGI server: it cannot upgrade the /ws/ request to a WebSocket
-# (that is the ASGI app's job in production), so Chromium logs the failed handshake.
-WEBSOCKET_FAILURE = re.compile(r"^WebSocket connection to 'ws://[^/]+/ws/' failed")
 # Chromium logs every resource answered with a 404: the pages this test expects to be 404s
 # and the /favicon.ico it then asks for (Django's bare 404 page names no icon).
 NOT_FOUND = "Failed to load resource: the server responded with a status of 404 (Not Found)"
-
-
-def _url(path):
-    # The page is at base_url + path, optionally followed by a query string.
-    return re.compile(rf"^http://[^/]+{re.escape(path)}(\?.*)?$")
-
-
-def _sign_in(page, email, password):
-    page.goto(LOGIN)
-    form = page.locator("form").filter(has=page.locator("input[name=password]"))
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(password)
-    form.locator("[type=submit]").click()
-    expect(page).to_have_url(_url("/"))
 
 
 def _sign_out(page):

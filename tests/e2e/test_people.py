@@ -9,29 +9,16 @@ from playwright.sync_api import expect
 
 from apps.profiles.models import Profile
 from apps.profiles.services import profile_update
+from tests.e2e.pages import sign_in as _sign_in
+from tests.e2e.pages import url_pattern as _url
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.e2e
 
-LOGIN = "/accounts/login/"
 SEARCH_LABEL = "Search by name, job, department, office or skill"
 # Set on window before an action: still there afterwards means the page was not reloaded.
 MARK_PAGE = "window.__samePage = true"
 SAME_PAGE = "window.__samePage === true"
-
-
-def _url(path):
-    # The page is at base_url + path, optionally followed by a query string.
-    return re.compile(rf"^http://[^/]+{re.escape(path)}(\?.*)?$")
-
-
-def _sign_in(page, email, password):
-    page.goto(LOGIN)
-    form = page.locator("form").filter(has=page.locator("input[name=password]"))
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(password)
-    form.locator("[type=submit]").click()
-    expect(page).to_have_url(_url("/"))
 
 
 def _watch_for_script_errors(page):

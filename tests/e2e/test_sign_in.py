@@ -4,16 +4,15 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.pages import LOGIN, WEBSOCKET_FAILURE
+from tests.e2e.pages import submit_sign_in as _sign_in
+from tests.e2e.pages import url_pattern as _url
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-LOGIN = "/accounts/login/"
 WRONG = "The email address and/or password you specified are not correct."
 MAIN_NAVIGATION = ["Home", "Communities", "People", "Messages"]
-# live_server is Django's WSGI server: it cannot upgrade the /ws/ request to a WebSocket
-# (that is the ASGI app's job in production), so Chromium logs the failed handshake.
-WEBSOCKET_FAILURE = re.compile(r"^WebSocket connection to 'ws://[^/]+/ws/' failed")
 # Records every CSP violation the document reports. Init scripts are injected by the
 # browser itself, so the policy (script-src 'self') does not block this one.
 RECORD_CSP_VIOLATIONS = """
@@ -22,19 +21,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
 });
 """
-
-
-def _url(path):
-    # The page is at base_url + path, optionally followed by a query string.
-    return re.compile(rf"^http://[^/]+{re.escape(path)}(\?.*)?$")
-
-
-def _sign_in(page, email, password):
-    page.goto(LOGIN)
-    form = page.locator("form").filter(has=page.locator("input[name=password]"))
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(password)
-    form.locator("[type=submit]").click()
 
 
 def _watch_for_errors(page):
