@@ -195,7 +195,10 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:
 CELERY_RESULT_EXPIRES = 300
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Catches up with invitations whose e-mail could not be queued (broker down).
+    "send-unsent-invitations": {"task": "accounts.send_unsent_invitations", "schedule": 300.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 
 # ---------------------------------------------------------------- accounts (allauth)

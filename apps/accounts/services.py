@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Invitation
+from apps.core.queue import enqueue_on_commit
 
 
 def invitation_clean_email(email: str) -> str:
@@ -35,7 +36,7 @@ def invitation_create(*, actor, email: str) -> Invitation:
             invited_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        send_invitation_task.delay_on_commit(invitation.pk)
+        enqueue_on_commit(send_invitation_task, invitation.pk)
     return invitation
 
 
@@ -65,3 +66,12 @@ def invitation_accept(*, invitation: Invitation, user) -> None:
     if user.email.lower() != invitation.email.lower():
         raise ValidationError(_("This invitation was sent to another address."))
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now())
+
+
+def invitation_send_unsent(*, older_than_seconds: int = 60) -> int:
+    """Send the invitations whose e-mail never left (the broker was down when they were made)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    sent = 0
+    for invitation in Invitation.objects.pending().filter(sent_at__isnull=True, created_at__lt=cutoff):
+        sent += invitation_send(invitation=invitation)
+    return sent

@@ -13,3 +13,11 @@ def send_invitation(invitation_id: int) -> bool:
 
 
 send_invitation_task = send_invitation
+
+
+@shared_task(name="accounts.send_unsent_invitations")
+def send_unsent_invitations() -> int:
+    return services.invitation_send_unsent()
+
+
+send_unsent_invitations_task = send_unsent_invitations

@@ -3,6 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import TimeStampedModel
 
@@ -27,14 +28,15 @@ class Role(models.TextChoices):
 
 
 class State(models.TextChoices):
-    ACTIVE = "active", _("Member")
-    REQUESTED = "requested", _("Asked to join")
-    INVITED = "invited", _("Invited")
-    DECLINED = "declined", _("Declined the invitation")
-    DENIED = "denied", _("Request denied")
-    LEFT = "left", _("Left")
-    REMOVED = "removed", _("Removed")
-    BANNED = "banned", _("Banned")
+    # A state of one person ("banned"), not a heading ("Banned" people): its own context.
+    ACTIVE = "active", pgettext_lazy("membership state", "Member")
+    REQUESTED = "requested", pgettext_lazy("membership state", "Asked to join")
+    INVITED = "invited", pgettext_lazy("membership state", "Invited")
+    DECLINED = "declined", pgettext_lazy("membership state", "Declined the invitation")
+    DENIED = "denied", pgettext_lazy("membership state", "Request denied")
+    LEFT = "left", pgettext_lazy("membership state", "Left")
+    REMOVED = "removed", pgettext_lazy("membership state", "Removed")
+    BANNED = "banned", pgettext_lazy("membership state", "Banned")
 
 
 def is_site_admin(user) -> bool:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.profiles.models import Profile
+from apps.profiles.services import ADMIN_FIELDS
 
 
 def _split(value: str) -> list[str]:
@@ -28,20 +29,8 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = [
-            "display_name",
-            "pronouns",
-            "job_title",
-            "department",
-            "team",
-            "location",
-            "phone_work",
-            "phone_mobile",
-            "time_zone",
-            "about",
-            "birthday",
-            "start_date",
-        ]
+        # What the services let anyone edit; manager and languages have their own fields above.
+        fields = [field for field in ADMIN_FIELDS if field not in ("manager", "languages")]
         widgets = {
             "about": forms.Textarea(attrs={"rows": 6}),
             "birthday": forms.DateInput(attrs={"type": "date"}),

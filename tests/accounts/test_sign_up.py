@@ -169,3 +169,29 @@ def test_invitation_e_mail_goes_out_through_a_real_worker(celery_worker, staff_u
         time.sleep(0.1)
     assert [m.to for m in mail.outbox] == [["friend@partner.org"]]
     assert Invitation.objects.get().sent_at is not None
+
+
+def test_an_invitation_survives_a_broker_outage_and_goes_out_later(
+    staff_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from apps.accounts.tasks import send_unsent_invitations_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis. Connection refused.")
+
+    monkeypatch.setattr(send_invitation_task, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.invitation_create(actor=staff_user, email="friend@partner.org")
+    assert Invitation.objects.get(pk=invitation.pk).sent_at is None
+    assert mail.outbox == []
+
+    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert send_unsent_invitations_task() == 1
+    assert [m.to for m in mail.outbox] == [["friend@partner.org"]]
+    # Running the sweep again sends nothing twice.
+    assert send_unsent_invitations_task() == 0

@@ -702,6 +702,7 @@ QUERIES_DIRECTORY = 7
 QUERIES_DIRECTORY_PARTIAL = 5
 QUERIES_MEMBERS = 7
 QUERIES_INVITATIONS = 7
+QUERIES_COMMUNITY_PAGE = 7
 
 
 def _communities(n, owner):
@@ -822,3 +823,27 @@ def io_bytes(response):
     import io
 
     return io.BytesIO(b"".join(response.streaming_content))
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_community_page_queries_are_constant(client, owner, django_assert_num_queries, n):
+    community = make(owner, "Big", "moderated")
+    for i in range(n - 1):
+        add(community, person(f"P{i:02d}", "Member"))
+    client.force_login(owner)
+    with django_assert_num_queries(QUERIES_COMMUNITY_PAGE):
+        response = client.get(f"/communities/{community.slug}/")
+    assert text(response).count('class="person"') == n
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_suggestions_queries_are_constant(client, owner, django_assert_num_queries, n):
+    # Same department as the viewer: the communities they are in are suggested.
+    viewer = person("Vic", "Viewer", department="Engineering")
+    colleague = person("Col", "League", department="Engineering")
+    for i in range(n):
+        add(make(owner, f"Suggested {i}", "public"), colleague)
+    client.force_login(viewer)
+    with django_assert_num_queries(QUERIES_DIRECTORY):
+        response = client.get("/communities/")
+    assert text(response).count("Suggested ") >= n
