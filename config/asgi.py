@@ -11,10 +11,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
+from config.body_limit import BodySizeLimit  # noqa: E402
 
+# uvicorn has no request body limit, and Django checks sizes only after it has received
+# the whole body (uploads included): BodySizeLimit answers 413 past REQUEST_BODY_MAX_BYTES,
+# whether Content-Length is declared, missing (chunked) or understated.
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodySizeLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

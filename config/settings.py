@@ -337,6 +337,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(embedded.VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+# Post and message attachments: per file, per post, and which kinds of file.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+ATTACHMENT_MAX_COUNT = env.int("ATTACHMENT_MAX_COUNT", default=6)
+ATTACHMENT_EXTENSIONS = env.list(
+    "ATTACHMENT_EXTENSIONS",
+    default=[
+        "jpg", "jpeg", "png", "gif", "webp",
+        "pdf", "txt", "csv", "md", "rtf", "odt", "ods", "odp",
+        "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip",
+    ],
+)  # fmt: skip
+# The ASGI server refuses a request body past this, whatever its Content-Length says.
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES", default=ATTACHMENT_MAX_BYTES * ATTACHMENT_MAX_COUNT + 2 * 1024 * 1024
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(embedded.VAR_DIR / "media")))

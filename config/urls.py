@@ -6,13 +6,14 @@ from django.views.i18n import set_language
 
 from apps.accounts.admin_login import admin_login
 from apps.core import views as core_views
+from apps.feeds import views as feed_views
 
 # The admin signs in through allauth (password, MFA, SSO, rate limits), never its own form.
 admin.site.login = admin_login
 admin.site.site_header = admin.site.site_title = "Enterprise Social"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", feed_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("apps.accounts.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("communities/", include("apps.communities.urls")),
     path("messages/", include("apps.messaging.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("", include("apps.feeds.urls")),
 ]
 
 if settings.DEBUG:

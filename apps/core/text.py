@@ -3,12 +3,15 @@ accent- and case-folding used for search (PostgreSQL's unaccent is not available
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "code", "pre", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_CLASSES = {"a": {"mention", "hashtag"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 # CommonMark without raw HTML, images or headings: bold, italic, links, lists, code, quotes.
@@ -18,13 +21,97 @@ _markdown = MarkdownIt("commonmark", {"html": False}).disable(["image", "heading
 _LIGATURES = str.maketrans({"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"})
 
 
-def render_markdown(source: str) -> str:
-    """Markdown source -> HTML safe to insert in a page (whatever the source holds)."""
-    html = _markdown.render(source or "")
+# @anna.martin or @anna.martin@corp.example; #release-2026 (at least one letter).
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9._%+-]*[A-Za-z0-9](?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
+HASHTAG = re.compile(r"(?<![\w&#/])#(\w[\w-]{0,48}\w|\w)")
+
+
+def _is_hashtag(name: str) -> bool:
+    return any(ch.isalpha() for ch in name)
+
+
+def _text_tokens(tokens: list[Token]):
+    """The plain-text pieces of a parsed document outside links and code: where a mention
+    or a hashtag may be written."""
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        inside_link = 0
+        for child in block.children:
+            if child.type == "link_open":
+                inside_link += 1
+            elif child.type == "link_close":
+                inside_link -= 1
+            elif child.type == "text" and not inside_link:
+                yield block, child
+
+
+def extract_mentions_and_hashtags(source: str) -> tuple[list[str], list[str]]:
+    """The handles mentioned and the hashtags written in a markdown source, in order, once
+    each (code spans, code blocks and links excluded). Hashtags come back as written."""
+    mentions, hashtags = [], []
+    for _block, token in _text_tokens(_markdown.parse(source or "")):
+        for handle in MENTION.findall(token.content):
+            if handle.lower() not in (m.lower() for m in mentions):
+                mentions.append(handle)
+        for tag in HASHTAG.findall(token.content):
+            if _is_hashtag(tag) and fold(tag) not in (fold(t) for t in hashtags):
+                hashtags.append(tag)
+    return mentions, hashtags
+
+
+def _link(href: str, label: str, css_class: str) -> list[Token]:
+    opening = Token("link_open", "a", 1, attrs={"href": href, "class": css_class})
+    text = Token("text", "", 0, content=label)
+    return [opening, text, Token("link_close", "a", -1)]
+
+
+def _linkify(
+    tokens: list[Token], mentions: dict[str, tuple[str, str]], hashtag_url: Callable[[str], str] | None
+) -> None:
+    pattern = re.compile(f"{MENTION.pattern}|{HASHTAG.pattern}")
+    for block, token in list(_text_tokens(tokens)):
+        pieces: list[Token] = []
+        position = 0
+        for match in pattern.finditer(token.content):
+            handle, tag = match.group(1), match.group(2)
+            if handle is not None:
+                target = mentions.get(handle.lower())
+                if not target:
+                    continue
+                replacement = _link(target[0], f"@{target[1]}", "mention")
+            elif hashtag_url and _is_hashtag(tag):
+                replacement = _link(hashtag_url(fold(tag)), f"#{tag}", "hashtag")
+            else:
+                continue
+            pieces.append(Token("text", "", 0, content=token.content[position : match.start()]))
+            pieces.extend(replacement)
+            position = match.end()
+        if pieces:
+            pieces.append(Token("text", "", 0, content=token.content[position:]))
+            index = block.children.index(token)
+            block.children[index : index + 1] = pieces
+
+
+def render_markdown(
+    source: str,
+    *,
+    mentions: dict[str, tuple[str, str]] | None = None,
+    hashtag_url: Callable[[str], str] | None = None,
+) -> str:
+    """Markdown source -> HTML safe to insert in a page (whatever the source holds).
+
+    `mentions` maps a lower-cased handle to (profile URL, name): those handles become
+    links; any other @word stays text. With `hashtag_url`, #tags link to their feed."""
+    tokens = _markdown.parse(source or "")
+    if mentions or hashtag_url:
+        _linkify(tokens, {k.lower(): v for k, v in (mentions or {}).items()}, hashtag_url)
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow ugc",
     ).strip()

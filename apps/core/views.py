@@ -7,10 +7,6 @@ from django.views.decorators.http import require_GET
 from apps.core import health
 
 
-def home(request):
-    return render(request, "core/home.html")
-
-
 @require_GET
 @never_cache
 @login_not_required

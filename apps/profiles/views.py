@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.communities.selectors import communities_of
 from apps.core.htmx import vary_on_htmx, wants_fragment
+from apps.feeds.selectors import praise_feed, profile_feed
+from apps.feeds.views import composer_context
 from apps.profiles import selectors, services
 from apps.profiles.forms import ProfileForm
 from apps.profiles.models import AVATAR_SIZES, PRIVATIZABLE_FIELDS, Profile
@@ -58,7 +60,11 @@ def detail(request, user_id):
         "is_admin": selectors.is_profile_admin(request.user),
         "private_labels": [PRIVATIZABLE_FIELDS[f] for f in sorted(selectors.private_fields(request.user))],
         "communities": communities_of(viewer=request.user, user_id=user_id),
+        "posts": profile_feed(viewer=request.user, user_id=user_id, limit=5),
+        "praise": praise_feed(viewer=request.user, user_id=user_id, limit=5),
     }
+    if request.user.pk == profile.user_id:
+        context.update(composer_context(request, community=None))
     return render(request, "profiles/detail.html", context)
 
 

@@ -1,0 +1,200 @@
+"""Comments (one level of replies), reactions, poll votes and best answers.
+
+Counters on posts and comments are recomputed from the rows, with the parent row locked
+first: two people reacting at once can never leave a wrong count."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.broadcast import broadcast_on_commit, group_name
+from apps.feeds import rules
+from apps.feeds.models import Comment, Kind, PollOption, PollVote, Post, Reaction, ReactionKind
+from apps.feeds.services.posts import can_read, record_mentions, render_body
+
+MAX_COMMENT = 10000
+
+
+def _locked_readable_post(actor, post_id: int) -> Post:
+    """The post, locked, if the actor may read it; 404-like PermissionDenied otherwise."""
+    post = Post.objects.select_for_update(of=("self",)).select_related("community").filter(pk=post_id).first()
+    if post is None or not can_read(actor, post):
+        raise PermissionDenied
+    return post
+
+
+def _emit(post: Post, payload: dict) -> None:
+    target = group_name("community", post.community_id) if post.community_id else group_name("company", "all")
+    broadcast_on_commit(target, {"post": post.pk, "community": post.community_id, **payload})
+
+
+def _recount_post(post_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE feeds_post SET
+              comment_count = (SELECT count(*) FROM feeds_comment c WHERE c.post_id = %s AND c.deleted_at IS NULL),
+              reaction_counts = COALESCE((
+                SELECT jsonb_object_agg(kind, n) FROM (
+                  SELECT kind, count(*) AS n FROM feeds_reaction WHERE post_id = %s GROUP BY kind
+                ) AS counted), '{}'::jsonb)
+            WHERE id = %s
+            """,
+            [post_id, post_id, post_id],
+        )
+
+
+def _recount_comment(comment_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE feeds_comment SET reaction_counts = COALESCE((
+                SELECT jsonb_object_agg(kind, n) FROM (
+                  SELECT kind, count(*) AS n FROM feeds_reaction WHERE comment_id = %s GROUP BY kind
+                ) AS counted), '{}'::jsonb)
+            WHERE id = %s
+            """,
+            [comment_id, comment_id],
+        )
+
+
+def _clean_comment(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a comment first.")})
+    if len(body) > MAX_COMMENT:
+        raise ValidationError(
+            {
+                "body": _("The comment is %(length)d characters; at most %(max)d.")
+                % {"length": len(body), "max": MAX_COMMENT}
+            }
+        )
+    return body
+
+
+def comment_create(*, actor, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    """Anyone who may post where the post is may comment; a reply to a reply joins its thread."""
+    body = _clean_comment(body)
+    html, mentioned, _tags = render_body(body)
+    with transaction.atomic():
+        post = _locked_readable_post(actor, post.pk)
+        if post.community is not None and post.community.is_archived:
+            raise ValidationError(_("This community is archived: nothing new can be posted."))
+        if not rules.can_post(actor, post.community):
+            raise PermissionDenied(_("Join the community to comment."))
+        if parent is not None:
+            parent = Comment.objects.filter(pk=parent.pk, post=post, deleted_at__isnull=True).first()
+            if parent is None:
+                raise ValidationError(_("The comment you replied to was deleted."))
+            if parent.parent_id:
+                parent = parent.parent
+        comment = Comment.objects.create(post=post, parent=parent, author=actor, body=body, body_html=html)
+        record_mentions(post=post, comment=comment, users=[u for u in mentioned.values() if u.pk != actor.pk])
+        _recount_post(post.pk)
+        _emit(post, {"type": "comment.created", "comment": comment.pk, "parent": comment.parent_id})
+    return comment
+
+
+def comment_update(*, actor, comment: Comment, body: str) -> Comment:
+    body = _clean_comment(body)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if comment.author_id != actor.pk or comment.deleted_at or not can_read(actor, comment.post):
+            raise PermissionDenied
+        html, mentioned, _tags = render_body(body)
+        comment.body, comment.body_html, comment.edited_at = body, html, timezone.now()
+        comment.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
+        record_mentions(post=comment.post, comment=comment, users=[u for u in mentioned.values() if u.pk != actor.pk])
+        _emit(comment.post, {"type": "comment.updated", "comment": comment.pk})
+    return comment
+
+
+def comment_delete(*, actor, comment: Comment) -> Comment:
+    with transaction.atomic():
+        post = _locked_readable_post(actor, comment.post_id)
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if comment.author_id != actor.pk and not rules.can_moderate(actor, post.community):
+            raise PermissionDenied
+        if comment.deleted_at is None:
+            comment.deleted_at = timezone.now()
+            comment.save(update_fields=["deleted_at", "updated_at"])
+            if post.best_answer_id == comment.pk:
+                Post.objects.filter(pk=post.pk).update(best_answer=None)
+            _recount_post(post.pk)
+            _emit(post, {"type": "comment.deleted", "comment": comment.pk})
+    return comment
+
+
+def reaction_set(*, actor, kind: str | None, post: Post | None = None, comment: Comment | None = None) -> str | None:
+    """One reaction per person per item: set it, change it, or remove it (kind None)."""
+    if kind is not None and kind not in ReactionKind.values:
+        raise ValidationError(_("Unknown reaction."))
+    with transaction.atomic():
+        if comment is not None:
+            post = _locked_readable_post(actor, comment.post_id)
+            comment = Comment.objects.select_for_update().filter(pk=comment.pk, deleted_at__isnull=True).first()
+            if comment is None:
+                raise PermissionDenied
+            target = {"comment": comment}
+        else:
+            post = _locked_readable_post(actor, post.pk)
+            target = {"post": post}
+        if kind is None:
+            Reaction.objects.filter(user=actor, **target).delete()
+        else:
+            Reaction.objects.update_or_create(user=actor, **target, defaults={"kind": kind})
+        if comment is not None:
+            _recount_comment(comment.pk)
+            _emit(post, {"type": "reaction.changed", "comment": comment.pk})
+        else:
+            _recount_post(post.pk)
+            _emit(post, {"type": "reaction.changed"})
+    return kind
+
+
+def poll_is_closed(post: Post) -> bool:
+    return post.poll_closes_at is not None and post.poll_closes_at <= timezone.now()
+
+
+def poll_vote(*, actor, post: Post, option_ids: list[int]) -> list[int]:
+    """Replace the actor's answer to the poll (an empty list withdraws it)."""
+    with transaction.atomic():
+        post = _locked_readable_post(actor, post.pk)
+        if post.kind != Kind.POLL or post.is_deleted:
+            raise PermissionDenied
+        if poll_is_closed(post):
+            raise ValidationError(_("This poll is closed."))
+        chosen = list(PollOption.objects.filter(post=post, pk__in=option_ids).values_list("pk", flat=True))
+        if len(chosen) != len(set(option_ids)):
+            raise ValidationError(_("Choose among the poll's options."))
+        if len(chosen) > 1 and not post.poll_multiple:
+            raise ValidationError(_("This poll takes one answer."))
+        PollVote.objects.filter(post=post, user=actor).delete()
+        PollVote.objects.bulk_create([PollVote(post=post, option_id=pk, user=actor) for pk in chosen])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE feeds_polloption o SET vote_count = "
+                "(SELECT count(*) FROM feeds_pollvote v WHERE v.option_id = o.id) WHERE o.post_id = %s",
+                [post.pk],
+            )
+        _emit(post, {"type": "poll.changed"})
+    return chosen
+
+
+def best_answer_set(*, actor, post: Post, comment: Comment | None) -> Post:
+    """The question's author or a moderator marks (or clears) the best answer."""
+    with transaction.atomic():
+        post = _locked_readable_post(actor, post.pk)
+        if post.kind != Kind.QUESTION:
+            raise PermissionDenied
+        if post.author_id != actor.pk and not rules.can_moderate(actor, post.community):
+            raise PermissionDenied
+        if comment is not None:
+            comment = Comment.objects.filter(pk=comment.pk, post=post, deleted_at__isnull=True).first()
+            if comment is None:
+                raise ValidationError(_("This answer no longer exists."))
+        post.best_answer = comment
+        post.save(update_fields=["best_answer", "updated_at"])
+        _emit(post, {"type": "post.updated"})
+    return post

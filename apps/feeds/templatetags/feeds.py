@@ -1,0 +1,36 @@
+from django import template
+
+from apps.feeds.models import BADGE_ICONS, REACTION_ICONS, Badge, ReactionKind
+
+register = template.Library()
+
+
+@register.simple_tag
+def reaction_choices():
+    return [(kind, REACTION_ICONS[kind], kind.label) for kind in ReactionKind]
+
+
+@register.filter
+def reaction_summary(counts: dict):
+    """[(icon, label, count)] in a fixed order, for the kinds that have any."""
+    return [(REACTION_ICONS[kind], kind.label, counts[kind.value]) for kind in ReactionKind if counts.get(kind.value)]
+
+
+@register.filter
+def reaction_icon(kind: str) -> str:
+    return REACTION_ICONS.get(kind, "")
+
+
+@register.filter
+def reaction_label(kind: str) -> str:
+    return ReactionKind(kind).label if kind in ReactionKind.values else ""
+
+
+@register.filter
+def badge_icon(badge: str) -> str:
+    return BADGE_ICONS.get(badge, "")
+
+
+@register.filter
+def badge_label(badge: str) -> str:
+    return Badge(badge).label if badge in Badge.values else ""
