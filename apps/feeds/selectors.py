@@ -371,7 +371,11 @@ def postable_communities(*, viewer) -> list[Community]:
 
 
 def composer_rights(*, viewer, community: Community | None) -> dict:
-    role = rules.role_in(viewer, community)
+    if community is not None and hasattr(community, "viewer_state"):
+        # Already read by `communities.selectors.community_get`.
+        role = community.viewer_role if community.viewer_state == State.ACTIVE else None
+    else:
+        role = rules.role_in(viewer, community)
     return {
         "post": rules.can_post(viewer, community, role=role),
         "announce": rules.can_announce(viewer, community, role=role),

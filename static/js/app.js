@@ -74,9 +74,160 @@
     });
   }
 
+  // ------------------------------------------------------------------ composer
+  // The kind chooser shows its fields; the draft lives in localStorage until it is
+  // published, so a failed submission (network, server, upload too large) loses nothing.
+  function showKind(form) {
+    var checked = form.querySelector("input[name=kind]:checked");
+    var kind = checked ? checked.value : "post";
+    form.querySelectorAll(".composer-extra").forEach(function (extra) {
+      extra.hidden = extra.dataset.kind !== kind;
+    });
+  }
+
+  function composerError(form, text) {
+    var box = form.querySelector(".composer-error");
+    if (box) { box.textContent = text; box.hidden = !text; }
+  }
+
+  function setupComposer(form) {
+    if (!form || form.dataset.ready) { return; }
+    form.dataset.ready = "1";
+    showKind(form);
+    var body = form.querySelector("textarea[name=body]");
+    var key = form.dataset.draftKey;
+    if (body && key) {
+      try {
+        if (!body.value && window.localStorage.getItem(key)) { body.value = window.localStorage.getItem(key); }
+      } catch (e) { /* storage unavailable: the draft stays in the page */ }
+      body.addEventListener("input", function () {
+        try { window.localStorage.setItem(key, body.value); } catch (e) { /* ignore */ }
+      });
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "kind") { showKind(form); }
+      if (event.target.type === "file") {
+        var files = Array.prototype.slice.call(event.target.files || []);
+        var max = parseInt(form.dataset.maxBytes, 10);
+        var tooBig = files.filter(function (file) { return file.size > max; });
+        composerError(form, tooBig.length ? form.dataset.tooLarge + " (" + tooBig.map(function (f) { return f.name; }).join(", ") + ")" : "");
+      }
+    });
+    form.addEventListener("click", function (event) {
+      if (event.target.closest("[data-add-option]")) {
+        var inputs = form.querySelectorAll("input[name=poll_option]");
+        if (inputs.length < 10) {
+          var copy = inputs[inputs.length - 1].cloneNode();
+          copy.value = "";
+          copy.setAttribute("aria-label", copy.getAttribute("aria-label").replace(/\d+$/, String(inputs.length + 1)));
+          inputs[inputs.length - 1].after(copy);
+          copy.focus();
+        }
+      }
+    });
+  }
+
+  function composers() {
+    document.querySelectorAll("form.composer").forEach(setupComposer);
+    document.body.addEventListener("htmx:afterSwap", function () {
+      document.querySelectorAll("form.composer").forEach(setupComposer);
+    });
+    document.body.addEventListener("htmx:xhr:progress", function (event) {
+      var form = event.target.closest && event.target.closest("form.composer");
+      var bar = form && form.querySelector(".upload-progress");
+      if (bar && event.detail.lengthComputable) {
+        bar.hidden = false;
+        bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+      }
+    });
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form.composer");
+      if (!form) { return; }
+      var status = event.detail.xhr.status;
+      if (status >= 400) {
+        // Keep the form as it is (text, files): say what happened instead of swapping.
+        event.detail.shouldSwap = false;
+        var bar = form.querySelector(".upload-progress");
+        if (bar) { bar.hidden = true; }
+        composerError(form, status === 413 ? form.dataset.tooLarge : form.dataset.failed);
+      } else if (status === 200 && !event.detail.xhr.responseText.includes("composer-errors") &&
+                 !event.detail.xhr.responseText.includes("field-error")) {
+        try { window.localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
+      }
+    });
+    document.body.addEventListener("htmx:sendError", function (event) {
+      var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form.composer");
+      if (form) { composerError(form, form.dataset.failed); }
+    });
+  }
+
+  // --------------------------------------------------------------- confirmation
+  function confirmations() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    }, true);
+  }
+
+  // ------------------------------------------------------------------ mentions
+  // Typing @ and a few letters asks the server who may read what is being written;
+  // choosing a person inserts their handle.
+  function mentions() {
+    var timer = null;
+    function listFor(field) {
+      var container = field.closest("form");
+      return container ? container.querySelector(".mention-list") : null;
+    }
+    function wordAt(field) {
+      var before = field.value.slice(0, field.selectionStart);
+      var match = /(^|[\s(,;])@([\w.+-]{2,40})$/.exec(before);
+      return match ? match[2] : null;
+    }
+    document.addEventListener("input", function (event) {
+      var field = event.target;
+      if (!field.matches || !field.matches("[data-mentions]")) { return; }
+      var list = listFor(field);
+      if (!list) { return; }
+      var word = wordAt(field);
+      window.clearTimeout(timer);
+      if (!word) { list.hidden = true; return; }
+      timer = window.setTimeout(function () {
+        var url = list.dataset.url + (list.dataset.url.indexOf("?") >= 0 ? "&" : "?") + "q=" + encodeURIComponent(word);
+        fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+          .then(function (response) { return response.ok ? response.text() : ""; })
+          .then(function (html) {
+            list.innerHTML = html;
+            list.hidden = !html.trim();
+            list.dataset.field = field.id || field.name;
+            list._field = field;
+          });
+      }, 150);
+    });
+    document.addEventListener("click", function (event) {
+      var option = event.target.closest(".mention-option");
+      if (!option) { return; }
+      var list = option.closest(".mention-list");
+      var field = list._field;
+      if (!field) { return; }
+      var cursor = field.selectionStart;
+      var before = field.value.slice(0, cursor).replace(/@[\w.+-]*$/, "@" + option.dataset.handle + " ");
+      field.value = before + field.value.slice(cursor);
+      field.focus();
+      field.selectionStart = field.selectionEnd = before.length;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      list.hidden = true;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     live();
     orgChart();
+    composers();
+    confirmations();
+    mentions();
   });
 })();

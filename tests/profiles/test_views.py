@@ -240,7 +240,7 @@ def test_directory_partial_queries_are_constant(client, user, django_assert_num_
 def test_profile_page_queries_are_constant(client, user, django_assert_num_queries, n):
     client.force_login(user)
     middle = _org(n)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = client.get(f"/people/{middle.user_id}/")
     content = text(response)
     assert content.count('class="person" hx-get') == n + 3
