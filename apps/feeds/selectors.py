@@ -233,8 +233,13 @@ def praise_feed(*, viewer, user_id: int, cursor: str | None = None, limit: int =
     return _feed(viewer, posts, cursor, limit)
 
 
-def hashtag_get(*, name: str) -> Hashtag:
-    return get_object_or_404(Hashtag, name=fold(name)[:60])
+def hashtag_get(*, viewer, name: str) -> Hashtag:
+    """A hashtag the viewer has met: on a post they may read, or one they follow. A tag used
+    only in a private community does not exist for outsiders (its name can say too much)."""
+    readable = PostHashtag.objects.filter(hashtag=OuterRef("pk"), post__in=Post.objects.visible_to(viewer).values("pk"))
+    followed = HashtagFollow.objects.filter(hashtag=OuterRef("pk"), user=viewer) if viewer.is_authenticated else None
+    condition = Exists(readable) | Exists(followed) if followed is not None else Exists(readable)
+    return get_object_or_404(Hashtag.objects.filter(condition), name=fold(name)[:60])
 
 
 def hashtag_feed(*, viewer, hashtag: Hashtag, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
@@ -258,9 +263,13 @@ def bookmark_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) 
     return page
 
 
-def deleted_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+def deleted_feed(
+    *, viewer, community: Community | None = None, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
     """Deleted posts the viewer may restore: all for site admins, their communities' for moderators."""
     posts = Post.objects.visible_to(viewer, include_deleted=True).filter(deleted_at__isnull=False)
+    if community is not None:
+        posts = posts.filter(community=community)
     if not is_site_admin(viewer):
         moderated = Membership.objects.filter(
             user=viewer, state=State.ACTIVE, role__in=[Role.OWNER, Role.MODERATOR]

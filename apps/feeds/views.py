@@ -74,13 +74,15 @@ def bookmarks(request):
 
 @require_GET
 def deleted(request):
-    page = selectors.deleted_feed(viewer=request.user, cursor=request.GET.get("after"))
-    return render(request, "feeds/deleted.html", {"page": page, "more_url": reverse("feeds:deleted")})
+    slug = request.GET.get("community", "")
+    community = community_get(viewer=request.user, slug=slug) if slug else None
+    page = selectors.deleted_feed(viewer=request.user, community=community, cursor=request.GET.get("after"))
+    return render(request, "feeds/deleted.html", {"page": page, "community": community})
 
 
 @require_GET
 def hashtag(request, name):
-    tag = selectors.hashtag_get(name=name)
+    tag = selectors.hashtag_get(viewer=request.user, name=name)
     page = selectors.hashtag_feed(viewer=request.user, hashtag=tag, cursor=request.GET.get("after"))
     context = {"hashtag": tag, "followed": selectors.hashtag_followed(viewer=request.user, hashtag=tag)}
     return _feed_page(
@@ -94,7 +96,7 @@ def hashtag(request, name):
 
 @require_POST
 def hashtag_follow(request, name):
-    tag = selectors.hashtag_get(name=name)
+    tag = selectors.hashtag_get(viewer=request.user, name=name)
     followed = services.hashtag_follow_set(actor=request.user, hashtag=tag, followed=request.POST.get("follow") == "1")
     if wants_fragment(request):
         return render(request, "feeds/_hashtag_follow.html", {"hashtag": tag, "followed": followed})

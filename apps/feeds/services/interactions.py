@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.broadcast import broadcast_on_commit, group_name
+from apps.communities.models import Membership, State
 from apps.feeds import rules
+from apps.feeds.events import post_event
 from apps.feeds.models import Comment, Kind, PollOption, PollVote, Post, Reaction, ReactionKind
 from apps.feeds.services.posts import can_read, record_mentions, render_body
 
@@ -24,9 +25,15 @@ def _locked_readable_post(actor, post_id: int) -> Post:
     return post
 
 
-def _emit(post: Post, payload: dict) -> None:
-    target = group_name("community", post.community_id) if post.community_id else group_name("company", "all")
-    broadcast_on_commit(target, {"post": post.pk, "community": post.community_id, **payload})
+def _check_can_interact(actor, post: Post) -> None:
+    """Reacting and voting: whoever reads the post, except in an archived community, and
+    except people banned from the community (who may still read a public one)."""
+    if post.community is None:
+        return
+    if post.community.is_archived:
+        raise ValidationError(_("This community is archived: nothing new can be posted."))
+    if Membership.objects.filter(community=post.community, user=actor, state=State.BANNED).exists():
+        raise PermissionDenied
 
 
 def _recount_post(post_id: int) -> None:
@@ -92,7 +99,7 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
         comment = Comment.objects.create(post=post, parent=parent, author=actor, body=body, body_html=html)
         record_mentions(post=post, comment=comment, users=[u for u in mentioned.values() if u.pk != actor.pk])
         _recount_post(post.pk)
-        _emit(post, {"type": "comment.created", "comment": comment.pk, "parent": comment.parent_id})
+        post_event(post, "comment.created", comment=comment.pk, parent=comment.parent_id)
     return comment
 
 
@@ -106,7 +113,7 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
         comment.body, comment.body_html, comment.edited_at = body, html, timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
         record_mentions(post=comment.post, comment=comment, users=[u for u in mentioned.values() if u.pk != actor.pk])
-        _emit(comment.post, {"type": "comment.updated", "comment": comment.pk})
+        post_event(comment.post, "comment.updated", comment=comment.pk)
     return comment
 
 
@@ -122,7 +129,7 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
             if post.best_answer_id == comment.pk:
                 Post.objects.filter(pk=post.pk).update(best_answer=None)
             _recount_post(post.pk)
-            _emit(post, {"type": "comment.deleted", "comment": comment.pk})
+            post_event(post, "comment.deleted", comment=comment.pk)
     return comment
 
 
@@ -140,16 +147,17 @@ def reaction_set(*, actor, kind: str | None, post: Post | None = None, comment: 
         else:
             post = _locked_readable_post(actor, post.pk)
             target = {"post": post}
+        _check_can_interact(actor, post)
         if kind is None:
             Reaction.objects.filter(user=actor, **target).delete()
         else:
             Reaction.objects.update_or_create(user=actor, **target, defaults={"kind": kind})
         if comment is not None:
             _recount_comment(comment.pk)
-            _emit(post, {"type": "reaction.changed", "comment": comment.pk})
+            post_event(post, "reaction.changed", comment=comment.pk)
         else:
             _recount_post(post.pk)
-            _emit(post, {"type": "reaction.changed"})
+            post_event(post, "reaction.changed")
     return kind
 
 
@@ -163,6 +171,7 @@ def poll_vote(*, actor, post: Post, option_ids: list[int]) -> list[int]:
         post = _locked_readable_post(actor, post.pk)
         if post.kind != Kind.POLL or post.is_deleted:
             raise PermissionDenied
+        _check_can_interact(actor, post)
         if poll_is_closed(post):
             raise ValidationError(_("This poll is closed."))
         chosen = list(PollOption.objects.filter(post=post, pk__in=option_ids).values_list("pk", flat=True))
@@ -178,7 +187,7 @@ def poll_vote(*, actor, post: Post, option_ids: list[int]) -> list[int]:
                 "(SELECT count(*) FROM feeds_pollvote v WHERE v.option_id = o.id) WHERE o.post_id = %s",
                 [post.pk],
             )
-        _emit(post, {"type": "poll.changed"})
+        post_event(post, "poll.changed")
     return chosen
 
 
@@ -196,5 +205,5 @@ def best_answer_set(*, actor, post: Post, comment: Comment | None) -> Post:
                 raise ValidationError(_("This answer no longer exists."))
         post.best_answer = comment
         post.save(update_fields=["best_answer", "updated_at"])
-        _emit(post, {"type": "post.updated"})
+        post_event(post, "post.updated")
     return post

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.communities.models import Community, Visibility
-from apps.core.broadcast import broadcast_on_commit, group_name
 from apps.core.text import extract_mentions_and_hashtags, fold, render_markdown
 from apps.feeds import attachments as files
 from apps.feeds import rules
+from apps.feeds.events import post_event
 from apps.feeds.models import (
     Attachment,
     Badge,
@@ -185,12 +185,6 @@ def _share_original(*, actor, shared_post: Post, community: Community | None) ->
     return original
 
 
-def _emit(post: Post, event: str) -> None:
-    payload = {"type": event, "post": post.pk, "community": post.community_id, "author": post.author_id}
-    target = group_name("community", post.community_id) if post.community_id else group_name("company", "all")
-    broadcast_on_commit(target, payload)
-
-
 def post_create(
     *,
     actor,
@@ -269,7 +263,7 @@ def post_create(
             Attachment.objects.bulk_create(rows)
             record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
             _set_hashtags(post, hashtags)
-            _emit(post, "post.created")
+            post_event(post, "post.created")
     except Exception:
         files.delete_files(stored)
         raise
@@ -293,7 +287,7 @@ def post_update(*, actor, post: Post, body: str) -> Post:
         Mention.objects.filter(post=post, comment__isnull=True).exclude(user__in=keep).delete()
         record_mentions(post=post, users=keep)
         _set_hashtags(post, hashtags)
-        _emit(post, "post.updated")
+        post_event(post, "post.updated")
     return post
 
 
@@ -312,7 +306,7 @@ def post_delete(*, actor, post: Post) -> Post:
             audit_record(
                 actor=actor, action="post.delete", target=post, before={"deleted": False}, after={"deleted": True}
             )
-        _emit(post, "post.deleted")
+        post_event(post, "post.deleted")
     return post
 
 
@@ -328,7 +322,7 @@ def post_restore(*, actor, post: Post) -> Post:
         audit_record(
             actor=actor, action="post.restore", target=post, before={"deleted": True}, after={"deleted": False}
         )
-        _emit(post, "post.created")
+        post_event(post, "post.created")
     return post
 
 
@@ -340,7 +334,7 @@ def post_pin(*, actor, post: Post, pinned: bool) -> Post:
             raise PermissionDenied
         post.pinned_at = timezone.now() if pinned else None
         post.save(update_fields=["pinned_at", "updated_at"])
-        _emit(post, "post.updated")
+        post_event(post, "post.updated")
     return post
 
 
