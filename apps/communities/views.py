@@ -75,7 +75,9 @@ def detail(request, slug):
         "community": community,
         "can": can,
         "members": members,
-        "page": feed_selectors.community_feed(viewer=request.user, community=community),
+        "page": feed_selectors.community_feed(
+            viewer=request.user, community=community, cursor=request.GET.get("after")
+        ),
         "more_url": reverse("feeds:community", args=[community.slug]),
         **composer_context(request, community=community),
     }

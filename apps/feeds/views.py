@@ -1,6 +1,8 @@
 """Feeds, posts, comments, reactions, attachments: parse, call a service or selector, render.
 A post or comment the viewer may not read is a 404, never a 403."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -107,7 +109,9 @@ def hashtag_follow(request, name):
 def community_feed(request, slug):
     community = community_get(viewer=request.user, slug=slug)
     if not (wants_fragment(request) and request.GET.get("after")):
-        return redirect("communities:detail", slug=community.slug)
+        # Without htmx the community page itself shows the page asked for.
+        query = f"?{urlencode({'after': request.GET['after']})}" if request.GET.get("after") else ""
+        return HttpResponseRedirect(reverse("communities:detail", args=[community.slug]) + query)
     page = selectors.community_feed(viewer=request.user, community=community, cursor=request.GET.get("after"))
     more_url = reverse("feeds:community", args=[community.slug])
     return vary_on_htmx(render(request, "feeds/_page.html", {"page": page, "more_url": more_url}))
