@@ -2,7 +2,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.feeds.models import Badge, Kind
 from apps.feeds.services.interactions import MAX_COMMENT
@@ -82,7 +82,7 @@ class EditPostForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label=gettext_lazy("Comment"),
+        label=pgettext_lazy("comment text box", "Comment"),
         max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 2, "data-mentions": "1"}),
     )
