@@ -355,6 +355,7 @@ def _int(value) -> int:
 def post_comments(request, post_id):
     post = selectors.post_get(viewer=request.user, post_id=post_id)
     form = CommentForm()
+    count_changed = False
     if request.method == "POST":
         form = CommentForm(request.POST)
         parent = None
@@ -368,13 +369,15 @@ def post_comments(request, post_id):
             else:
                 form = CommentForm()
                 post = selectors.post_get(viewer=request.user, post_id=post_id)
+                count_changed = True
         if not wants_fragment(request):
             if form.errors:
                 messages.error(request, " ".join(form.errors.get("body", [])))
             return redirect("feeds:post", post_id=post.pk)
     comments = selectors.comments_page(viewer=request.user, post=post, cursor=request.GET.get("after"))
     template = "feeds/_comment_items.html" if request.GET.get("after") else "feeds/_comments.html"
-    return render(request, template, {"post": post, "comments": comments, "comment_form": form})
+    context = {"post": post, "comments": comments, "comment_form": form, "count_changed": count_changed}
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
