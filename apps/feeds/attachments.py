@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -40,8 +41,9 @@ class PreparedFile:
     thumbnail: bytes = b""
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f}".rstrip("0").rstrip(".")
+def _size(size: int) -> str:
+    # The same units as the composer's help text (Django's filesizeformat).
+    return filesizeformat(size)
 
 
 def clean_name(name: str) -> str:
@@ -113,8 +115,8 @@ def prepare_uploads(uploads: list) -> list[PreparedFile]:
         extension = extension_of(name)
         if upload.size > limit:
             errors.append(
-                _("%(name)s is %(size)s MB; the limit is %(limit)s MB.")
-                % {"name": name, "size": _mb(upload.size), "limit": _mb(limit)}
+                _("%(name)s is %(size)s; the limit is %(limit)s.")
+                % {"name": name, "size": _size(upload.size), "limit": _size(limit)}
             )
             continue
         if upload.size == 0:

@@ -313,6 +313,14 @@ def post_best_answer(request, post_id):
         services.best_answer_set(actor=request.user, post=post, comment=comment)
     except ValidationError as error:
         messages.error(request, _error_text(error))
+    if wants_fragment(request):
+        post = selectors.post_get(viewer=request.user, post_id=post_id)
+        comments = selectors.comments_page(viewer=request.user, post=post)
+        return render(
+            request,
+            "feeds/_comments.html",
+            {"post": post, "comments": comments, "comment_form": CommentForm(), "card_changed": True},
+        )
     return HttpResponseRedirect(_safe_next(request, reverse("feeds:post", args=[post.pk])))
 
 
@@ -355,7 +363,7 @@ def _int(value) -> int:
 def post_comments(request, post_id):
     post = selectors.post_get(viewer=request.user, post_id=post_id)
     form = CommentForm()
-    count_changed = False
+    card_changed = False
     if request.method == "POST":
         form = CommentForm(request.POST)
         parent = None
@@ -369,14 +377,14 @@ def post_comments(request, post_id):
             else:
                 form = CommentForm()
                 post = selectors.post_get(viewer=request.user, post_id=post_id)
-                count_changed = True
+                card_changed = True
         if not wants_fragment(request):
             if form.errors:
                 messages.error(request, " ".join(form.errors.get("body", [])))
             return redirect("feeds:post", post_id=post.pk)
     comments = selectors.comments_page(viewer=request.user, post=post, cursor=request.GET.get("after"))
     template = "feeds/_comment_items.html" if request.GET.get("after") else "feeds/_comments.html"
-    context = {"post": post, "comments": comments, "comment_form": form, "count_changed": count_changed}
+    context = {"post": post, "comments": comments, "comment_form": form, "card_changed": card_changed}
     return render(request, template, context)
 
 

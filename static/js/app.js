@@ -90,6 +90,14 @@
     if (box) { box.textContent = text; box.hidden = !text; }
   }
 
+  // The files over the size limit, said before anything is uploaded ("" when none).
+  function oversizedFiles(form) {
+    var input = form.querySelector("input[type=file]");
+    var max = parseInt(form.dataset.maxBytes, 10);
+    var tooBig = Array.prototype.slice.call((input && input.files) || []).filter(function (file) { return file.size > max; });
+    return tooBig.length ? form.dataset.tooLarge + " (" + tooBig.map(function (f) { return f.name; }).join(", ") + ")" : "";
+  }
+
   function setupComposer(form) {
     if (!form || form.dataset.ready) { return; }
     form.dataset.ready = "1";
@@ -106,12 +114,7 @@
     }
     form.addEventListener("change", function (event) {
       if (event.target.name === "kind") { showKind(form); }
-      if (event.target.type === "file") {
-        var files = Array.prototype.slice.call(event.target.files || []);
-        var max = parseInt(form.dataset.maxBytes, 10);
-        var tooBig = files.filter(function (file) { return file.size > max; });
-        composerError(form, tooBig.length ? form.dataset.tooLarge + " (" + tooBig.map(function (f) { return f.name; }).join(", ") + ")" : "");
-      }
+      if (event.target.type === "file") { composerError(form, oversizedFiles(form)); }
     });
     form.addEventListener("click", function (event) {
       if (event.target.closest("[data-add-option]")) {
@@ -132,8 +135,23 @@
     document.body.addEventListener("htmx:afterSwap", function () {
       document.querySelectorAll("form.composer").forEach(setupComposer);
     });
+    // Only the composer's own submission: the Preview button inside it also posts with htmx,
+    // and a preview is not a publication (no upload bar, no clearing of the draft, no "Posting failed").
+    function submittingComposer(event) {
+      var elt = event.detail.elt || event.target;
+      return elt && elt.matches && elt.matches("form.composer") ? elt : null;
+    }
+    // A file over the limit would be uploaded in full only to be refused: stop before sending.
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var form = submittingComposer(event);
+      var problem = form && oversizedFiles(form);
+      if (problem) {
+        event.preventDefault();
+        composerError(form, problem);
+      }
+    });
     document.body.addEventListener("htmx:xhr:progress", function (event) {
-      var form = event.target.closest && event.target.closest("form.composer");
+      var form = submittingComposer(event);
       var bar = form && form.querySelector(".upload-progress");
       if (bar && event.detail.lengthComputable) {
         bar.hidden = false;
@@ -141,7 +159,7 @@
       }
     });
     document.body.addEventListener("htmx:beforeSwap", function (event) {
-      var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form.composer");
+      var form = submittingComposer(event);
       if (!form) { return; }
       var status = event.detail.xhr.status;
       if (status >= 400) {
@@ -156,7 +174,7 @@
       }
     });
     document.body.addEventListener("htmx:sendError", function (event) {
-      var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form.composer");
+      var form = submittingComposer(event);
       if (form) { composerError(form, form.dataset.failed); }
     });
   }
@@ -177,14 +195,20 @@
   // choosing a person inserts their handle.
   function mentions() {
     var timer = null;
+    // Letters of every script: "@Hélène" and "@Zoë" are searched too (the server folds accents).
+    var WORD = /(^|[\s(,;])@([\p{L}\p{N}_.+-]{2,40})$/u;
+    var PARTIAL = /@[\p{L}\p{N}_.+-]*$/u;
     function listFor(field) {
       var container = field.closest("form");
       return container ? container.querySelector(".mention-list") : null;
     }
     function wordAt(field) {
       var before = field.value.slice(0, field.selectionStart);
-      var match = /(^|[\s(,;])@([\w.+-]{2,40})$/.exec(before);
+      var match = WORD.exec(before);
       return match ? match[2] : null;
+    }
+    function close(list) {
+      if (list && !list.hidden) { list.hidden = true; }
     }
     document.addEventListener("input", function (event) {
       var field = event.target;
@@ -199,6 +223,11 @@
         fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
           .then(function (response) { return response.ok ? response.text() : ""; })
           .then(function (html) {
+            // An answer to letters typed before the last ones is stale.
+            if (wordAt(field) !== word) { return; }
+            // The form has one list for all its fields: show it under the field being typed in
+            // (the praise recipients would otherwise get it far below, after the buttons).
+            if (field.nextElementSibling !== list) { field.after(list); }
             list.innerHTML = html;
             list.hidden = !html.trim();
             list.dataset.field = field.id || field.name;
@@ -206,14 +235,53 @@
           });
       }, 150);
     });
+    // Keyboard: ArrowDown from the field enters the list, arrows move in it, Escape closes it
+    // and gives the focus back to the field (Enter and Space choose: the options are buttons).
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      var list, options, index;
+      if (target.matches && target.matches("[data-mentions]")) {
+        list = listFor(target);
+        if (!list || list.hidden || list._field !== target) { return; }
+        if (event.key === "Escape") { close(list); event.preventDefault(); }
+        if (event.key === "ArrowDown" && list.querySelector(".mention-option")) {
+          list.querySelector(".mention-option").focus();
+          event.preventDefault();
+        }
+        return;
+      }
+      if (!target.closest || !target.closest(".mention-option")) { return; }
+      list = target.closest(".mention-list");
+      options = Array.prototype.slice.call(list.querySelectorAll(".mention-option"));
+      index = options.indexOf(target);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        index += event.key === "ArrowDown" ? 1 : -1;
+        if (index >= 0 && index < options.length) {
+          options[index].focus();
+        } else if (index < 0 && list._field) {
+          list._field.focus();
+        }
+        event.preventDefault();
+      } else if (event.key === "Escape") {
+        close(list);
+        if (list._field) { list._field.focus(); }
+        event.preventDefault();
+      }
+    });
     document.addEventListener("click", function (event) {
       var option = event.target.closest(".mention-option");
-      if (!option) { return; }
+      if (!option) {
+        // A click anywhere else closes the open lists.
+        document.querySelectorAll(".mention-list:not([hidden])").forEach(function (list) {
+          if (!list.contains(event.target) && event.target !== list._field) { close(list); }
+        });
+        return;
+      }
       var list = option.closest(".mention-list");
       var field = list._field;
       if (!field) { return; }
       var cursor = field.selectionStart;
-      var before = field.value.slice(0, cursor).replace(/@[\w.+-]*$/, "@" + option.dataset.handle + " ");
+      var before = field.value.slice(0, cursor).replace(PARTIAL, "@" + option.dataset.handle + " ");
       field.value = before + field.value.slice(cursor);
       field.focus();
       field.selectionStart = field.selectionEnd = before.length;

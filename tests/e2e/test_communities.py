@@ -84,7 +84,7 @@ def test_private_community_is_invisible_to_outsiders(page):
     expect(page.locator(".messages")).to_contain_text("Community created.")
     expect(page.locator(".community-header .tag-private")).to_be_visible()
     expect(page.locator(".community-header")).to_contain_text("You own this community")
-    expect(page.locator(".prose")).to_contain_text(DESCRIPTION)
+    expect(page.locator("#about-heading + .prose")).to_contain_text(DESCRIPTION)
 
     # A invites B by e-mail from the Invitations tab.
     page.get_by_role("navigation", name="Community").get_by_role("link", name="Invitations").click()

@@ -41,7 +41,8 @@ def test_sign_in_then_sign_out(page, user):
     _sign_in(page, user.email, PASSWORD)
 
     expect(page).to_have_url(_url("/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.first_name}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
+    expect(page.locator(".menu summary")).to_have_text(user.first_name)
     navigation = page.get_by_role("navigation", name="Main")
     expect(navigation.get_by_role("link")).to_have_text(MAIN_NAVIGATION)
     expect(navigation.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
@@ -81,7 +82,8 @@ def test_pages_load_without_csp_violations_or_script_errors(page, user):
         _sign_in(page, user.email, PASSWORD)
     # The policy is really there, so that "no violations" means something.
     assert "script-src 'self'" in home.value.headers["content-security-policy"]
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.first_name}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Home")
+    expect(page.locator(".menu summary")).to_have_text(user.first_name)
     page.wait_for_load_state("load")
     # app.js opens the WebSocket on DOMContentLoaded: wait until it has connected or failed.
     expect(page.locator("body")).to_have_attribute("data-live", re.compile(r"^(connected|disconnected)$"))
