@@ -31,3 +31,28 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     job_title = factory.Faker("job")
     department = "Engineering"
     location = "Paris"
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """A plain post row, for bulk test data (services build the real thing: see post_create)."""
+
+    class Meta:
+        model = "feeds.Post"
+
+    author = factory.SubFactory(UserFactory)
+    community = None
+    kind = "post"
+    body = factory.Sequence(lambda n: f"Post number {n}")
+    body_html = factory.LazyAttribute(lambda post: f"<p>{post.body}</p>")
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A plain comment row (no counters kept: see comment_create for the real thing)."""
+
+    class Meta:
+        model = "feeds.Comment"
+
+    post = factory.SubFactory(PostFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}")
+    body_html = factory.LazyAttribute(lambda comment: f"<p>{comment.body}</p>")

@@ -43,7 +43,8 @@ class ComposerForm(forms.Form):
             self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != Kind.ANNOUNCEMENT]
         self.poll_options = [""] * 3
         if self.data:
-            sent = [value.strip() for value in self.data.getlist("poll_option")][:MAX_POLL_OPTIONS]
+            # More than the service allows is kept, so that the service says what is wrong.
+            sent = [value.strip() for value in self.data.getlist("poll_option")][: 5 * MAX_POLL_OPTIONS]
             self.poll_options = sent + [""] * max(0, 2 - len(sent))
 
     def clean_recipients(self):

@@ -143,13 +143,13 @@ def _finish(posts: list[Post], viewer) -> list[Post]:
         post.files = [a for a in post.attachment_list if not a.is_image]
         post.praised = [_person(row) for row in post.praised_rows or []]
         post.poll = _poll(post)
+        # What the card shows of a share: the original, only for those who may read it.
+        post.shared_original = None
         if post.shared_post_id and post.shared_readable:
-            original = post.shared_post
+            original = post.shared_original = post.shared_post
             original.attachment_list = [SimpleNamespace(**row) for row in post.shared_attachment_rows or []]
             original.images = [a for a in original.attachment_list if a.is_image]
             original.files = [a for a in original.attachment_list if not a.is_image]
-        else:
-            post.shared_post = None
         moderate = admin or (post.community_id is not None and post.viewer_role in (Role.OWNER, Role.MODERATOR))
         can_post_here = viewer.is_authenticated and (
             post.community_id is None

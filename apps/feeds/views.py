@@ -325,7 +325,7 @@ def post_best_answer(request, post_id):
 
 
 def _share_targets(request, post) -> list[tuple[str, str]]:
-    original = post.shared_post if post.kind == Kind.SHARE and post.shared_post else post
+    original = post.shared_original if post.kind == Kind.SHARE else post
     if original.community is not None and original.community.visibility == Visibility.PRIVATE:
         return [(original.community.slug, original.community.name)]
     targets = [("", _("All company (from my profile)"))]
@@ -336,6 +336,8 @@ def _share_targets(request, post) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def post_share(request, post_id):
     post = selectors.post_get(viewer=request.user, post_id=post_id)
+    if post.kind == Kind.SHARE and post.shared_original is None:
+        raise Http404  # sharing a share shares its original, which this viewer may not read
     form = ShareForm(request.POST or None, targets=_share_targets(request, post))
     if request.method == "POST" and form.is_valid():
         slug = form.cleaned_data["community"]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from apps.communities.models import Membership, State
 from apps.feeds import rules
 from apps.feeds.events import post_event
-from apps.feeds.models import Comment, Kind, PollOption, PollVote, Post, Reaction, ReactionKind
+from apps.feeds.models import Comment, Kind, Mention, PollOption, PollVote, Post, Reaction, ReactionKind
 from apps.feeds.services.posts import can_read, record_mentions, render_body
 
 MAX_COMMENT = 10000
@@ -112,7 +112,9 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
         html, mentioned, _tags = render_body(body)
         comment.body, comment.body_html, comment.edited_at = body, html, timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
-        record_mentions(post=comment.post, comment=comment, users=[u for u in mentioned.values() if u.pk != actor.pk])
+        keep = [u for u in mentioned.values() if u.pk != actor.pk]
+        Mention.objects.filter(comment=comment).exclude(user__in=keep).delete()
+        record_mentions(post=comment.post, comment=comment, users=keep)
         post_event(comment.post, "comment.updated", comment=comment.pk)
     return comment
 
@@ -126,6 +128,8 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
         if comment.deleted_at is None:
             comment.deleted_at = timezone.now()
             comment.save(update_fields=["deleted_at", "updated_at"])
+            # A thread goes with its first comment: no replies left hanging under nothing.
+            Comment.objects.filter(parent=comment, deleted_at__isnull=True).update(deleted_at=comment.deleted_at)
             if post.best_answer_id == comment.pk:
                 Post.objects.filter(pk=post.pk).update(best_answer=None)
             _recount_post(post.pk)

@@ -274,7 +274,8 @@ def post_update(*, actor, post: Post, body: str) -> Post:
     """The author edits the text; the previous text goes to the history."""
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
-        if post.author_id != actor.pk or post.is_deleted:
+        # An author who lost access (left a private community) no longer edits there.
+        if post.author_id != actor.pk or post.is_deleted or not can_read(actor, post):
             raise PermissionDenied
         body = _clean_body(body, required=post.kind != Kind.SHARE)
         if body == post.body:
@@ -294,7 +295,7 @@ def post_update(*, actor, post: Post, body: str) -> Post:
 def post_delete(*, actor, post: Post) -> Post:
     """Soft: the author or a moderator hides it; moderators can restore it."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("community").get(pk=post.pk)
+        post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         if post.is_deleted:
             return post
         moderator = rules.can_moderate(actor, post.community)
@@ -312,7 +313,7 @@ def post_delete(*, actor, post: Post) -> Post:
 
 def post_restore(*, actor, post: Post) -> Post:
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("community").get(pk=post.pk)
+        post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         if not rules.can_moderate(actor, post.community):
             raise PermissionDenied
         if not post.is_deleted:
@@ -329,7 +330,7 @@ def post_restore(*, actor, post: Post) -> Post:
 def post_pin(*, actor, post: Post, pinned: bool) -> Post:
     """Moderators pin in their community; site admins pin company-wide posts."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("community").get(pk=post.pk)
+        post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         if post.is_deleted or not rules.can_moderate(actor, post.community):
             raise PermissionDenied
         post.pinned_at = timezone.now() if pinned else None
