@@ -33,6 +33,10 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
+def _feed_of(post) -> str:
+    return reverse("communities:detail", args=[post.community.slug]) if post.community else reverse("home")
+
+
 def _feed_page(request, page, *, template: str, context: dict, more_url: str):
     """The whole page, or (htmx, infinite scroll) the next items only."""
     context = {**context, "page": page, "more_url": more_url}
@@ -214,8 +218,7 @@ def post_delete(request, post_id):
     messages.success(request, _("Post deleted."))
     if wants_fragment(request):
         return HttpResponse("")
-    default = reverse("communities:detail", args=[post.community.slug]) if post.community else reverse("home")
-    return HttpResponseRedirect(_safe_next(request, default))
+    return HttpResponseRedirect(_safe_next(request, _feed_of(post)))
 
 
 @require_POST
@@ -243,8 +246,7 @@ def post_pin(request, post_id):
     pinned = request.POST.get("pinned") == "1"
     services.post_pin(actor=request.user, post=post, pinned=pinned)
     messages.success(request, _("Pinned to the top.") if pinned else _("Unpinned."))
-    default = reverse("communities:detail", args=[post.community.slug]) if post.community else reverse("home")
-    return HttpResponseRedirect(_safe_next(request, default))
+    return HttpResponseRedirect(_safe_next(request, _feed_of(post)))
 
 
 @require_POST
