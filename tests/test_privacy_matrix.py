@@ -3,12 +3,15 @@
 A route missing from MATRIX fails the build: whoever adds a page decides, here, who
 may see it. Outcomes: "200" a page; "login" a redirect to the sign-in page; "404"
 (private or missing: the same); "405" wrong method; "302:<path>" another redirect,
-where "{me}" stands for the visitor's own user id. Kwargs that name an object refer
-to one the test makes (`COLLEAGUE`: another employee, with a photo; `COMMUNITY`: the
-slug of a public community that the colleague owns); MISSING asks the same routes about
-someone or something that does not exist. Every visitor has a profile. The community
-roles (member, moderator, owner, banned, ...) and private communities have their own
-matrix in tests/communities/test_privacy.py.
+where "{me}" stands for the visitor's own user id and "{community}" for the slug of
+`COMMUNITY`. Kwargs that name an object refer to one the test makes (`COLLEAGUE`: another
+employee, with a photo; `COMMUNITY`: the slug of a public community that the colleague
+owns; `POST`: the colleague's post there, edited once, with a comment, an image, a file
+and a hashtag, next to a poll, a question, a praise and a share); MISSING asks the same
+routes about someone or something that does not exist. Every visitor has a profile, and
+none of them wrote anything. The community roles (member, moderator, owner, banned, ...)
+and private communities have their own matrices in tests/communities/test_privacy.py and
+tests/feeds/test_privacy.py.
 """
 
 import re
@@ -27,6 +30,7 @@ NOT_FOUND = "404"
 POST_ONLY = "405"
 REAUTHENTICATE = "302:/accounts/reauthenticate/"
 OWN_PROFILE = "302:/people/{me}/"
+COMMUNITY_PAGE = "302:/communities/{community}/"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,16 @@ COLLEAGUE = Ref("colleague")  # the user id of another employee, who has a profi
 NOBODY = Ref("nobody")  # a user id that belongs to no one
 COMMUNITY = Ref("community")  # the slug of a public community owned by the colleague
 NO_COMMUNITY = Ref("no_community")  # a slug that names no community
+POST = Ref("post")  # the id of the colleague's post in COMMUNITY (edited once, with a reaction)
+NO_POST = Ref("no_post")  # a post id that belongs to no post
+COMMENT = Ref("comment")  # the id of the colleague's comment on POST
+NO_COMMENT = Ref("no_comment")
+IMAGE = Ref("image")  # the id of an image attached to POST (it has a thumbnail)
+FILE = Ref("file")  # the id of a text file attached to POST
+FILE_NAME = Ref("file_name")  # that file's name, as its download URL spells it
+NO_ATTACHMENT = Ref("no_attachment")
+HASHTAG = Ref("hashtag")  # a hashtag written in POST
+NO_HASHTAG = Ref("no_hashtag")  # a hashtag nobody wrote
 
 
 def same(outcome):
@@ -91,6 +105,41 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "messages/": (signed_in(OK), {}),
     "notifications/": (signed_in(OK), {}),
+    # feeds: every employee reads the public community's posts and everything hanging off
+    # them. Writing is POST-only; a GET is refused before anything is looked up. Editing
+    # is for the author alone (404 for everyone else, site admins included); the edit
+    # history for the author and the community's moderators (and site admins). The
+    # deleted posts page lists those the visitor moderates: none for an employee.
+    "feed/company/": (signed_in(OK), {}),
+    "feed/bookmarks/": (signed_in(OK), {}),
+    "feed/deleted/": (signed_in(OK), {}),
+    "feed/tags/<str:name>/": (signed_in(OK), {"name": HASHTAG}),
+    "feed/tags/<str:name>/follow/": (signed_in(POST_ONLY), {"name": HASHTAG}),
+    # A community's feed pages are htmx fragments; without htmx, the community's own page shows them.
+    "feed/communities/<slug:slug>/": (signed_in(COMMUNITY_PAGE), {"slug": COMMUNITY}),
+    "feed/people/<int:user_id>/": (signed_in(OK), {"user_id": COLLEAGUE}),
+    "posts/new/": (signed_in(POST_ONLY), {}),
+    "posts/preview/": (signed_in(POST_ONLY), {}),
+    "posts/mentions/": (signed_in(OK), {}),
+    "posts/<int:post_id>/": (signed_in(OK), {"post_id": POST}),
+    "posts/<int:post_id>/edit/": (signed_in(NOT_FOUND), {"post_id": POST}),
+    "posts/<int:post_id>/delete/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/restore/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/history/": (signed_in(NOT_FOUND, staff=OK), {"post_id": POST}),
+    "posts/<int:post_id>/pin/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/bookmark/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/react/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/reactions/": (signed_in(OK), {"post_id": POST}),
+    "posts/<int:post_id>/vote/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/best-answer/": (signed_in(POST_ONLY), {"post_id": POST}),
+    "posts/<int:post_id>/share/": (signed_in(OK), {"post_id": POST}),
+    "posts/<int:post_id>/comments/": (signed_in(OK), {"post_id": POST}),
+    "comments/<int:comment_id>/edit/": (signed_in(NOT_FOUND), {"comment_id": COMMENT}),
+    "comments/<int:comment_id>/delete/": (signed_in(POST_ONLY), {"comment_id": COMMENT}),
+    "comments/<int:comment_id>/react/": (signed_in(POST_ONLY), {"comment_id": COMMENT}),
+    "comments/<int:comment_id>/reactions/": (signed_in(OK), {"comment_id": COMMENT}),
+    "attachments/<int:attachment_id>/thumbnail/": (signed_in(OK), {"attachment_id": IMAGE}),
+    "attachments/<int:attachment_id>/<str:name>": (signed_in(OK), {"attachment_id": FILE, "name": FILE_NAME}),
     # accounts: ours
     "accounts/invitation/<str:key>/": (same(NOT_FOUND), {"key": "no-such-invitation"}),
     # accounts: allauth (sign-in, sign-up, reset are public; the rest needs a session)
@@ -165,6 +214,32 @@ MISSING: dict[str, tuple[dict, dict]] = {
     "communities/<slug:slug>/settings/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
     "communities/<slug:slug>/administer/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
     "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "feed/tags/<str:name>/": (signed_in(NOT_FOUND), {"name": NO_HASHTAG}),
+    "feed/tags/<str:name>/follow/": (signed_in(POST_ONLY), {"name": NO_HASHTAG}),
+    "feed/communities/<slug:slug>/": (signed_in(NOT_FOUND), {"slug": NO_COMMUNITY}),
+    "feed/people/<int:user_id>/": (signed_in(NOT_FOUND), {"user_id": NOBODY}),
+    "posts/<int:post_id>/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "posts/<int:post_id>/edit/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "posts/<int:post_id>/delete/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/restore/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/history/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "posts/<int:post_id>/pin/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/bookmark/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/react/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/reactions/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "posts/<int:post_id>/vote/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/best-answer/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
+    "posts/<int:post_id>/share/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "posts/<int:post_id>/comments/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "comments/<int:comment_id>/edit/": (signed_in(NOT_FOUND), {"comment_id": NO_COMMENT}),
+    "comments/<int:comment_id>/delete/": (signed_in(POST_ONLY), {"comment_id": NO_COMMENT}),
+    "comments/<int:comment_id>/react/": (signed_in(POST_ONLY), {"comment_id": NO_COMMENT}),
+    "comments/<int:comment_id>/reactions/": (signed_in(NOT_FOUND), {"comment_id": NO_COMMENT}),
+    "attachments/<int:attachment_id>/thumbnail/": (signed_in(NOT_FOUND), {"attachment_id": NO_ATTACHMENT}),
+    "attachments/<int:attachment_id>/<str:name>": (
+        signed_in(NOT_FOUND),
+        {"attachment_id": NO_ATTACHMENT, "name": FILE_NAME},
+    ),
 }
 
 # The Django admin: every one of its routes is for staff only. Visitors are sent to
@@ -263,26 +338,89 @@ def visitor_clients(client, visitor_users):
     return {"anonymous": client, "employee": employee, "staff": staff}
 
 
+def _image_upload(name: str):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _text_upload(name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"Minutes of the meeting.\n", content_type="text/plain")
+
+
 @pytest.fixture
 def matrix_objects(db, settings, tmp_path) -> dict[Ref, int | str]:
     from PIL import Image
 
     from apps.communities.services import community_create
+    from apps.feeds import services as feeds
+    from apps.feeds.models import Badge, Kind
     from apps.profiles.avatars import render_avatar
 
     settings.MEDIA_ROOT = tmp_path
     colleague = ProfileFactory()
     colleague.avatar = render_avatar(Image.new("RGB", (128, 128), "teal"), user_id=colleague.user_id)
     colleague.save()
+    author = colleague.user
     nobody = UserFactory()
     nobody_id = nobody.pk
     nobody.delete()
-    community = community_create(actor=colleague.user, name="Matrix public community", visibility="public")
+    community = community_create(actor=author, name="Matrix public community", visibility="public")
+
+    post = feeds.post_create(
+        actor=author,
+        community=community,
+        body="The roadmap, first draft. #MatrixTag",
+        uploads=[_image_upload("whiteboard.png"), _text_upload("minutes.txt")],
+    )
+    feeds.post_update(actor=author, post=post, body="The roadmap, second draft. #MatrixTag")
+    comment = feeds.comment_create(actor=author, post=post, body="Comments welcome.")
+    feeds.reaction_set(actor=author, post=post, kind="celebrate")
+    feeds.reaction_set(actor=author, comment=comment, kind="like")
+    feeds.bookmark_set(actor=author, post=post, saved=True)
+    image = post.attachments.get(is_image=True)
+    file = post.attachments.get(is_image=False)
+    # The other kinds, so that every feed page renders each of them.
+    poll = feeds.post_create(
+        actor=author, community=community, kind=Kind.POLL, body="Lunch?", poll_options=["Pizza", "Salad"]
+    )
+    feeds.poll_vote(actor=author, post=poll, option_ids=[poll.poll_options.first().pk])
+    question = feeds.post_create(actor=author, community=community, kind=Kind.QUESTION, body="Where is room 4?")
+    feeds.comment_create(actor=author, post=question, body="Second floor.")
+    praised = ProfileFactory().user
+    feeds.post_create(
+        actor=author, community=None, kind=Kind.PRAISE, body="Thanks!", badge=Badge.MENTOR, recipients=[praised]
+    )
+    feeds.post_create(actor=author, community=None, kind=Kind.SHARE, body="Worth a read.", shared_post=post)
+
+    # Ids that no longer belong to anything.
+    gone = feeds.post_create(actor=author, community=community, body="Gone.", uploads=[_text_upload("gone.txt")])
+    gone_comment = feeds.comment_create(actor=author, post=gone, body="Gone too.")
+    gone_ids = (gone.pk, gone_comment.pk, gone.attachments.get().pk)
+    gone.delete()
+    assert file.name == "minutes.txt"
     return {
-        COLLEAGUE: colleague.user_id,
+        COLLEAGUE: author.pk,
         NOBODY: nobody_id,
         COMMUNITY: community.slug,
         NO_COMMUNITY: "no-such-community",
+        POST: post.pk,
+        NO_POST: gone_ids[0],
+        COMMENT: comment.pk,
+        NO_COMMENT: gone_ids[1],
+        IMAGE: image.pk,
+        FILE: file.pk,
+        FILE_NAME: file.name,
+        NO_ATTACHMENT: gone_ids[2],
+        HASHTAG: "matrixtag",
+        NO_HASHTAG: "no-such-tag",
     }
 
 
@@ -294,7 +432,7 @@ def test_each_visitor_gets_the_declared_outcome(visitor_clients, visitor_users, 
         url = _url(route, routes[route], kwargs, matrix_objects)
         for visitor in VISITORS:
             me = visitor_users[visitor]
-            want = expected[visitor].format(me=me.pk if me else None)
+            want = expected[visitor].format(me=me.pk if me else None, community=matrix_objects[COMMUNITY])
             got = _outcome(visitor_clients[visitor].get(url))
             if got != want:
                 wrong.append(f"{visitor} GET {url}: expected {want}, got {got}")

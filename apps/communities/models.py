@@ -58,6 +58,17 @@ class CommunityQuerySet(models.QuerySet):
         )
         return self.filter(Q(visibility__in=[Visibility.PUBLIC, Visibility.MODERATED]) | Exists(insider))
 
+    def content_visible_to(self, user):
+        """Communities whose posts the user may read: like `visible_to`, except that in a
+        private community only active members read; someone invited sees the community
+        (to accept or decline) but none of what its members wrote until they join."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if is_site_admin(user):
+            return self
+        member = Membership.objects.filter(community=OuterRef("pk"), user=user, state=State.ACTIVE)
+        return self.filter(Q(visibility__in=[Visibility.PUBLIC, Visibility.MODERATED]) | Exists(member))
+
 
 class Community(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)

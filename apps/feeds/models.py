@@ -2,7 +2,8 @@
 mentions, hashtags, polls, praise, bookmarks, and the history of edits.
 
 Who may read a post is decided once, by `PostQuerySet.visible_to`: a post in a community
-is readable by whoever may see the community; a company-wide post by every active employee;
+is readable by whoever may read the community's content (`Community.content_visible_to`:
+in a private one, its active members); a company-wide post by every active employee;
 a deleted post by nobody, except through `include_deleted` for the moderation views, which
 check the moderator's rights themselves. Everything that hangs off a post (comments,
 reactions, attachments, votes, praise) is readable exactly when its post is."""
@@ -69,7 +70,7 @@ def readable_post_q(user, prefix: str = "") -> Q:
         return Q(pk__in=[])
     return Q(**{f"{prefix}deleted_at__isnull": True}) & (
         Q(**{f"{prefix}community__isnull": True})
-        | Q(**{f"{prefix}community__in": Community.objects.visible_to(user).values("pk")})
+        | Q(**{f"{prefix}community__in": Community.objects.content_visible_to(user).values("pk")})
     )
 
 
@@ -78,7 +79,7 @@ class PostQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if include_deleted:
-            return self.filter(Q(community__isnull=True) | Q(community__in=Community.objects.visible_to(user)))
+            return self.filter(Q(community__isnull=True) | Q(community__in=Community.objects.content_visible_to(user)))
         return self.filter(readable_post_q(user))
 
 

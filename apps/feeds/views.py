@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -447,27 +447,41 @@ def _attachment(request, attachment_id) -> Attachment:
     return get_object_or_404(Attachment.objects.visible_to(request.user), pk=attachment_id)
 
 
-def _file_response(name: str, *, content_type: str, download_name: str, inline: bool) -> FileResponse:
-    try:
-        handle = default_storage.open(name)
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=download_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+def _file_response(request, name: str, *, etag: str, content_type: str, download_name: str, inline: bool):
+    # no-cache: the browser asks again each time, and this view checks access again; a
+    # file never changes, so a reader still allowed gets a 304 without the bytes.
+    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = default_storage.open(name)
+        except FileNotFoundError as error:
+            raise Http404 from error
+        response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=download_name)
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    for header, value in headers.items():
+        response[header] = value
     return response
 
 
 @require_GET
 def attachment_download(request, attachment_id, name=None):
     attachment = _attachment(request, attachment_id)
+    etag = f'"a{attachment.pk}"'
     if attachment.is_image:
         # Re-encoded by us: WebP is the only thing ever shown inline.
-        return _file_response(attachment.file, content_type="image/webp", download_name=attachment.name, inline=True)
+        return _file_response(
+            request, attachment.file, etag=etag, content_type="image/webp", download_name=attachment.name, inline=True
+        )
     # Whatever it claims to be, a file is a download and never rendered by the browser.
     return _file_response(
-        attachment.file, content_type="application/octet-stream", download_name=attachment.name, inline=False
+        request,
+        attachment.file,
+        etag=etag,
+        content_type="application/octet-stream",
+        download_name=attachment.name,
+        inline=False,
     )
 
 
@@ -476,7 +490,14 @@ def attachment_thumbnail(request, attachment_id):
     attachment = _attachment(request, attachment_id)
     if not attachment.is_image or not attachment.thumbnail:
         raise Http404
-    return _file_response(attachment.thumbnail, content_type="image/webp", download_name=attachment.name, inline=True)
+    return _file_response(
+        request,
+        attachment.thumbnail,
+        etag=f'"t{attachment.pk}"',
+        content_type="image/webp",
+        download_name=attachment.name,
+        inline=True,
+    )
 
 
 @require_GET
