@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand
 
+from apps.feeds.demo import seed_activity
 from apps.profiles.demo import seed_organisation
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisation (idempotent)."
+    help = "Create the demo organisation and a few weeks of its activity (idempotent)."
 
     def handle(self, *args, **options):
         result = seed_organisation()
@@ -14,3 +15,18 @@ class Command(BaseCommand):
                 f"admin {result['admin']}, employee {result['ceo']}, password {result['password']}"
             )
         )
+        activity = seed_activity()
+        if activity is None:
+            self.stdout.write("Demo activity already present: nothing added.")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo activity added: {posts} posts ({images} with an image), {comments} comments, "
+                "{reactions} reactions, {votes} poll votes, {bookmarks} bookmarks, {follows} follows, "
+                "{hashtag_follows} hashtag follows.".format(**activity)
+            )
+        )
+        if activity["skipped"]:
+            self.stdout.write(
+                self.style.WARNING(f"{activity['skipped']} demo steps skipped: their people or communities changed.")
+            )
