@@ -9,9 +9,10 @@ committed and pages catch up when they reconnect.
 
 import asyncio
 import logging
+import os
 import re
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -32,9 +33,28 @@ async def _send(group: str, payload: dict) -> None:
     await asyncio.wait_for(layer.group_send(group, {"type": FORWARD, "event": payload}), SEND_TIMEOUT)
 
 
+_sender_lock = threading.Lock()
+_sender: dict = {}  # {"loop": the sending event loop, "pid": the process that started it}
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in its own thread, for every broadcast: the channel
+    layer keeps its Redis connections per loop, so a fresh loop per event (async_to_sync)
+    would open a connection per event (about 8 ms each)."""
+    with _sender_lock:
+        loop = _sender.get("loop")
+        if loop is None or _sender.get("pid") != os.getpid() or not _sender["thread"].is_alive():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="broadcast-sender", daemon=True)
+            thread.start()
+            _sender.update(loop=loop, pid=os.getpid(), thread=thread)
+        return loop
+
+
 def send_now(group: str, payload: dict) -> bool:
     try:
-        async_to_sync(_send)(group, payload)
+        future = asyncio.run_coroutine_threadsafe(_send(group, payload), _sender_loop())
+        future.result(timeout=SEND_TIMEOUT + 1)
     except Exception as error:  # noqa: BLE001 - a live update must never break a committed write
         logger.warning("broadcast to %s dropped: %r", group, error)
         return False
@@ -63,7 +83,7 @@ def disconnect_on_commit(group: str) -> None:
 
     def close():
         try:
-            async_to_sync(_close)()
+            asyncio.run_coroutine_threadsafe(_close(), _sender_loop()).result(timeout=SEND_TIMEOUT + 1)
         except Exception as error:  # noqa: BLE001 - the account change is committed either way
             logger.warning("disconnect of %s dropped: %r", group, error)
 
