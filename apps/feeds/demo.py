@@ -14,7 +14,6 @@ import io
 import random
 from zoneinfo import ZoneInfo
 
-from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,13 +36,6 @@ SEED = 20240917
 
 def seed_activity() -> dict | None:
     """Create the demo activity once; None when it exists already (or there is no demo organisation)."""
-    # Each write sends its live event after commit. Called from plain sync code, every
-    # event opens its own event loop and Redis connection (~8 ms each, a fifth of the
-    # seeding); run under one event loop, the ~240 events share its connection (~1 ms each).
-    return async_to_sync(sync_to_async(_seed_activity))()
-
-
-def _seed_activity() -> dict | None:
     admin = get_user_model().objects.filter(email=ADMIN_EMAIL, is_active=True).first()
     if admin is None:
         return None
