@@ -405,3 +405,103 @@ def company(django_db_setup, django_db_blocker) -> Company:
         first_names=list(FIRST_NAMES),
         last_names=list(LAST_NAMES),
     )
+
+
+# ---------------------------------------------------------------- the home feed benchmark's organisation
+
+
+@dataclass
+class FeedOrganisation:
+    """What tests/benchmarks/test_feed_benchmark.py needs to know about the seeded organisation."""
+
+    options: object  # apps.feeds.scale.ScaleOptions
+    result: object  # apps.feeds.scale.ScaleResult
+    seconds: float
+    viewers: list[int]  # ~100 follows, a typical number of communities
+    sessions: dict[int, str]  # viewer id -> a committed session key, for a server in another process
+    profile: dict[int, tuple[int, int]]  # viewer id -> (people followed, active memberships)
+
+
+FEED_VIEWERS = 20
+
+PICK_VIEWERS_SQL = """
+WITH f AS (SELECT follower_id AS u, count(*) AS n FROM profiles_follow
+           WHERE follower_id BETWEEN %(u1)s AND %(u2)s GROUP BY follower_id),
+     m AS (SELECT user_id AS u, count(*) AS n FROM communities_membership
+           WHERE user_id BETWEEN %(u1)s AND %(u2)s AND state = 'active' GROUP BY user_id),
+     typical AS (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) AS n FROM m)
+SELECT f.u, f.n, m.n FROM f JOIN m ON m.u = f.u, typical
+WHERE f.n BETWEEN %(follows)s * 0.9 AND %(follows)s * 1.1 AND m.n BETWEEN typical.n - 1 AND typical.n + 1
+  AND f.u <> %(admin)s
+ORDER BY hashint8(f.u) LIMIT %(limit)s
+"""
+
+
+def _env_int(name: str, default: int) -> int:
+    import os
+
+    return int(os.environ.get(name) or default)
+
+
+@pytest.fixture(scope="session")
+def feed_org(django_db_setup, django_db_blocker) -> FeedOrganisation:
+    """The issue's organisation (10,000 people, 500 communities, 1,000,000 posts; smaller with
+    FEED_BENCH_USERS / FEED_BENCH_POSTS / FEED_BENCH_COMMUNITIES), committed to the test database
+    with `seed_scale`'s loader, then vacuumed and analysed as autovacuum would leave it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from apps.feeds.scale import ScaleOptions, analyze, seed_scale
+
+    options = ScaleOptions(
+        users=_env_int("FEED_BENCH_USERS", 10_000),
+        posts=_env_int("FEED_BENCH_POSTS", 1_000_000),
+        communities=_env_int("FEED_BENCH_COMMUNITIES", 500),
+        seed=_env_int("FEED_BENCH_SEED", 1),
+    )
+    print(
+        f"\n\nSeeding {options.users:,} people, {options.communities:,} communities, {options.posts:,} posts "
+        "(manage.py seed_scale's loader):"
+    )
+    with django_db_blocker.unblock():
+        started = time.perf_counter()
+        result = seed_scale(options, log=print)
+        verb, took = analyze()
+        seconds = time.perf_counter() - started
+        print(f"  {verb:<52}{took:8.1f} s\n  {'total':<52}{seconds:8.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                PICK_VIEWERS_SQL,
+                {
+                    "u1": result.users[0],
+                    "u2": result.users[1],
+                    "admin": result.admin_id,
+                    "follows": options.follows,
+                    "limit": FEED_VIEWERS,
+                },
+            )
+            rows = cursor.fetchall()
+            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('feeds_post'))")
+            size = cursor.fetchone()[0]
+        User = get_user_model()
+        sessions = {}
+        for user in User.objects.filter(pk__in=[row[0] for row in rows]):
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            sessions[user.pk] = session.session_key
+    for name, count in result.counts.items():
+        print(f"  {name:<24}{count:>12,}")
+    print(f"  feeds_post with its indexes: {size}")
+    assert len(rows) >= FEED_VIEWERS // 2, f"only {len(rows)} typical viewers found"
+    return FeedOrganisation(
+        options=options,
+        result=result,
+        seconds=seconds,
+        viewers=[row[0] for row in rows],
+        sessions=sessions,
+        profile={row[0]: (row[1], row[2]) for row in rows},
+    )
