@@ -168,26 +168,46 @@ def _finish(posts: list[Post], viewer) -> list[Post]:
     return posts
 
 
-def _keyset(posts, cursor: str | None, limit: int, *, field_name: str = "created_at", id_field: str = "id") -> Page:
+def _keyset(sources, cursor: str | None, limit: int, *, field_name: str = "created_at", id_field: str = "id"):
+    """The ids of one page, newest first, and the cursor of the next: narrow queries the
+    indexes serve, whatever the decoration the cards need later. Several sources (the
+    home feed's) are each limited to one page, then merged: a sparse source never makes
+    the database walk every post looking for its rows."""
     after = decode_cursor(cursor, types=(str, int))
     since = cursor_datetime(after[0]) if after else None
-    if since is not None:
-        posts = posts.filter(Q(**{f"{field_name}__lt": since}) | Q(**{field_name: since, f"{id_field}__lt": after[1]}))
-    rows = list(posts.order_by(f"-{field_name}", f"-{id_field}")[: limit + 1])
+    order = (f"-{field_name}", f"-{id_field}")
+    parts = []
+    for posts in sources:
+        if since is not None:
+            posts = posts.filter(
+                Q(**{f"{field_name}__lt": since}) | Q(**{field_name: since, f"{id_field}__lt": after[1]})
+            )
+        parts.append(posts.order_by(*order).values_list("pk", field_name, id_field)[: limit + 1])
+    query = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:]).order_by(*order)[: limit + 1]
+    rows = list(query)
     next_cursor = None
     if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([getattr(last, field_name).isoformat(), getattr(last, id_field)])
-    return Page(rows[:limit], next_cursor)
+        _pk, value, ident = rows[limit - 1]
+        next_cursor = encode_cursor([value.isoformat(), ident])
+    return [row[0] for row in rows[:limit]], next_cursor
 
 
-def _feed(viewer, posts, cursor, limit, *, pinned=None) -> Page:
-    page = _keyset(posts, cursor, limit)
+def _feed(viewer, sources, cursor, limit, *, pinned=None, field_name="created_at", id_field="id") -> Page:
+    """Three queries whatever the page: its ids, the pinned ids, then the cards of both."""
+    ids, next_cursor = _keyset(sources, cursor, limit, field_name=field_name, id_field=id_field)
+    pinned_ids = []
     if pinned is not None:
-        # Asked on every page so that each page costs the same; shown on the first.
-        page.pinned = list(pinned.order_by("-pinned_at", "-id")[:PINNED_LIMIT]) if cursor is None else []
-        pinned_ids = {post.pk for post in page.pinned}
-        page.items = [post for post in page.items if post.pk not in pinned_ids]
+        # Asked on every page: each page costs the same, and a pinned post, shown at the
+        # top of the first page, is left out of every page's stream.
+        pinned_ids = list(pinned.order_by("-pinned_at", "-id").values_list("pk", flat=True)[:PINNED_LIMIT])
+    shown_pinned = pinned_ids if cursor is None else []
+    wanted = shown_pinned + [pk for pk in ids if pk not in pinned_ids]
+    cards = {post.pk: post for post in _decorated(viewer).filter(pk__in=wanted)} if wanted else {}
+    page = Page(
+        items=[cards[pk] for pk in ids if pk in cards and pk not in pinned_ids],
+        next_cursor=next_cursor,
+        pinned=[cards[pk] for pk in shown_pinned if pk in cards],
+    )
     _finish(page.pinned + page.items, viewer)
     return page
 
@@ -197,40 +217,41 @@ def home_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> P
     followed = Follow.objects.filter(follower=viewer).values("followee_id")
     communities = Membership.objects.filter(user=viewer, state=State.ACTIVE).values("community_id")
     hashtags = HashtagFollow.objects.filter(user=viewer).values("hashtag_id")
-    posts = _decorated(viewer).filter(
-        Q(author=viewer)
-        | Q(author__in=followed)
-        | Q(community__in=communities)
-        | Q(kind=Kind.ANNOUNCEMENT, community__isnull=True)
-        | Q(Exists(PostHashtag.objects.filter(post=OuterRef("pk"), hashtag__in=hashtags)))
-    )
-    pinned = _decorated(viewer).filter(community__isnull=True, pinned_at__isnull=False)
-    return _feed(viewer, posts, cursor, limit, pinned=pinned)
+    readable = Post.objects.visible_to(viewer)
+    sources = [
+        readable.filter(author=viewer),
+        readable.filter(author__in=followed),
+        readable.filter(community__in=communities),
+        readable.filter(kind=Kind.ANNOUNCEMENT, community__isnull=True),
+        readable.filter(Exists(PostHashtag.objects.filter(post=OuterRef("pk"), hashtag__in=hashtags))),
+    ]
+    pinned = readable.filter(community__isnull=True, pinned_at__isnull=False)
+    return _feed(viewer, sources, cursor, limit, pinned=pinned)
 
 
 def company_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """Everything public: company-wide posts and those of public and moderated communities."""
-    posts = _decorated(viewer).filter(
+    posts = Post.objects.visible_to(viewer).filter(
         Q(community__isnull=True) | Q(community__visibility__in=[Visibility.PUBLIC, Visibility.MODERATED])
     )
-    pinned = _decorated(viewer).filter(community__isnull=True, pinned_at__isnull=False)
-    return _feed(viewer, posts, cursor, limit, pinned=pinned)
+    pinned = Post.objects.visible_to(viewer).filter(community__isnull=True, pinned_at__isnull=False)
+    return _feed(viewer, [posts], cursor, limit, pinned=pinned)
 
 
 def community_feed(*, viewer, community: Community, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    posts = _decorated(viewer).filter(community=community)
-    return _feed(viewer, posts, cursor, limit, pinned=posts.filter(pinned_at__isnull=False))
+    posts = Post.objects.visible_to(viewer).filter(community=community)
+    return _feed(viewer, [posts], cursor, limit, pinned=posts.filter(pinned_at__isnull=False))
 
 
 def profile_feed(*, viewer, user_id: int, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    return _feed(viewer, _decorated(viewer).filter(author_id=user_id), cursor, limit)
+    return _feed(viewer, [Post.objects.visible_to(viewer).filter(author_id=user_id)], cursor, limit)
 
 
 def praise_feed(*, viewer, user_id: int, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """Praise a person received, among the posts the viewer may read."""
     received = PraiseRecipient.objects.filter(user_id=user_id, post=OuterRef("pk"))
-    posts = _decorated(viewer).filter(Exists(received), kind=Kind.PRAISE)
-    return _feed(viewer, posts, cursor, limit)
+    posts = Post.objects.visible_to(viewer).filter(Exists(received), kind=Kind.PRAISE)
+    return _feed(viewer, [posts], cursor, limit)
 
 
 def hashtag_get(*, viewer, name: str) -> Hashtag:
@@ -244,7 +265,7 @@ def hashtag_get(*, viewer, name: str) -> Hashtag:
 
 def hashtag_feed(*, viewer, hashtag: Hashtag, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     tagged = PostHashtag.objects.filter(hashtag=hashtag, post=OuterRef("pk"))
-    return _feed(viewer, _decorated(viewer).filter(Exists(tagged)), cursor, limit)
+    return _feed(viewer, [Post.objects.visible_to(viewer).filter(Exists(tagged))], cursor, limit)
 
 
 def hashtag_followed(*, viewer, hashtag: Hashtag) -> bool:
@@ -254,13 +275,11 @@ def hashtag_followed(*, viewer, hashtag: Hashtag) -> bool:
 def bookmark_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """My bookmarks, the last saved first; nobody else's are ever read."""
     posts = (
-        _decorated(viewer)
+        Post.objects.visible_to(viewer)
         .filter(bookmarks__user=viewer)
         .annotate(saved_at=F("bookmarks__created_at"), saved_id=F("bookmarks__id"))
     )
-    page = _keyset(posts, cursor, limit, field_name="saved_at", id_field="saved_id")
-    _finish(page.items, viewer)
-    return page
+    return _feed(viewer, [posts], cursor, limit, field_name="saved_at", id_field="saved_id")
 
 
 def deleted_feed(
@@ -275,8 +294,10 @@ def deleted_feed(
             user=viewer, state=State.ACTIVE, role__in=[Role.OWNER, Role.MODERATOR]
         ).values("community_id")
         posts = posts.filter(community__in=moderated)
-    posts = posts.select_related("author__profile", "community", "deleted_by__profile")
-    return _keyset(posts, cursor, limit, field_name="deleted_at")
+    ids, next_cursor = _keyset([posts], cursor, limit, field_name="deleted_at")
+    rows = posts.select_related("author__profile", "community", "deleted_by__profile").filter(pk__in=ids)
+    by_id = {post.pk: post for post in rows} if ids else {}
+    return Page([by_id[pk] for pk in ids if pk in by_id], next_cursor)
 
 
 def post_get(*, viewer, post_id: int) -> Post:
