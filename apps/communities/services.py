@@ -349,6 +349,7 @@ def community_delete_summary(community: Community) -> dict:
     return {
         "members": Membership.objects.filter(community=community, state=State.ACTIVE).count(),
         "pending": Membership.objects.filter(community=community, state__in=[State.REQUESTED, State.INVITED]).count(),
+        "posts": community.posts.count(),
     }
 
 
@@ -365,7 +366,17 @@ def community_delete(*, actor, community: Community, confirm_name: str) -> None:
             before={"name": community.name, "slug": community.slug, "visibility": community.visibility, **summary},
             after=None,
         )
+        # The rows go with the community; their files would stay in storage for ever.
+        from apps.feeds.attachments import delete_files
+        from apps.feeds.models import Attachment
+
+        stored = [
+            name
+            for pair in Attachment.objects.filter(post__community=community).values_list("file", "thumbnail")
+            for name in pair
+        ]
         community.delete()
+        transaction.on_commit(lambda: delete_files(stored))
 
 
 @dataclass

@@ -134,6 +134,12 @@ class Post(TimeStampedModel):
             models.Index(
                 fields=["community", "-pinned_at"], name="post_pinned_idx", condition=Q(pinned_at__isnull=False)
             ),
+            # The moderators' "Deleted posts": every other index leaves deleted posts out.
+            models.Index(
+                fields=["community", "-deleted_at", "-id"],
+                name="post_deleted_idx",
+                condition=Q(deleted_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

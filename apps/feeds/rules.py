@@ -1,5 +1,8 @@
 """Who may do what with posts (the services enforce these; templates show what they allow)."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
 
 
@@ -50,3 +53,9 @@ def share_targets_allowed(original_community: Community | None, target: Communit
     if original_community is not None and original_community.visibility == Visibility.PRIVATE:
         return target is not None and target.pk == original_community.pk
     return True
+
+
+def ensure_open(community: Community | None) -> None:
+    """An archived community is read-only: no post, comment, reaction, vote, edit or pin."""
+    if community is not None and community.archived_at is not None:
+        raise ValidationError(_("This community is archived: nothing new can be posted."))

@@ -168,23 +168,15 @@ def _finish(posts: list[Post], viewer) -> list[Post]:
     return posts
 
 
-def _keyset(sources, cursor: str | None, limit: int, *, field_name: str = "created_at", id_field: str = "id"):
-    """The ids of one page, newest first, and the cursor of the next: narrow queries the
-    indexes serve, whatever the decoration the cards need later. Several sources (the
-    home feed's) are each limited to one page, then merged: a sparse source never makes
-    the database walk every post looking for its rows."""
+def _keyset(posts, cursor: str | None, limit: int, *, field_name: str = "created_at", id_field: str = "id"):
+    """The ids of one page, newest first, and the cursor of the next: a narrow query the
+    indexes serve, whatever the decoration the cards need later."""
     after = decode_cursor(cursor, types=(str, int))
     since = cursor_datetime(after[0]) if after else None
+    if since is not None:
+        posts = posts.filter(Q(**{f"{field_name}__lt": since}) | Q(**{field_name: since, f"{id_field}__lt": after[1]}))
     order = (f"-{field_name}", f"-{id_field}")
-    parts = []
-    for posts in sources:
-        if since is not None:
-            posts = posts.filter(
-                Q(**{f"{field_name}__lt": since}) | Q(**{field_name: since, f"{id_field}__lt": after[1]})
-            )
-        parts.append(posts.order_by(*order).values_list("pk", field_name, id_field)[: limit + 1])
-    query = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:]).order_by(*order)[: limit + 1]
-    rows = list(query)
+    rows = list(posts.order_by(*order).values_list("pk", field_name, id_field)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         _pk, value, ident = rows[limit - 1]
@@ -192,9 +184,9 @@ def _keyset(sources, cursor: str | None, limit: int, *, field_name: str = "creat
     return [row[0] for row in rows[:limit]], next_cursor
 
 
-def _feed(viewer, sources, cursor, limit, *, pinned=None, field_name="created_at", id_field="id") -> Page:
+def _feed(viewer, posts, cursor, limit, *, pinned=None, field_name="created_at", id_field="id") -> Page:
     """Three queries whatever the page: its ids, the pinned ids, then the cards of both."""
-    ids, next_cursor = _keyset(sources, cursor, limit, field_name=field_name, id_field=id_field)
+    ids, next_cursor = _keyset(posts, cursor, limit, field_name=field_name, id_field=id_field)
     pinned_ids = []
     if pinned is not None:
         # Asked on every page: each page costs the same, and a pinned post, shown at the
@@ -217,16 +209,18 @@ def home_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> P
     followed = Follow.objects.filter(follower=viewer).values("followee_id")
     communities = Membership.objects.filter(user=viewer, state=State.ACTIVE).values("community_id")
     hashtags = HashtagFollow.objects.filter(user=viewer).values("hashtag_id")
+    # A correlated probe per candidate post, not a hash of every post carrying a followed tag.
+    tagged = PostHashtag.objects.filter(post=OuterRef("pk"), hashtag__in=hashtags).values("pk")[:1]
     readable = Post.objects.visible_to(viewer)
-    sources = [
-        readable.filter(author=viewer),
-        readable.filter(author__in=followed),
-        readable.filter(community__in=communities),
-        readable.filter(kind=Kind.ANNOUNCEMENT, community__isnull=True),
-        readable.filter(Exists(PostHashtag.objects.filter(post=OuterRef("pk"), hashtag__in=hashtags))),
-    ]
+    posts = readable.alias(tagged=Subquery(tagged)).filter(
+        Q(author=viewer)
+        | Q(author__in=followed)
+        | Q(community__in=communities)
+        | Q(kind=Kind.ANNOUNCEMENT, community__isnull=True)
+        | Q(tagged__isnull=False)
+    )
     pinned = readable.filter(community__isnull=True, pinned_at__isnull=False)
-    return _feed(viewer, sources, cursor, limit, pinned=pinned)
+    return _feed(viewer, posts, cursor, limit, pinned=pinned)
 
 
 def company_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
@@ -235,23 +229,23 @@ def company_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -
         Q(community__isnull=True) | Q(community__visibility__in=[Visibility.PUBLIC, Visibility.MODERATED])
     )
     pinned = Post.objects.visible_to(viewer).filter(community__isnull=True, pinned_at__isnull=False)
-    return _feed(viewer, [posts], cursor, limit, pinned=pinned)
+    return _feed(viewer, posts, cursor, limit, pinned=pinned)
 
 
 def community_feed(*, viewer, community: Community, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     posts = Post.objects.visible_to(viewer).filter(community=community)
-    return _feed(viewer, [posts], cursor, limit, pinned=posts.filter(pinned_at__isnull=False))
+    return _feed(viewer, posts, cursor, limit, pinned=posts.filter(pinned_at__isnull=False))
 
 
 def profile_feed(*, viewer, user_id: int, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    return _feed(viewer, [Post.objects.visible_to(viewer).filter(author_id=user_id)], cursor, limit)
+    return _feed(viewer, Post.objects.visible_to(viewer).filter(author_id=user_id), cursor, limit)
 
 
 def praise_feed(*, viewer, user_id: int, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """Praise a person received, among the posts the viewer may read."""
     received = PraiseRecipient.objects.filter(user_id=user_id, post=OuterRef("pk"))
     posts = Post.objects.visible_to(viewer).filter(Exists(received), kind=Kind.PRAISE)
-    return _feed(viewer, [posts], cursor, limit)
+    return _feed(viewer, posts, cursor, limit)
 
 
 def hashtag_get(*, viewer, name: str) -> Hashtag:
@@ -265,7 +259,7 @@ def hashtag_get(*, viewer, name: str) -> Hashtag:
 
 def hashtag_feed(*, viewer, hashtag: Hashtag, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     tagged = PostHashtag.objects.filter(hashtag=hashtag, post=OuterRef("pk"))
-    return _feed(viewer, [Post.objects.visible_to(viewer).filter(Exists(tagged))], cursor, limit)
+    return _feed(viewer, Post.objects.visible_to(viewer).filter(Exists(tagged)), cursor, limit)
 
 
 def hashtag_followed(*, viewer, hashtag: Hashtag) -> bool:
@@ -279,7 +273,7 @@ def bookmark_feed(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) 
         .filter(bookmarks__user=viewer)
         .annotate(saved_at=F("bookmarks__created_at"), saved_id=F("bookmarks__id"))
     )
-    return _feed(viewer, [posts], cursor, limit, field_name="saved_at", id_field="saved_id")
+    return _feed(viewer, posts, cursor, limit, field_name="saved_at", id_field="saved_id")
 
 
 def deleted_feed(
@@ -294,7 +288,7 @@ def deleted_feed(
             user=viewer, state=State.ACTIVE, role__in=[Role.OWNER, Role.MODERATOR]
         ).values("community_id")
         posts = posts.filter(community__in=moderated)
-    ids, next_cursor = _keyset([posts], cursor, limit, field_name="deleted_at")
+    ids, next_cursor = _keyset(posts, cursor, limit, field_name="deleted_at")
     rows = posts.select_related("author__profile", "community", "deleted_by__profile").filter(pk__in=ids)
     by_id = {post.pk: post for post in rows} if ids else {}
     return Page([by_id[pk] for pk in ids if pk in by_id], next_cursor)
@@ -334,6 +328,11 @@ def _comments(viewer):
         .select_related("author__profile")
         .annotate(my_reaction=Subquery(Reaction.objects.filter(comment=OuterRef("pk"), **mine).values("kind")[:1]))
     )
+
+
+def comment_card(*, viewer, comment_id: int) -> Comment:
+    """A comment with the viewer's reaction, as its card shows it; 404 if unreadable."""
+    return get_object_or_404(_comments(viewer), pk=comment_id)
 
 
 def comments_page(*, viewer, post: Post, cursor: str | None = None, limit: int = COMMENT_PAGE) -> Page:

@@ -18,7 +18,7 @@ from apps.communities.selectors import community_get
 from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.feeds import selectors, services
 from apps.feeds.forms import CommentForm, ComposerForm, EditPostForm, ShareForm
-from apps.feeds.models import Attachment, Kind
+from apps.feeds.models import Attachment, Kind, ReactionKind
 from apps.profiles.selectors import profile_get
 
 
@@ -244,8 +244,12 @@ def post_pin(request, post_id):
     if not post.can["pin"]:
         raise Http404
     pinned = request.POST.get("pinned") == "1"
-    services.post_pin(actor=request.user, post=post, pinned=pinned)
-    messages.success(request, _("Pinned to the top.") if pinned else _("Unpinned."))
+    try:
+        services.post_pin(actor=request.user, post=post, pinned=pinned)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Pinned to the top.") if pinned else _("Unpinned."))
     return HttpResponseRedirect(_safe_next(request, _feed_of(post)))
 
 
@@ -258,20 +262,34 @@ def post_bookmark(request, post_id):
     return HttpResponseRedirect(_safe_next(request, reverse("feeds:post", args=[post.pk])))
 
 
+def _react(request, *, post=None, comment=None):
+    """Set, change or remove the viewer's reaction; a refusal (archived community, banned)
+    is said where the reactions are, not swallowed by an error status htmx ignores."""
+    kind = request.POST.get("kind") or None
+    if kind is not None and kind not in ReactionKind.values:
+        return HttpResponse(_("Unknown reaction."), status=400)
+    error = None
+    try:
+        services.reaction_set(actor=request.user, post=post, comment=comment, kind=kind)
+    except (ValidationError, PermissionDenied) as problem:
+        error = _error_text(problem) if isinstance(problem, ValidationError) else _("You cannot react here.")
+    back = reverse("feeds:post", args=[comment.post_id if comment else post.pk])
+    if not wants_fragment(request):
+        if error:
+            messages.error(request, error)
+        return HttpResponseRedirect(_safe_next(request, back))
+    if comment is not None:
+        item = selectors.comment_card(viewer=request.user, comment_id=comment.pk)
+        url = reverse("feeds:comment_react", args=[comment.pk])
+        return render(request, "feeds/_reactions.html", {"item": item, "react_url": url, "small": True, "error": error})
+    item = selectors.post_get(viewer=request.user, post_id=post.pk)
+    url = reverse("feeds:react", args=[post.pk])
+    return render(request, "feeds/_reactions.html", {"item": item, "react_url": url, "error": error})
+
+
 @require_POST
 def post_react(request, post_id):
-    post = selectors.post_get(viewer=request.user, post_id=post_id)
-    kind = request.POST.get("kind") or None
-    try:
-        services.reaction_set(actor=request.user, post=post, kind=kind)
-    except ValidationError as error:
-        return HttpResponse(_error_text(error), status=400)
-    if wants_fragment(request):
-        post = selectors.post_get(viewer=request.user, post_id=post_id)
-        return render(
-            request, "feeds/_reactions.html", {"item": post, "react_url": reverse("feeds:react", args=[post.pk])}
-        )
-    return HttpResponseRedirect(_safe_next(request, reverse("feeds:post", args=[post.pk])))
+    return _react(request, post=selectors.post_get(viewer=request.user, post_id=post_id))
 
 
 @require_GET
@@ -423,16 +441,7 @@ def comment_delete(request, comment_id):
 
 @require_POST
 def comment_react(request, comment_id):
-    comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
-    try:
-        services.reaction_set(actor=request.user, comment=comment, kind=request.POST.get("kind") or None)
-    except ValidationError as error:
-        return HttpResponse(_error_text(error), status=400)
-    if wants_fragment(request):
-        comment = selectors._comments(request.user).get(pk=comment.pk)
-        url = reverse("feeds:comment_react", args=[comment.pk])
-        return render(request, "feeds/_reactions.html", {"item": comment, "react_url": url, "small": True})
-    return redirect("feeds:post", post_id=comment.post_id)
+    return _react(request, comment=selectors.comment_get(viewer=request.user, comment_id=comment_id))
 
 
 @require_GET

@@ -6,8 +6,9 @@ from apps.core.broadcast import group_name
 def subscription_groups(*, user) -> list[str]:
     """The groups a user's socket joins at connect.
 
-    Only groups whose every event the user may see. The communities and
-    conversations issues add theirs here, from their own visible_to().
+    Only groups whose every event the user may see. Community groups must come from
+    `Community.objects.content_visible_to` (active members of a private community, not
+    the people merely invited to it); conversations from their own visible_to().
     """
     return [group_name("user", user.pk)]
 

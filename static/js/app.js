@@ -168,8 +168,7 @@
         var bar = form.querySelector(".upload-progress");
         if (bar) { bar.hidden = true; }
         composerError(form, status === 413 ? form.dataset.tooLarge : form.dataset.failed);
-      } else if (status === 200 && !event.detail.xhr.responseText.includes("composer-errors") &&
-                 !event.detail.xhr.responseText.includes("field-error")) {
+      } else if (status === 200 && !event.detail.xhr.responseText.includes("data-has-errors")) {
         try { window.localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
       }
     });

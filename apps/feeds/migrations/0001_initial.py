@@ -6,276 +6,525 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communities', '0001_initial'),
+        ("communities", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Hashtag',
+            name="Hashtag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True)),
-                ('display', models.CharField(max_length=60)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, unique=True)),
+                ("display", models.CharField(max_length=60)),
             ],
         ),
         migrations.CreateModel(
-            name='PollOption',
+            name="PollOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200, verbose_name='option')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('vote_count', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=200, verbose_name="option")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("vote_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('body', models.TextField(max_length=10000, verbose_name='comment')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('reaction_counts', models.JSONField(blank=True, default=dict)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='feeds.comment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("body", models.TextField(max_length=10000, verbose_name="comment")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("reaction_counts", models.JSONField(blank=True, default=dict)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="feeds.comment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('post', 'Post'), ('poll', 'Poll'), ('question', 'Question'), ('praise', 'Praise'), ('announcement', 'Announcement'), ('share', 'Share')], default='post', max_length=16, verbose_name='kind')),
-                ('body', models.TextField(blank=True, max_length=20000, verbose_name='message')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('badge', models.CharField(blank=True, choices=[('thanks', 'Thank you'), ('team_player', 'Team player'), ('above_and_beyond', 'Above and beyond'), ('innovator', 'Innovator'), ('mentor', 'Mentor'), ('customer_hero', 'Customer hero')], max_length=24, verbose_name='badge')),
-                ('poll_multiple', models.BooleanField(default=False, verbose_name='several answers allowed')),
-                ('poll_closes_at', models.DateTimeField(blank=True, null=True, verbose_name='poll closes')),
-                ('pinned_at', models.DateTimeField(blank=True, null=True)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('comment_count', models.PositiveIntegerField(default=0)),
-                ('reaction_counts', models.JSONField(blank=True, default=dict)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to=settings.AUTH_USER_MODEL)),
-                ('best_answer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='feeds.comment', verbose_name='best answer')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='communities.community', verbose_name='community')),
-                ('deleted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('shared_post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='shares', to='feeds.post', verbose_name='shared post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("post", "Post"),
+                            ("poll", "Poll"),
+                            ("question", "Question"),
+                            ("praise", "Praise"),
+                            ("announcement", "Announcement"),
+                            ("share", "Share"),
+                        ],
+                        default="post",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("body", models.TextField(blank=True, max_length=20000, verbose_name="message")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "badge",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("thanks", "Thank you"),
+                            ("team_player", "Team player"),
+                            ("above_and_beyond", "Above and beyond"),
+                            ("innovator", "Innovator"),
+                            ("mentor", "Mentor"),
+                            ("customer_hero", "Customer hero"),
+                        ],
+                        max_length=24,
+                        verbose_name="badge",
+                    ),
+                ),
+                ("poll_multiple", models.BooleanField(default=False, verbose_name="several answers allowed")),
+                ("poll_closes_at", models.DateTimeField(blank=True, null=True, verbose_name="poll closes")),
+                ("pinned_at", models.DateTimeField(blank=True, null=True)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("comment_count", models.PositiveIntegerField(default=0)),
+                ("reaction_counts", models.JSONField(blank=True, default=dict)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="posts", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "best_answer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="feeds.comment",
+                        verbose_name="best answer",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shared_post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="shares",
+                        to="feeds.post",
+                        verbose_name="shared post",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'post',
-                'verbose_name_plural': 'posts',
+                "verbose_name": "post",
+                "verbose_name_plural": "posts",
             },
         ),
         migrations.CreateModel(
-            name='PollVote',
+            name="PollVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='feeds.polloption')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='poll_votes', to='feeds.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="votes", to="feeds.polloption"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="poll_votes", to="feeds.post"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='polloption',
-            name='post',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='poll_options', to='feeds.post'),
+            model_name="polloption",
+            name="post",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="poll_options", to="feeds.post"
+            ),
         ),
         migrations.CreateModel(
-            name='Mention',
+            name="Mention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='feeds.comment')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='feeds.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="feeds.comment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="mentions", to="feeds.post"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='comment',
-            name='post',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='feeds.post'),
+            model_name="comment",
+            name="post",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="comments", to="feeds.post"
+            ),
         ),
         migrations.CreateModel(
-            name='Bookmark',
+            name="Bookmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to='feeds.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookmarks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="bookmarks", to="feeds.post"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=120)),
-                ('size', models.PositiveBigIntegerField()),
-                ('file', models.CharField(max_length=300)),
-                ('is_image', models.BooleanField(default=False)),
-                ('thumbnail', models.CharField(blank=True, max_length=300)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='feeds.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=120)),
+                ("size", models.PositiveBigIntegerField()),
+                ("file", models.CharField(max_length=300)),
+                ("is_image", models.BooleanField(default=False)),
+                ("thumbnail", models.CharField(blank=True, max_length=300)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="feeds.post"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PostHashtag',
+            name="PostHashtag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hashtag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='feeds.hashtag')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='feeds.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("hashtag", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="feeds.hashtag")),
+                ("post", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="feeds.post")),
             ],
         ),
         migrations.AddField(
-            model_name='hashtag',
-            name='posts',
-            field=models.ManyToManyField(related_name='hashtags', through='feeds.PostHashtag', to='feeds.post'),
+            model_name="hashtag",
+            name="posts",
+            field=models.ManyToManyField(related_name="hashtags", through="feeds.PostHashtag", to="feeds.post"),
         ),
         migrations.CreateModel(
-            name='PostRevision',
+            name="PostRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('edited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='feeds.post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="revisions", to="feeds.post"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PraiseRecipient',
+            name="PraiseRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='praise_recipients', to='feeds.post')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='praise_received', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="praise_recipients", to="feeds.post"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="praise_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reaction',
+            name="Reaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('like', 'Like'), ('celebrate', 'Celebrate'), ('support', 'Support'), ('insightful', 'Insightful'), ('funny', 'Funny')], max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to='feeds.comment')),
-                ('post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to='feeds.post')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("like", "Like"),
+                            ("celebrate", "Celebrate"),
+                            ("support", "Support"),
+                            ("insightful", "Insightful"),
+                            ("funny", "Funny"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reactions",
+                        to="feeds.comment",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reactions",
+                        to="feeds.post",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reactions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HashtagFollow',
+            name="HashtagFollow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('hashtag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to='feeds.hashtag')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hashtag_follows', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "hashtag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="follows", to="feeds.hashtag"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hashtag_follows",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'hashtag'), name='hashtag_follow_once')],
+                "constraints": [models.UniqueConstraint(fields=("user", "hashtag"), name="hashtag_follow_once")],
             },
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['-created_at', '-id'], name='post_recent_idx'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)), fields=["-created_at", "-id"], name="post_recent_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['community', '-created_at', '-id'], name='post_community_idx'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["community", "-created_at", "-id"],
+                name="post_community_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['author', '-created_at', '-id'], name='post_author_idx'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["author", "-created_at", "-id"],
+                name="post_author_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('pinned_at__isnull', False)), fields=['community', '-pinned_at'], name='post_pinned_idx'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("pinned_at__isnull", False)),
+                fields=["community", "-pinned_at"],
+                name="post_pinned_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pollvote',
-            index=models.Index(fields=['post', 'user'], name='poll_vote_post_user_idx'),
+            model_name="pollvote",
+            index=models.Index(fields=["post", "user"], name="poll_vote_post_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='pollvote',
-            constraint=models.UniqueConstraint(fields=('option', 'user'), name='poll_vote_once'),
+            model_name="pollvote",
+            constraint=models.UniqueConstraint(fields=("option", "user"), name="poll_vote_once"),
         ),
         migrations.AddConstraint(
-            model_name='mention',
-            constraint=models.UniqueConstraint(condition=models.Q(('comment__isnull', True)), fields=('post', 'user'), name='mention_post_once'),
+            model_name="mention",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("comment__isnull", True)), fields=("post", "user"), name="mention_post_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mention',
-            constraint=models.UniqueConstraint(condition=models.Q(('comment__isnull', False)), fields=('comment', 'user'), name='mention_comment_once'),
+            model_name="mention",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("comment__isnull", False)), fields=("comment", "user"), name="mention_comment_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['post', 'created_at', 'id'], name='comment_post_idx'),
+            model_name="comment",
+            index=models.Index(fields=["post", "created_at", "id"], name="comment_post_idx"),
         ),
         migrations.AddIndex(
-            model_name='bookmark',
-            index=models.Index(fields=['user', '-created_at', '-id'], name='bookmark_user_idx'),
+            model_name="bookmark",
+            index=models.Index(fields=["user", "-created_at", "-id"], name="bookmark_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bookmark',
-            constraint=models.UniqueConstraint(fields=('user', 'post'), name='bookmark_once'),
+            model_name="bookmark",
+            constraint=models.UniqueConstraint(fields=("user", "post"), name="bookmark_once"),
         ),
         migrations.AddIndex(
-            model_name='attachment',
-            index=models.Index(fields=['post', 'position'], name='attachment_post_idx'),
+            model_name="attachment",
+            index=models.Index(fields=["post", "position"], name="attachment_post_idx"),
         ),
         migrations.AddIndex(
-            model_name='posthashtag',
-            index=models.Index(fields=['post'], name='post_hashtag_post_idx'),
+            model_name="posthashtag",
+            index=models.Index(fields=["post"], name="post_hashtag_post_idx"),
         ),
         migrations.AddConstraint(
-            model_name='posthashtag',
-            constraint=models.UniqueConstraint(fields=('hashtag', 'post'), name='post_hashtag_once'),
+            model_name="posthashtag",
+            constraint=models.UniqueConstraint(fields=("hashtag", "post"), name="post_hashtag_once"),
         ),
         migrations.AddIndex(
-            model_name='praiserecipient',
-            index=models.Index(fields=['user', 'post'], name='praise_user_idx'),
+            model_name="praiserecipient",
+            index=models.Index(fields=["user", "post"], name="praise_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='praiserecipient',
-            constraint=models.UniqueConstraint(fields=('post', 'user'), name='praise_recipient_once'),
+            model_name="praiserecipient",
+            constraint=models.UniqueConstraint(fields=("post", "user"), name="praise_recipient_once"),
         ),
         migrations.AddIndex(
-            model_name='reaction',
-            index=models.Index(fields=['post', 'kind'], name='reaction_post_idx'),
+            model_name="reaction",
+            index=models.Index(fields=["post", "kind"], name="reaction_post_idx"),
         ),
         migrations.AddIndex(
-            model_name='reaction',
-            index=models.Index(fields=['comment', 'kind'], name='reaction_comment_idx'),
+            model_name="reaction",
+            index=models.Index(fields=["comment", "kind"], name="reaction_comment_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('comment__isnull', True), ('post__isnull', False)), models.Q(('comment__isnull', False), ('post__isnull', True)), _connector='OR'), name='reaction_one_target'),
+            model_name="reaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("comment__isnull", True), ("post__isnull", False)),
+                    models.Q(("comment__isnull", False), ("post__isnull", True)),
+                    _connector="OR",
+                ),
+                name="reaction_one_target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('post__isnull', False)), fields=('user', 'post'), name='reaction_post_once'),
+            model_name="reaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("post__isnull", False)), fields=("user", "post"), name="reaction_post_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('comment__isnull', False)), fields=('user', 'comment'), name='reaction_comment_once'),
+            model_name="reaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("comment__isnull", False)), fields=("user", "comment"), name="reaction_comment_once"
+            ),
         ),
     ]

@@ -30,8 +30,7 @@ def _check_can_interact(actor, post: Post) -> None:
     except people banned from the community (who may still read a public one)."""
     if post.community is None:
         return
-    if post.community.is_archived:
-        raise ValidationError(_("This community is archived: nothing new can be posted."))
+    rules.ensure_open(post.community)
     if Membership.objects.filter(community=post.community, user=actor, state=State.BANNED).exists():
         raise PermissionDenied
 
@@ -83,11 +82,10 @@ def _clean_comment(body: str) -> str:
 def comment_create(*, actor, post: Post, body: str, parent: Comment | None = None) -> Comment:
     """Anyone who may post where the post is may comment; a reply to a reply joins its thread."""
     body = _clean_comment(body)
-    html, mentioned, _tags = render_body(body)
+    html, mentioned, _tags = render_body(body, hashtags=False)
     with transaction.atomic():
         post = _locked_readable_post(actor, post.pk)
-        if post.community is not None and post.community.is_archived:
-            raise ValidationError(_("This community is archived: nothing new can be posted."))
+        rules.ensure_open(post.community)
         if not rules.can_post(actor, post.community):
             raise PermissionDenied(_("Join the community to comment."))
         if parent is not None:
@@ -106,10 +104,11 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
 def comment_update(*, actor, comment: Comment, body: str) -> Comment:
     body = _clean_comment(body)
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        comment = Comment.objects.select_for_update(of=("self",)).select_related("post__community").get(pk=comment.pk)
         if comment.author_id != actor.pk or comment.deleted_at or not can_read(actor, comment.post):
             raise PermissionDenied
-        html, mentioned, _tags = render_body(body)
+        rules.ensure_open(comment.post.community)
+        html, mentioned, _tags = render_body(body, hashtags=False)
         comment.body, comment.body_html, comment.edited_at = body, html, timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
         keep = [u for u in mentioned.values() if u.pk != actor.pk]
@@ -203,6 +202,7 @@ def best_answer_set(*, actor, post: Post, comment: Comment | None) -> Post:
             raise PermissionDenied
         if post.author_id != actor.pk and not rules.can_moderate(actor, post.community):
             raise PermissionDenied
+        rules.ensure_open(post.community)
         if comment is not None:
             comment = Comment.objects.filter(pk=comment.pk, post=post, deleted_at__isnull=True).first()
             if comment is None:

@@ -73,12 +73,14 @@ def display_name(user) -> str:
     return profile.name if profile else (user.get_full_name() or user.email)
 
 
-def render_body(body: str) -> tuple[str, dict, list[str]]:
-    """(sanitised HTML, {handle: user} of the mentions, hashtags as written)."""
-    handles, hashtags = extract_mentions_and_hashtags(body)
+def render_body(body: str, *, hashtags: bool = True) -> tuple[str, dict, list[str]]:
+    """(sanitised HTML, {handle: user} of the mentions, hashtags as written). Only posts
+    carry hashtags (a comment's #word would link to a feed that does not hold it)."""
+    handles, written = extract_mentions_and_hashtags(body)
     mentioned = resolve_handles(handles[:MAX_MENTIONS])
     links = {key: (reverse("people:detail", args=[user.pk]), display_name(user)) for key, user in mentioned.items()}
-    return render_markdown(body, mentions=links, hashtag_url=hashtag_url), mentioned, hashtags[:MAX_HASHTAGS]
+    html = render_markdown(body, mentions=links, hashtag_url=hashtag_url if hashtags else None)
+    return html, mentioned, written[:MAX_HASHTAGS] if hashtags else []
 
 
 def can_read(user, post: Post) -> bool:
@@ -202,8 +204,7 @@ def post_create(
 ) -> Post:
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Unknown kind of post.")})
-    if community is not None and community.is_archived:
-        raise ValidationError(_("This community is archived: nothing new can be posted."))
+    rules.ensure_open(community)
     if not rules.can_post(actor, community):
         raise PermissionDenied(_("Join the community to post in it."))
     if kind == Kind.ANNOUNCEMENT and not rules.can_announce(actor, community):
@@ -273,10 +274,11 @@ def post_create(
 def post_update(*, actor, post: Post, body: str) -> Post:
     """The author edits the text; the previous text goes to the history."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().get(pk=post.pk)
+        post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         # An author who lost access (left a private community) no longer edits there.
         if post.author_id != actor.pk or post.is_deleted or not can_read(actor, post):
             raise PermissionDenied
+        rules.ensure_open(post.community)
         body = _clean_body(body, required=post.kind != Kind.SHARE)
         if body == post.body:
             return post
@@ -333,6 +335,7 @@ def post_pin(*, actor, post: Post, pinned: bool) -> Post:
         post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         if post.is_deleted or not rules.can_moderate(actor, post.community):
             raise PermissionDenied
+        rules.ensure_open(post.community)
         post.pinned_at = timezone.now() if pinned else None
         post.save(update_fields=["pinned_at", "updated_at"])
         post_event(post, "post.updated")
