@@ -861,13 +861,26 @@ def test_only_site_admins_archive(owner):
     assert not community.is_archived
 
 
-def test_delete_summary_and_audit(owner, admin):
+def test_delete_summary_and_audit(owner, admin, settings, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.feeds.services import post_create
+
+    settings.MEDIA_ROOT = str(tmp_path)
     community = make(owner, Visibility.MODERATED)
     for state in (State.ACTIVE, State.ACTIVE, State.REQUESTED, State.INVITED, State.BANNED, State.LEFT):
         place(community, UserFactory(), state)
-    assert community_delete_summary(community) == {"members": 3, "pending": 2}
+    upload = SimpleUploadedFile("minutes.txt", b"Minutes of the guild", content_type="text/plain")
+    post = post_create(actor=owner, community=community, body="Minutes attached", uploads=[upload])
+    stored = post.attachments.get().file
+    assert default_storage.exists(stored)
+    assert community_delete_summary(community) == {"members": 3, "pending": 2, "posts": 1}
     pk = community.pk
-    community_delete(actor=admin, community=community, confirm_name="Guild")
+    with django_capture_on_commit_callbacks(execute=True):
+        community_delete(actor=admin, community=community, confirm_name="Guild")
+    # The rows go with the community, and so do their files.
+    assert not default_storage.exists(stored)
     assert not Community.objects.filter(pk=pk).exists()
     assert not Membership.objects.filter(community_id=pk).exists()
     entry = AuditLogEntry.objects.get()
@@ -883,6 +896,7 @@ def test_delete_summary_and_audit(owner, admin):
         "visibility": Visibility.MODERATED,
         "members": 3,
         "pending": 2,
+        "posts": 1,
     }
     assert entry.after is None
 

@@ -634,6 +634,7 @@ def test_delete_names_what_will_go_and_needs_the_exact_name(owner, admin):
         "visibility": "private",
         "members": 3,
         "pending": 1,
+        "posts": 0,
     }
 
 
