@@ -5,9 +5,14 @@ from apps.feeds.models import BADGE_ICONS, REACTION_ICONS, Badge, ReactionKind
 register = template.Library()
 
 
-@register.simple_tag
-def reaction_choices():
-    return [(kind, REACTION_ICONS[kind], kind.label) for kind in ReactionKind]
+@register.filter
+def reaction_buttons(mine: str | None):
+    """[(value to send, icon, label, pressed)]: pressing one's own reaction again removes it.
+    Worked out here rather than with three {% if %} per button and card."""
+    return [
+        ("" if kind == mine else kind.value, REACTION_ICONS[kind], kind.label, "true" if kind == mine else "false")
+        for kind in ReactionKind
+    ]
 
 
 @register.filter
