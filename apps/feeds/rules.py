@@ -3,17 +3,14 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
+from apps.communities.models import Community, Role, Visibility, is_site_admin
+from apps.communities.services import role_of
 
 
 def role_in(user, community: Community | None) -> str | None:
     if community is None or not user.is_authenticated:
         return None
-    return (
-        Membership.objects.filter(community=community, user=user, state=State.ACTIVE)
-        .values_list("role", flat=True)
-        .first()
-    )
+    return role_of(user=user, community=community)
 
 
 def can_post(user, community: Community | None, *, role: str | None = "?") -> bool:

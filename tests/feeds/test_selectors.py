@@ -507,6 +507,7 @@ QUERIES_HOME = 5  # + the page's ids, the pinned ids, their cards
 QUERIES_COMPANY = 5  # + the page's ids, the pinned ids, their cards
 QUERIES_COMMUNITY = 5  # + the page's ids, the pinned ids, their cards
 QUERIES_BOOKMARKS = 4  # + the page's ids, their cards
+QUERIES_PROFILE = 4  # + the page's ids, their cards
 QUERIES_COMMENTS = 4  # + top-level comments, their replies
 
 
@@ -525,7 +526,10 @@ def test_feed_query_counts_are_constant(n, anna, bob, public, png, django_assert
     viewer = fresh(bob)
     with django_assert_num_queries(QUERIES_BOOKMARKS):
         bookmarks = selectors.bookmark_feed(viewer=viewer)
-    for page in (home, community, company, bookmarks):
+    viewer = fresh(bob)
+    with django_assert_num_queries(QUERIES_PROFILE):
+        profile = selectors.profile_feed(viewer=viewer, user_id=anna.pk)
+    for page in (home, community, company, bookmarks, profile):
         assert len(page.items) == n
     # What the templates read comes with the rows: no query while walking the cards.
     with django_assert_num_queries(0):
