@@ -6,7 +6,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.shortcuts import get_object_or_404
 
 from apps.communities.models import Community, Membership, Role, State, is_site_admin
-from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
+from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
 
 PAGE_SIZE = 20
@@ -44,7 +44,7 @@ def community_list(
         communities = communities.filter(memberships__user=viewer, memberships__state=State.ACTIVE)
     after = decode_cursor(cursor, types=(str, int))
     if after:
-        communities = communities.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
+        communities = communities.filter(rows_after("sort_name", after[0], "id", after[1]))
     rows = list(communities.order_by("sort_name", "id")[: limit + 1])
     next_cursor = encode_cursor([rows[limit - 1].sort_name, rows[limit - 1].id]) if len(rows) > limit else None
     return Page(rows[:limit], next_cursor)

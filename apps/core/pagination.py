@@ -35,3 +35,15 @@ def cursor_datetime(value: str):
     except (TypeError, ValueError):
         return None
     return parsed if parsed.tzinfo else None
+
+
+def rows_after(field: str, value, tie_field: str, tie_value, *, descending: bool = False):
+    """The rows after (`field`, `tie_field`) = (`value`, `tie_value`) in that order, as a Q.
+    The lone "<=" (or ">=") is what lets an index on (field, tie_field) start the scan at the
+    cursor; without it PostgreSQL reads every row before the cursor and filters them out."""
+    from django.db.models import Q
+
+    inclusive, strict = ("lte", "lt") if descending else ("gte", "gt")
+    return Q(**{f"{field}__{inclusive}": value}) & (
+        Q(**{f"{field}__{strict}": value}) | Q(**{f"{tie_field}__{strict}": tie_value})
+    )

@@ -11,7 +11,7 @@ from django.db.models import CharField, Count, Q, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
-from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
+from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
 from apps.profiles.models import Follow, Profile, ProfileFieldPolicy
 
@@ -96,7 +96,7 @@ def profile_search(
         profiles = profiles.filter(location=location)
     after = decode_cursor(cursor, types=(str, int))
     if after:
-        profiles = profiles.filter(Q(sort_name__gt=after[0]) | Q(sort_name=after[0], id__gt=after[1]))
+        profiles = profiles.filter(rows_after("sort_name", after[0], "id", after[1]))
     order = ("sort_name", "id")
     if terms and max(len(term) for term in terms) >= SELECTIVE_TERM_LENGTH:
         # A long word matches few people: the same order, as an expression, makes PostgreSQL
@@ -192,7 +192,7 @@ def _follow_page(*, viewer, follows, user_field: str, cursor: str | None, limit:
     after = decode_cursor(cursor, types=(str, int))
     created_at = cursor_datetime(after[0]) if after else None
     if created_at:
-        follows = follows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=after[1]))
+        follows = follows.filter(rows_after("created_at", created_at, "id", after[1], descending=True))
     rows = list(follows.order_by("-created_at", "-id")[: limit + 1])
     next_cursor = (
         encode_cursor([rows[limit - 1].created_at.isoformat(), rows[limit - 1].id]) if len(rows) > limit else None
