@@ -144,8 +144,12 @@ def main() -> int:
         for name, command in commands.items():
             if stopping:
                 break
+            # The web server pools its database connections; Celery's forked workers must not.
+            own_env = {key: value for key, value in env.items() if key != "DATABASE_POOL_SIZE"}
+            if name == "web":
+                own_env["DATABASE_POOL_SIZE"] = env.get("DATABASE_POOL_SIZE", "10")
             process = subprocess.Popen(
-                command, cwd=BASE_DIR, env=env, start_new_session=True, preexec_fn=_die_with_parent
+                command, cwd=BASE_DIR, env=own_env, start_new_session=True, preexec_fn=_die_with_parent
             )
             processes.append((name, process))
 

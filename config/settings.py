@@ -145,7 +145,19 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 # Short queries over many small subplans look expensive to the planner, which then spends
 # seconds JIT-compiling them (measured: 2.3 s for a 2 ms feed page). Not for this workload.
-DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# Feed statements, bound on the server (apps/core/prepared.py), are prepared at their first run
+# on a connection and planned once for every viewer: a generic plan, read off the indexes the
+# same way whatever the values. Django's other queries are bound on the client and never
+# prepared, so neither setting touches them.
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off -c plan_cache_mode=force_generic_plan")
+DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 0)
+# A pool of connections for the web server (psycopg_pool): no connection to open per request,
+# and prepared statements that outlive it. Not for Celery's forked workers (a pool opened
+# before the fork would be shared), so `make run` sets it for the web server only.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections instead
+    DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
@@ -160,7 +172,14 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_PREFIX,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
+    },
+    # Rendered feed cards, per process: a key names one version of a card (apps/feeds/cards.py).
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "feed-cards",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": env.int("FEED_CARD_CACHE_ENTRIES", default=5000)},
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

@@ -703,7 +703,7 @@ QUERIES_DIRECTORY = 7
 QUERIES_DIRECTORY_PARTIAL = 5
 QUERIES_MEMBERS = 7
 QUERIES_INVITATIONS = 7
-QUERIES_COMMUNITY_PAGE = 9
+QUERIES_COMMUNITY_PAGE = 8  # the owner also sees the pending requests count
 
 
 def _communities(n, owner):

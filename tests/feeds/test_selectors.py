@@ -503,11 +503,11 @@ def fresh(user):
 
 
 # Measured; the same for 1 and for 20 posts. Each starts with the viewer's 2 permission queries.
-QUERIES_HOME = 5  # + the page's ids, the pinned ids, their cards
-QUERIES_COMPANY = 5  # + the page's ids, the pinned ids, their cards
-QUERIES_COMMUNITY = 5  # + the page's ids, the pinned ids, their cards
-QUERIES_BOOKMARKS = 4  # + the page's ids, their cards
-QUERIES_PROFILE = 4  # + the page's ids, their cards
+QUERIES_HOME = 3  # + one statement: the page's and the pinned posts with their cards
+QUERIES_COMPANY = 3
+QUERIES_COMMUNITY = 3
+QUERIES_BOOKMARKS = 3
+QUERIES_PROFILE = 3
 QUERIES_COMMENTS = 4  # + top-level comments, their replies
 
 

@@ -773,8 +773,8 @@ def mixed_posts(n, *, author, community, other, png):
 
 
 # Measured: the same for 1 and for 20 posts.
-QUERIES_HOME_PAGE = 7
-QUERIES_COMMUNITY_PAGE = 9
+QUERIES_HOME_PAGE = 5
+QUERIES_COMMUNITY_PAGE = 7
 QUERIES_POST_PAGE = 7
 
 

@@ -1,5 +1,6 @@
 from django import template
 
+from apps.feeds.cards import render_card
 from apps.feeds.models import BADGE_ICONS, REACTION_ICONS, Badge, ReactionKind
 
 register = template.Library()
@@ -39,3 +40,9 @@ def badge_icon(badge: str) -> str:
 @register.filter
 def badge_label(badge: str) -> str:
     return Badge(badge).label if badge in Badge.values else ""
+
+
+@register.simple_tag(takes_context=True)
+def feed_card(context, post):
+    """A post's card in a feed (see apps/feeds/cards.py)."""
+    return render_card(post, context.get("csrf_token"))

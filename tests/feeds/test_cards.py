@@ -1,0 +1,260 @@
+"""Feed cards rendered once per version (apps/feeds/cards.py) and feed statements compiled
+once per process (apps/core/prepared.py): whatever is cached, every page shows what is true
+now and for this viewer."""
+
+import html
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+from django.utils import timezone
+
+from apps.communities.models import Membership, Role, State
+from apps.core import prepared
+from apps.core.pagination import cursor_datetime, decode_cursor
+from apps.feeds import cards, selectors
+from apps.feeds.models import Post
+from apps.feeds.services import bookmark_set, comment_create, post_create, post_pin, post_update, reaction_set
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+
+
+@pytest.fixture(autouse=True)
+def _empty_card_cache():
+    caches["cards"].clear()
+    yield
+    caches["cards"].clear()
+
+
+def signed_in(user, language="en") -> Client:
+    client = Client(headers={"accept-language": language})
+    client.force_login(user)
+    return client
+
+
+def card(page: str, post: Post) -> str:
+    found = re.search(rf'<article [^>]*id="post-{post.pk}".*?</article>', page, re.S)
+    assert found, f"no card for post {post.pk}"
+    return html.unescape(found.group(0))
+
+
+def community_page(client, community) -> str:
+    response = client.get(f"/communities/{community.slug}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# ================================================================ the card cache
+
+
+def test_a_card_is_rendered_once_and_carries_each_request_s_own_csrf_token(anna, bob, public):
+    post = post_create(actor=anna, community=public, body="Cached once")
+    client = signed_in(bob)
+    first = card(community_page(client, public), post)
+    assert len(caches["cards"]._cache) == 1
+    second = card(community_page(client, public), post)
+    assert len(caches["cards"]._cache) == 1, "the second page rendered the card again"
+    for shown in (first, second):
+        assert cards.CSRF_PLACEHOLDER not in shown
+        tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', shown)
+        assert tokens and all(len(token) == 64 for token in tokens)
+    # The cached card posts: its forms carry a token this session accepts.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', second).group(1)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(bob)
+    strict.cookies = client.cookies
+    response = strict.post(
+        f"/posts/{post.pk}/react/", {"kind": "like", "csrfmiddlewaretoken": token}, headers={"hx-request": "true"}
+    )
+    assert response.status_code == 200
+    assert post.reactions.filter(user=bob).exists()
+
+
+def test_what_changes_on_a_post_changes_its_card(anna, bob, make_person, public):
+    post = post_create(actor=anna, community=public, body="First words")
+    client = signed_in(bob)
+    assert "0 comments" in card(community_page(client, public), post)
+
+    comment_create(actor=anna, post=post, body="A comment")
+    assert "1 comment" in card(community_page(client, public), post)
+
+    reaction_set(actor=anna, post=Post.objects.get(pk=post.pk), kind="celebrate")
+    assert "🎉 1" in card(community_page(client, public), post)
+
+    post_update(actor=anna, post=Post.objects.get(pk=post.pk), body="Second words")
+    shown = card(community_page(client, public), post)
+    assert "Second words" in shown and "First words" not in shown and "edited" in shown
+
+    anna.profile.display_name = "Anna M. (Finance)"
+    anna.profile.save()
+    assert "Anna M. (Finance)" in card(community_page(client, public), post)
+
+
+def test_what_the_viewer_did_shows_on_their_card_only(anna, bob, make_person, public):
+    dora = make_person("Dora", "Member")
+    Membership.objects.create(community=public, user=dora, role=Role.MEMBER, state=State.ACTIVE)
+    post = post_create(actor=anna, community=public, body="React to me")
+    bob_client, dora_client = signed_in(bob), signed_in(dora)
+    card(community_page(bob_client, public), post)
+
+    reaction_set(actor=bob, post=post, kind="like")
+    bookmark_set(actor=bob, post=post, saved=True)
+    mine = card(community_page(bob_client, public), post)
+    theirs = card(community_page(dora_client, public), post)
+    assert 'value="" class="reaction-button" title="Like" aria-pressed="true"' in mine
+    assert 'aria-pressed="true"' in mine and "Saved" in mine
+    assert 'aria-pressed="true"' not in theirs and "Saved" not in theirs
+
+
+def test_rights_are_worked_out_per_viewer_not_taken_from_the_cache(anna, bob, make_person, public):
+    moderator = make_person("Mia", "Moderator")
+    Membership.objects.create(community=public, user=moderator, role=Role.MODERATOR, state=State.ACTIVE)
+    post = post_create(actor=anna, community=public, body="Who may pin this?")
+    moderated = card(community_page(signed_in(moderator), public), post)
+    assert "Pin to the top" in moderated and "Delete" in moderated
+
+    member = card(community_page(signed_in(bob), public), post)
+    assert "Pin to the top" not in member and "Delete" not in member and "Edit" not in member
+
+    authored = card(community_page(signed_in(anna), public), post)  # the owner and author
+    assert "Edit" in authored and "Delete" in authored
+
+    # A moderator demoted: the same post, the same cache, no more moderation.
+    Membership.objects.filter(community=public, user=moderator).update(role=Role.MEMBER)
+    assert "Pin to the top" not in card(community_page(signed_in(moderator), public), post)
+
+
+def test_a_card_follows_the_viewer_s_language(anna, bob, public):
+    post = post_create(actor=anna, community=public, body="Bonjour")
+    english = card(community_page(signed_in(bob), public), post)
+    bob.profile.language = "fr"
+    bob.profile.save()
+    french = card(community_page(signed_in(bob, "fr"), public), post)
+    assert "0 comments" in english
+    assert "0 commentaire" in french
+
+
+def test_a_share_shows_its_original_only_to_who_may_read_it(anna, bob, carol, private, public):
+    Membership.objects.create(community=public, user=carol, role=Role.MEMBER, state=State.ACTIVE)
+    original = post_create(actor=anna, community=private, body="Private canary 7f3c")
+    share = post_create(actor=bob, community=private, kind="share", shared_post=original, body="Look")
+    # Bob (a member) warms the cache with the original shown.
+    assert "Private canary 7f3c" in card(community_page(signed_in(bob), private), share)
+    # Carol may not read the private community: its page is a 404, its content nowhere.
+    assert signed_in(carol).get(f"/communities/{private.slug}/").status_code == 404
+    for path in ("/", "/feed/company/", f"/people/{bob.pk}/"):
+        response = signed_in(carol).get(path)
+        assert response.status_code == 200
+        assert "Private canary 7f3c" not in response.content.decode()
+
+
+# ================================================================ compiled statements
+
+
+def orm_page(build, viewer, cursor, subject_id=None, limit=selectors.PAGE_SIZE):
+    """The page as the ORM builds it for this very viewer (no compiled statement)."""
+    after = decode_cursor(cursor, types=(str, int))
+    since = cursor_datetime(after[0]) if after else None
+    last_id = after[1] if since else None
+    query = build(viewer, subject_id)
+    rows = list(selectors._feed_statement(query, viewer, since, last_id, limit))
+    return selectors._page(rows, query, since, last_id, limit, first=cursor is None, viewer=viewer)
+
+
+def summary(page):
+    return (
+        [post.pk for post in page.pinned],
+        [(post.pk, post.my_reaction, post.bookmarked, post.viewer_role, sorted(post.can.items())) for post in page.items],
+        page.next_cursor,
+    )
+
+
+def test_compiled_feeds_give_the_pages_the_orm_gives(anna, bob, carol, admin, private, public, make_person):
+    Membership.objects.create(community=public, user=carol, role=Role.MEMBER, state=State.ACTIVE)
+    dave = make_person("Dave", "Banned")
+    Membership.objects.create(community=private, user=dave, role=Role.MEMBER, state=State.BANNED)
+    from apps.profiles.models import Follow
+
+    Follow.objects.create(follower=carol, followee=anna)
+    Follow.objects.create(follower=dave, followee=anna)
+    posts = []
+    for i in range(9):
+        posts.append(post_create(actor=anna, community=private, body=f"Private {i} #Plans"))
+        posts.append(post_create(actor=anna, community=public, body=f"Public {i} #Plans"))
+        posts.append(post_create(actor=bob, community=None, body=f"Company {i}"))
+    announcement = post_create(actor=admin, community=None, kind="announcement", body="Pinned for all")
+    post_pin(actor=admin, post=announcement, pinned=True)
+    post_pin(actor=anna, post=posts[1], pinned=True)
+    reaction_set(actor=bob, post=posts[0], kind="funny")
+    bookmark_set(actor=bob, post=posts[0], saved=True)
+    bookmark_set(actor=carol, post=posts[1], saved=True)
+    from apps.feeds.models import Hashtag
+
+    tag = Hashtag.objects.get(name="plans")
+    feeds = [
+        (selectors._home, None),
+        (selectors._company, None),
+        (selectors._community, public.pk),
+        (selectors._community, private.pk),
+        (selectors._profile, anna.pk),
+        (selectors._hashtag, tag.pk),
+        (selectors._bookmarks, None),
+    ]
+    public_functions = {
+        selectors._home: lambda **kw: selectors.home_feed(**kw),
+        selectors._company: lambda **kw: selectors.company_feed(**kw),
+        selectors._community: lambda subject, **kw: selectors.community_feed(
+            community=type(public).objects.get(pk=subject), **kw
+        ),
+        selectors._profile: lambda subject, **kw: selectors.profile_feed(user_id=subject, **kw),
+        selectors._hashtag: lambda subject, **kw: selectors.hashtag_feed(hashtag=tag, **kw),
+        selectors._bookmarks: lambda **kw: selectors.bookmark_feed(**kw),
+    }
+    compared = 0
+    for viewer in (anna, bob, carol, dave, admin):
+        for build, subject in feeds:
+            cursor = None
+            for _depth in range(4):
+                kwargs = {"viewer": viewer, "cursor": cursor, "limit": 4}
+                call = public_functions[build]
+                page = call(subject, **kwargs) if subject is not None else call(**kwargs)
+                assert summary(page) == summary(orm_page(build, viewer, cursor, subject, limit=4)), (
+                    viewer,
+                    build.__name__,
+                    cursor,
+                )
+                compared += 1
+                if build is selectors._community and subject == private.pk and viewer in (carol, dave):
+                    assert page.items == [] and page.pinned == []
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+    assert compared > 60
+
+
+def test_a_feed_statement_is_compiled_once_per_shape(anna, bob, public):
+    post_create(actor=anna, community=public, body="Hello")
+    post_create(actor=anna, community=public, body="Again")
+    selectors._STATEMENTS.clear()
+    for viewer in (anna, bob, anna):
+        selectors.home_feed(viewer=viewer)
+        selectors.community_feed(viewer=viewer, community=public)
+    assert sorted(key[0] for key in selectors._STATEMENTS) == ["_community", "_home"]
+    page = selectors.home_feed(viewer=bob, limit=1)
+    assert page.next_cursor
+    selectors.home_feed(viewer=bob, cursor=page.next_cursor, limit=1)
+    assert ("_home", 1, True) in selectors._STATEMENTS
+
+
+def test_a_statement_that_lost_a_stand_in_is_refused():
+    query = Post.objects.filter(author_id=prepared.VIEWER).values("pk")
+    prepared.PreparedQuery(Post.objects.filter(author_id=prepared.VIEWER), (prepared.VIEWER,))
+    with pytest.raises(ValueError, match="not parameters"):
+        prepared.PreparedQuery(Post.objects.filter(pk__in=query), (prepared.VIEWER, prepared.SINCE))
+
+
+def test_stand_ins_are_values_no_real_row_has():
+    assert prepared.VIEWER < 0 and prepared.SUBJECT < 0 and prepared.LAST_ID < 0
+    assert prepared.SINCE < datetime(1970, 1, 1, tzinfo=UTC) < timezone.now()
