@@ -166,7 +166,10 @@ def orm_page(build, viewer, cursor, subject_id=None, limit=selectors.PAGE_SIZE):
 def summary(page):
     return (
         [post.pk for post in page.pinned],
-        [(post.pk, post.my_reaction, post.bookmarked, post.viewer_role, sorted(post.can.items())) for post in page.items],
+        [
+            (post.pk, post.my_reaction, post.bookmarked, post.viewer_role, sorted(post.can.items()))
+            for post in page.items
+        ],
         page.next_cursor,
     )
 
