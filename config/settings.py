@@ -132,6 +132,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The feed cards and their partials (config/jinja2.py), in their own folder: Django's
+        # engine is never asked for them by name, Jinja2 never sees Django's templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # ---------------------------------------------------------------- data stores

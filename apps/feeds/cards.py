@@ -12,16 +12,19 @@ with a per-process placeholder that each request replaces with its own token.
 """
 
 import hashlib
+import pickle
 import secrets
 
 from django.core.cache import caches
 from django.db.models import Model
-from django.template.loader import render_to_string
+from django.template import engines
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 CARD_TEMPLATE = "feeds/_post.html"
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+CSRF_INPUT = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_PLACEHOLDER)
 # Derived from the primary key alone, or re-derived from values that are in the key already.
 _DERIVED = frozenset({"_state", "urls", "attachment_list", "images", "files"})
 
@@ -41,17 +44,22 @@ def _values(instance: Model, seen: set) -> list:
     return values
 
 
-def card_key(post) -> str:
-    digest = hashlib.blake2b(repr(_values(post, set())).encode(), digest_size=20).hexdigest()
-    return f"card:{translation.get_language()}:{timezone.get_current_timezone_name()}:{digest}"
+def key_prefix() -> str:
+    """What every card of a page shares: its language and time zone."""
+    return f"card:{translation.get_language()}:{timezone.get_current_timezone_name()}"
 
 
-def render_card(post, csrf_token) -> str:
+def card_key(post, prefix: str) -> str:
+    return f"{prefix}:{hashlib.blake2b(pickle.dumps(_values(post, set()), protocol=5), digest_size=20).hexdigest()}"
+
+
+def render_card(post, csrf_token: str, prefix: str) -> str:
     """The card of a post that went through `selectors._finish` for this viewer."""
     cache = caches["cards"]
-    key = card_key(post)
+    key = card_key(post, prefix)
     html = cache.get(key)
     if html is None:
-        html = render_to_string(CARD_TEMPLATE, {"post": post, "expanded": False, "csrf_token": CSRF_PLACEHOLDER})
+        template = engines["jinja2"].get_template(CARD_TEMPLATE)
+        html = template.render({"post": post, "expanded": False, "csrf_input": CSRF_INPUT})
         cache.set(key, html)
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, str(csrf_token or "")))  # noqa: S308 (rendered by our template)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, csrf_token))  # noqa: S308 (rendered by our template)

@@ -1,9 +1,24 @@
-from django import template
+"""Filters and tags of the feeds: Django's template language, and (JINJA_FILTERS) the
+Jinja2 templates of the cards (config/jinja2.py)."""
 
-from apps.feeds.cards import render_card
+import functools
+
+from django import template
+from django.template import defaultfilters, engines
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+
+from apps.feeds import cards
 from apps.feeds.models import BADGE_ICONS, REACTION_ICONS, Badge, ReactionKind
 
 register = template.Library()
+
+
+@functools.cache
+def _reaction_kinds(language: str) -> list[tuple]:
+    """(kind, icon, label) in `language`, the current one: translated once, not per card."""
+    return [(kind, REACTION_ICONS[kind], str(kind.label)) for kind in ReactionKind]
 
 
 @register.filter
@@ -11,15 +26,19 @@ def reaction_buttons(mine: str | None):
     """[(value to send, icon, label, pressed)]: pressing one's own reaction again removes it.
     Worked out here rather than with three {% if %} per button and card."""
     return [
-        ("" if kind == mine else kind.value, REACTION_ICONS[kind], kind.label, "true" if kind == mine else "false")
-        for kind in ReactionKind
+        ("" if kind == mine else kind.value, icon, label, "true" if kind == mine else "false")
+        for kind, icon, label in _reaction_kinds(get_language())
     ]
 
 
 @register.filter
 def reaction_summary(counts: dict):
     """[(icon, label, count)] in a fixed order, for the kinds that have any."""
-    return [(REACTION_ICONS[kind], kind.label, counts[kind.value]) for kind in ReactionKind if counts.get(kind.value)]
+    return [
+        (icon, label, counts[kind.value])
+        for kind, icon, label in _reaction_kinds(get_language())
+        if counts.get(kind.value)
+    ]
 
 
 @register.filter
@@ -42,7 +61,65 @@ def badge_label(badge: str) -> str:
     return Badge(badge).label if badge in Badge.values else ""
 
 
+def comments_label(count: int) -> str:
+    return ngettext("%(counter)s comment", "%(counter)s comments", count) % {"counter": count}
+
+
+def votes_label(count: int) -> str:
+    return ngettext("%(counter)s vote", "%(counter)s votes", count) % {"counter": count}
+
+
+def votes_in_all_label(count: int) -> str:
+    return ngettext("%(counter)s vote in all.", "%(counter)s votes in all.", count) % {"counter": count}
+
+
+def poll_closes_label(moment) -> str:
+    return gettext("Closes %(date)s.") % {"date": local_date(moment, "DATETIME_FORMAT")}
+
+
+def local_date(value, arg=None) -> str:
+    """Django's `date` filter, in the current time zone as Django templates show dates."""
+    if value in (None, ""):
+        return ""
+    return defaultfilters.date(timezone.localtime(value) if timezone.is_aware(value) else value, arg)
+
+
+JINJA_FILTERS = {
+    "date": local_date,
+    "filesizeformat": defaultfilters.filesizeformat,
+    "badge_icon": badge_icon,
+    "badge_label": badge_label,
+    "reaction_summary": reaction_summary,
+    "reaction_buttons": reaction_buttons,
+    "comments_label": comments_label,
+    "votes_label": votes_label,
+    "votes_in_all_label": votes_in_all_label,
+    "poll_closes_label": poll_closes_label,
+}
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context, template_name, **values):
+    """A Jinja2 partial (templates/jinja/feeds/) inside a Django template, for this request."""
+    template = engines["jinja2"].get_template(template_name)
+    return mark_safe(template.render(values, context.get("request")))  # noqa: S308 (autoescaped by Jinja2)
+
+
+@register.simple_tag(takes_context=True)
+def post_card(context, post, expanded=False):
+    """A post's card outside a feed, not cached; `expanded`: with its comments (the post page)."""
+    values = {"post": post, "expanded": expanded}
+    if expanded:
+        values["comments_html"] = mark_safe(  # noqa: S308 (a Django template's output)
+            engines["django"].get_template("feeds/_comments.html").render(context.flatten(), context.get("request"))
+        )
+    return jinja(context, cards.CARD_TEMPLATE, **values)
+
+
 @register.simple_tag(takes_context=True)
 def feed_card(context, post):
     """A post's card in a feed (see apps/feeds/cards.py)."""
-    return render_card(post, context.get("csrf_token"))
+    page = context.render_context.get("feed_card")
+    if page is None:  # once per page, not per card
+        page = context.render_context["feed_card"] = (str(context.get("csrf_token") or ""), cards.key_prefix())
+    return cards.render_card(post, *page)

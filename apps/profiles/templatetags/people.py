@@ -1,25 +1,64 @@
+"""A person's name with their business card, and their avatar: for Django templates (these
+tags) and for the Jinja2 ones (config/jinja2.py), from the same functions."""
+
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
 
-@register.inclusion_tag("profiles/_avatar.html")
-def avatar(profile, size=96):
+def avatar_html(profile, size=96) -> SafeString:
     """A photo when there is one, the person's initials on a colour otherwise."""
-    url = None
     if profile.avatar.get(str(size)):
         url = reverse("people:avatar", args=[profile.user_id, size]) + f"?v={profile.avatar.get('version', '')}"
-    return {"profile": profile, "size": size, "url": url}
+        return format_html(
+            '<img class="avatar avatar-{}" src="{}" alt="" width="{}" height="{}" loading="lazy">',
+            size,
+            url,
+            size,
+            size,
+        )
+    return format_html(
+        '<span class="avatar avatar-{} avatar-color-{}" aria-hidden="true">{}</span>',
+        size,
+        profile.avatar_color,
+        profile.initials,
+    )
 
 
-@register.inclusion_tag("profiles/_person.html")
+def person_html(profile, user=None) -> SafeString:
+    """A person's name, linked to their profile, with a business card on hover or focus;
+    just the name of a `user` without a profile."""
+    if profile is None:
+        return format_html('<span class="person">{}</span>', user.get_full_name() or user.email) if user else ""
+    former = ""
+    if profile.is_former_employee:
+        former = format_html(' <span class="tag tag-former">{}</span>', _("former employee"))
+    return format_html(
+        '<span class="person" hx-get="{}" hx-trigger="mouseenter once delay:300ms, focusin once" '
+        'hx-target="find .person-card-slot" hx-swap="innerHTML"><a href="{}">{}</a>{}'
+        '<span class="person-card-slot"></span></span>',
+        reverse("people:card", args=[profile.user_id]),
+        reverse("people:detail", args=[profile.user_id]),
+        profile.name,
+        former,
+    )
+
+
+@register.simple_tag
+def avatar(profile, size=96):
+    return avatar_html(profile, size)
+
+
+@register.simple_tag
 def person(profile):
-    """A person's name, linked to their profile, with a business card on hover or focus."""
-    return {"profile": profile}
+    return person_html(profile)
 
 
-@register.inclusion_tag("profiles/_person.html")
+@register.simple_tag
 def person_user(user):
     """`person` for a user: their profile's card, or just their name if they have no profile."""
-    return {"profile": getattr(user, "profile", None), "user": user}
+    return person_html(getattr(user, "profile", None), user)
