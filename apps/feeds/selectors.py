@@ -2,7 +2,8 @@
 query: what a card needs beyond the post row (attachments, poll options, praised people,
 the viewer's own reaction, vote and bookmark) comes as per-row subqueries, which
 PostgreSQL evaluates only for the rows of the page. A page costs the same whatever its
-length, and keyset cursors keep page 50 as fast as page 1."""
+length, and keyset cursors keep page 50 as fast as page 1. A feed's statement is compiled
+once per process and prepared on the server (`_feed`, apps/core/prepared.py)."""
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -270,43 +271,56 @@ def _feed_statement(query: FeedQuery, viewer, since, last_id, limit):
 def _stand_in_viewer():
     """A viewer who is no site administrator, for compiling a feed's statement once."""
     viewer = get_user_model()(pk=prepared.VIEWER, is_active=True)
-    viewer._perm_cache = viewer._user_perm_cache = viewer._group_perm_cache = set()
+    viewer._is_site_admin = False
     return viewer
 
 
-# (feed, page size, after a cursor?) -> (its FeedQuery, its statement compiled for any viewer)
-_STATEMENTS: dict[tuple, tuple[FeedQuery, prepared.PreparedQuery]] = {}
+# (statement, its shape) -> (what the caller keeps with it, the statement compiled for any viewer)
+_STATEMENTS: dict[tuple, tuple[object, prepared.PreparedQuery]] = {}
+
+
+def _compiled(key: tuple, make, stand_ins: tuple) -> tuple:
+    """(extra, statement) for `key`; `make()` gives (extra, queryset built for the stand-ins)
+    on the first call in this process."""
+    if key not in _STATEMENTS:
+        extra, queryset = make()
+        _STATEMENTS[key] = extra, prepared.PreparedQuery(queryset, stand_ins)
+    return _STATEMENTS[key]
+
+
+def _for_everyone(viewer) -> bool:
+    """Whether the viewer's `visible_to` has the shape compiled statements were built with:
+    site administrators' has no audience filter at all."""
+    return viewer.is_authenticated and not is_site_admin(viewer)
 
 
 def _feed(build, viewer, cursor, limit, subject_id=None) -> Page:
     """A page of the feed `build(viewer, subject_id)` describes. Its statement is compiled
-    once per process for every viewer but site administrators (whose `visible_to` has
-    another shape), and run with this viewer's values (apps/core/prepared.py)."""
+    once per process for every viewer but site administrators, and run with this viewer's
+    values (apps/core/prepared.py)."""
     after = decode_cursor(cursor, types=(str, int))
     since = cursor_datetime(after[0]) if after else None
     last_id = after[1] if since is not None else None
-    if is_site_admin(viewer) or not viewer.is_authenticated:
+    if not _for_everyone(viewer):
         query = build(viewer, subject_id)
         rows = list(_feed_statement(query, viewer, since, last_id, limit))
-    else:
-        stand_ins = (prepared.VIEWER,) + ((prepared.SUBJECT,) if subject_id is not None else ())
-        stand_ins += (prepared.SINCE, prepared.LAST_ID) if since is not None else ()
+        return _page(rows, query, since, last_id, limit, first=cursor is None, viewer=viewer)
 
-        key = (build.__name__, limit, since is not None)
-        if key not in _STATEMENTS:
-            stand_in = _stand_in_viewer()
-            query = build(stand_in, prepared.SUBJECT)
-            statement = _feed_statement(query, stand_in, prepared.SINCE if since else None, prepared.LAST_ID, limit)
-            _STATEMENTS[key] = query, prepared.PreparedQuery(statement, stand_ins)
-        query, statement = _STATEMENTS[key]
-        values = {
-            prepared.VIEWER: viewer.pk,
-            prepared.SUBJECT: subject_id,
-            prepared.SINCE: since,
-            prepared.LAST_ID: last_id,
-        }
-        rows = statement.run(values)
-    return _page(rows, query, since, last_id, limit, first=cursor is None, viewer=viewer)
+    def make():
+        stand_in = _stand_in_viewer()
+        query = build(stand_in, prepared.SUBJECT)
+        return query, _feed_statement(query, stand_in, prepared.SINCE if since else None, prepared.LAST_ID, limit)
+
+    stand_ins = (prepared.VIEWER,) + ((prepared.SUBJECT,) if subject_id is not None else ())
+    stand_ins += (prepared.SINCE, prepared.LAST_ID) if since is not None else ()
+    query, statement = _compiled((build.__name__, limit, since is not None), make, stand_ins)
+    values = {
+        prepared.VIEWER: viewer.pk,
+        prepared.SUBJECT: subject_id,
+        prepared.SINCE: since,
+        prepared.LAST_ID: last_id,
+    }
+    return _page(statement.run(values), query, since, last_id, limit, first=cursor is None, viewer=viewer)
 
 
 def _page(rows, query: FeedQuery, since, last_id, limit, *, first: bool, viewer) -> Page:
@@ -453,10 +467,18 @@ def deleted_feed(
 
 def post_get(*, viewer, post_id: int) -> Post:
     """One post with its card's data; 404 if the viewer may not read it."""
-    post = _decorated(viewer).filter(pk=post_id).first()
-    if post is None:
+    if _for_everyone(viewer):
+
+        def make():
+            return None, _decorated(_stand_in_viewer()).filter(pk=prepared.SUBJECT)
+
+        _none, statement = _compiled(("post_get",), make, (prepared.VIEWER, prepared.SUBJECT))
+        posts = statement.run({prepared.VIEWER: viewer.pk, prepared.SUBJECT: post_id})
+    else:
+        posts = list(_decorated(viewer).filter(pk=post_id))
+    if not posts:
         raise Http404
-    return _finish([post], viewer)[0]
+    return _finish(posts, viewer)[0]
 
 
 def post_for_moderation(*, viewer, post_id: int) -> Post:

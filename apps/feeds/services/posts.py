@@ -97,9 +97,10 @@ def record_mentions(*, post: Post, users, comment=None) -> list[int]:
     return [user.pk for user in readers]
 
 
-def _set_hashtags(post: Post, written: list[str]) -> None:
+def _set_hashtags(post: Post, written: list[str], *, new: bool = False) -> None:
     names = {fold(tag): tag for tag in written}
-    PostHashtag.objects.filter(post=post).exclude(hashtag__name__in=list(names)).delete()
+    if not new:  # a new post has no tags to take off
+        PostHashtag.objects.filter(post=post).exclude(hashtag__name__in=list(names)).delete()
     if not names:
         return
     Hashtag.objects.bulk_create(
@@ -263,7 +264,7 @@ def post_create(
                 )
             Attachment.objects.bulk_create(rows)
             record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
-            _set_hashtags(post, hashtags)
+            _set_hashtags(post, hashtags, new=True)
             post_event(post, "post.created")
     except Exception:
         files.delete_files(stored)
