@@ -40,8 +40,24 @@ class State(models.TextChoices):
 
 
 def is_site_admin(user) -> bool:
-    """Site administrators see and manage every community without being members."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("communities.change_community"))
+    """Site administrators see and manage every community without being members: superusers
+    and whoever holds communities.change_community, directly or through a group. One query,
+    remembered on the user object for the request (`has_perm` reads all of a user's
+    permissions in two queries, on every page)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if hasattr(user, "_perm_cache"):  # has_perm has read them all already in this request
+        return user.has_perm("communities.change_community")
+    if not hasattr(user, "_is_site_admin"):
+        from django.contrib.auth.models import Permission
+
+        holders = Q(user=user) | Q(group__user=user)
+        user._is_site_admin = Permission.objects.filter(
+            holders, content_type__app_label="communities", codename="change_community"
+        ).exists()
+    return user._is_site_admin
 
 
 class CommunityQuerySet(models.QuerySet):

@@ -421,8 +421,8 @@ def test_community_list_query_count_is_constant(django_assert_num_queries, count
         place(community, viewer, State.ACTIVE)
         place(community, UserFactory(), State.ACTIVE)
     viewer = fresh(viewer)
-    # the page, the viewer's permissions (user, group)
-    with django_assert_num_queries(3):
+    # the page, whether the viewer is a site administrator
+    with django_assert_num_queries(2):
         page = community_list(viewer=viewer, limit=20)
         assert len(page.items) == count
         assert all(c.member_count == 3 and c.viewer_state == State.ACTIVE for c in page.items)
@@ -436,10 +436,36 @@ def test_members_page_query_count_is_constant(django_assert_num_queries, count):
         person = ProfileFactory().user
         place(community, person, State.ACTIVE).__class__.objects.filter(user=person).update(invited_by=owner)
     viewer = fresh(owner)
-    # the page (users, profiles, inviters joined), the viewer's permissions (user, group)
-    with django_assert_num_queries(3):
+    # the page (users, profiles, inviters joined), whether the viewer is a site administrator
+    with django_assert_num_queries(2):
         page = members_page(viewer=viewer, community=community)
         assert len(page.items) == count
         assert [m.user.email for m in page.items]
         assert [getattr(m.user, "profile", None) for m in page.items]
         assert [m.invited_by for m in page.items]
+
+
+def test_who_is_a_site_administrator(django_assert_num_queries):
+    """is_site_admin agrees with has_perm in one query: superusers, the permission held
+    directly or through a group; never an inactive account or anyone else."""
+    from django.contrib.auth.models import Group, Permission
+
+    from apps.communities.models import is_site_admin
+
+    permission = Permission.objects.get(content_type__app_label="communities", codename="change_community")
+    direct, through_group, plain, inactive = (UserFactory() for _ in range(4))
+    direct.user_permissions.add(permission)
+    admins = Group.objects.create(name="Community admins")
+    admins.permissions.add(permission)
+    through_group.groups.add(admins)
+    inactive.user_permissions.add(permission)
+    inactive.is_active = False
+    inactive.save()
+    superuser = UserFactory(is_superuser=True)
+    expected = {direct: True, through_group: True, plain: False, inactive: False, superuser: True}
+    for user, admin in expected.items():
+        user = type(user).objects.get(pk=user.pk)
+        with django_assert_num_queries(1 if user.is_active and not user.is_superuser else 0):
+            assert is_site_admin(user) is admin
+            assert is_site_admin(user) is admin  # remembered for the request
+        assert type(user).objects.get(pk=user.pk).has_perm("communities.change_community") is admin

@@ -699,11 +699,11 @@ def test_every_site_admin_action_is_audited_and_readable_by_staff(owner, admin, 
 
 
 # Query counts (measured): the same for 1 and 20 rows.
-QUERIES_DIRECTORY = 7
-QUERIES_DIRECTORY_PARTIAL = 5
-QUERIES_MEMBERS = 7
-QUERIES_INVITATIONS = 7
-QUERIES_COMMUNITY_PAGE = 8  # the owner also sees the pending requests count
+QUERIES_DIRECTORY = 6
+QUERIES_DIRECTORY_PARTIAL = 4
+QUERIES_MEMBERS = 6
+QUERIES_INVITATIONS = 6
+QUERIES_COMMUNITY_PAGE = 7  # the owner also sees the pending requests count
 
 
 def _communities(n, owner):

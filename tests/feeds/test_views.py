@@ -773,9 +773,9 @@ def mixed_posts(n, *, author, community, other, png):
 
 
 # Measured: the same for 1 and for 20 posts.
-QUERIES_HOME_PAGE = 5
-QUERIES_COMMUNITY_PAGE = 7
-QUERIES_POST_PAGE = 7
+QUERIES_HOME_PAGE = 4
+QUERIES_COMMUNITY_PAGE = 6
+QUERIES_POST_PAGE = 6
 
 
 @pytest.mark.parametrize("n", [1, 20])
