@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.SyncMiddlewareChain",  # last: see config/middleware.py
 ]
 
 ROOT_URLCONF = "config.urls"
