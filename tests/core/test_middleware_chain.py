@@ -3,7 +3,9 @@ a page enters worker threads a handful of times, not once per middleware method.
 
 import pytest
 from asgiref import sync
-from django.test import AsyncClient, override_settings
+from asgiref.testing import ApplicationCommunicator
+from django.core.handlers.asgi import ASGIHandler
+from django.test import override_settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,10 +18,28 @@ async def hops_for(path: str, monkeypatch) -> tuple[int, int]:
         calls.append(getattr(self.func, "__qualname__", repr(self.func)))
         return await original(self, *args, **kwargs)
 
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    # Django's own ASGI handler, as uvicorn runs it (one thread context per request).
+    application = ApplicationCommunicator(ASGIHandler(), scope)
     monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
-    response = await AsyncClient().get(path)
+    await application.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await application.receive_output(10)
+    await application.receive_output(10)
     monkeypatch.undo()
-    return response.status_code, len(calls)
+    return start["status"], len(calls)
 
 
 async def test_a_page_enters_worker_threads_a_few_times_not_once_per_middleware(monkeypatch, settings):
