@@ -86,6 +86,25 @@ def _attachments(post_ref: str):
     )
 
 
+# What cards never show of the rows joined to a post: long texts, private profile fields,
+# search data. Left out of the query, they cost neither the transfer nor the card's cache key.
+_UNSHOWN = {
+    "author": ("password", "last_login", "date_joined"),
+    "author__profile": (
+        "pronouns", "job_title", "department", "team", "location", "phone_work", "phone_mobile", "time_zone",
+        "languages", "about", "about_html", "start_date", "birthday", "field_sources", "search_text",
+        "search_vector", "sort_name",
+    ),
+    "community": ("description", "description_html", "tags", "cover", "search_text", "sort_name"),
+}  # fmt: skip
+CARD_DEFERRED = [
+    f"{prefix}{relation}__{name}"
+    for prefix in ("", "shared_post__")
+    for relation, names in _UNSHOWN.items()
+    for name in names
+]
+
+
 def _decorated(viewer, readable=None):
     """Posts the viewer may read, with everything their cards show. `readable`: posts
     already narrowed by `visible_to` in the same statement (a feed's page)."""
@@ -93,6 +112,7 @@ def _decorated(viewer, readable=None):
     return (
         (Post.objects.visible_to(viewer) if readable is None else readable)
         .select_related("author__profile", "community", "shared_post__author__profile", "shared_post__community")
+        .defer(*CARD_DEFERRED)
         .annotate(
             my_reaction=Subquery(Reaction.objects.filter(post=OuterRef("pk"), **mine).values("kind")[:1]),
             bookmarked=Exists(Bookmark.objects.filter(post=OuterRef("pk"), **mine)),
