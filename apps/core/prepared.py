@@ -58,6 +58,10 @@ class PreparedQuery:
         with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
+            # psycopg keeps no text of a prepared execution; the query log (tests, debugging)
+            # gets the statement with its values.
+            connection.queries_log[-1]["sql"] = connection.ops.compose_sql(self.sql, params)
         objects = []
         for row in rows:
             row = list(row)

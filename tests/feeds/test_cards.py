@@ -261,3 +261,14 @@ def test_a_statement_that_lost_a_stand_in_is_refused():
 def test_stand_ins_are_values_no_real_row_has():
     assert prepared.VIEWER < 0 and prepared.SUBJECT < 0 and prepared.LAST_ID < 0
     assert prepared.SINCE < datetime(1970, 1, 1, tzinfo=UTC) < timezone.now()
+
+
+def test_the_query_log_shows_a_compiled_statement_with_its_values(bob, public):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    selectors.home_feed(viewer=bob)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.home_feed(viewer=bob)
+    statement = captured.captured_queries[-1]["sql"]
+    assert statement.startswith("SELECT") and f"= {bob.pk}" in statement
