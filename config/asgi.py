@@ -16,6 +16,12 @@ from config.body_limit import BodySizeLimit  # noqa: E402
 # uvicorn has no request body limit, and Django checks sizes only after it has received
 # the whole body (uploads included): BodySizeLimit answers 413 past REQUEST_BODY_MAX_BYTES,
 # whether Content-Length is declared, missing (chunked) or understated.
+import gc  # noqa: E402
+
+# Everything loaded so far (Django, the URL conf, templates' code) lives as long as the
+# process: out of the garbage collector's sight, full collections stop walking it.
+gc.freeze()
+
 application = ProtocolTypeRouter(
     {
         "http": BodySizeLimit(django_asgi_app),
