@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -13,15 +14,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
 from config.body_limit import BodySizeLimit  # noqa: E402
 
-# uvicorn has no request body limit, and Django checks sizes only after it has received
-# the whole body (uploads included): BodySizeLimit answers 413 past REQUEST_BODY_MAX_BYTES,
-# whether Content-Length is declared, missing (chunked) or understated.
-import gc  # noqa: E402
-
 # Everything loaded so far (Django, the URL conf, templates' code) lives as long as the
 # process: out of the garbage collector's sight, full collections stop walking it.
 gc.freeze()
 
+# uvicorn has no request body limit, and Django checks sizes only after it has received
+# the whole body (uploads included): BodySizeLimit answers 413 past REQUEST_BODY_MAX_BYTES,
+# whether Content-Length is declared, missing (chunked) or understated.
 application = ProtocolTypeRouter(
     {
         "http": BodySizeLimit(django_asgi_app),
