@@ -190,7 +190,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env.int("FEED_CARD_CACHE_ENTRIES", default=5000)},
     },
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "apps.core.sessions"  # the database, read by a compiled statement
 
 CHANNEL_LAYERS = {
     "default": {

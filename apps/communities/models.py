@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core import prepared
 from apps.core.models import TimeStampedModel
 
 
@@ -41,9 +42,9 @@ class State(models.TextChoices):
 
 def is_site_admin(user) -> bool:
     """Site administrators see and manage every community without being members: superusers
-    and whoever holds communities.change_community, directly or through a group. One query,
-    remembered on the user object for the request (`has_perm` reads all of a user's
-    permissions in two queries, on every page)."""
+    and whoever holds communities.change_community, directly or through a group. One
+    compiled query, remembered on the user object for the request (`has_perm` reads all of
+    a user's permissions in two queries, on every page)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
@@ -51,13 +52,18 @@ def is_site_admin(user) -> bool:
     if hasattr(user, "_perm_cache"):  # has_perm has read them all already in this request
         return user.has_perm("communities.change_community")
     if not hasattr(user, "_is_site_admin"):
-        from django.contrib.auth.models import Permission
-
-        holders = Q(user=user) | Q(group__user=user)
-        user._is_site_admin = Permission.objects.filter(
-            holders, content_type__app_label="communities", codename="change_community"
-        ).exists()
+        _none, statement = prepared.compiled(("is_site_admin",), _site_admin_permission, (prepared.VIEWER,))
+        user._is_site_admin = bool(statement.run({prepared.VIEWER: user.pk}))
     return user._is_site_admin
+
+
+def _site_admin_permission():
+    """The permission, if the user holds it directly or through a group (compiled once)."""
+    from django.contrib.auth.models import Permission
+
+    holders = Q(user=prepared.VIEWER) | Q(group__user=prepared.VIEWER)
+    permission = Permission.objects.filter(holders, content_type__app_label="communities", codename="change_community")
+    return None, permission.only("pk")[:1]
 
 
 class CommunityQuerySet(models.QuerySet):

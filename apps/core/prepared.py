@@ -4,13 +4,13 @@ A feed page's query is a dozen subqueries; building and compiling it cost the OR
 15 ms, several times what PostgreSQL spends running it. Its SQL is the same for every
 caller but for a few values (the viewer, the cursor, the community...). So the queryset is
 built once with stand-ins for those values, compiled, and each call substitutes its own
-values for the stand-ins among the parameters (the caller keeps the compiled query, one
-per shape of SQL). Rows become model instances exactly as
-QuerySet iteration makes them (select_related and annotations included).
+values for the stand-ins among the parameters (`compiled` keeps one per shape of SQL).
+Rows become model instances exactly as QuerySet iteration makes them (select_related and
+annotations included). The feeds, `post_get`, `is_site_admin` and the session use it.
 
-A stand-in is a value no real parameter can take (a negative id, a date in 1901), so a
-compiled query that kept a stand-in in its SQL text rather than among its parameters would
-match nothing: `compile_once` refuses such a query.
+A stand-in is a value no real parameter can take (a negative id, a date in 1901, a NUL in
+a text), so a compiled query that kept a stand-in in its SQL text rather than among its
+parameters would match nothing: `PreparedQuery` refuses such a query.
 """
 
 from datetime import UTC, datetime
@@ -23,7 +23,8 @@ VIEWER = -1_000_000_001
 SUBJECT = -1_000_000_002
 LAST_ID = -1_000_000_003
 SINCE = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
-STAND_INS = (VIEWER, SUBJECT, LAST_ID, SINCE)
+TEXT = "\x00stand-in\x00"
+STAND_INS = (VIEWER, SUBJECT, LAST_ID, SINCE, TEXT)
 
 
 class PreparedQuery:
@@ -78,4 +79,17 @@ class PreparedQuery:
 
 
 def _is_stand_in(value) -> bool:
-    return type(value) in (int, datetime) and value in STAND_INS
+    return type(value) in (int, datetime, str) and value in STAND_INS
+
+
+# (statement, its shape) -> (what the caller keeps with it, the statement compiled for any value)
+STATEMENTS: dict[tuple, tuple[object, PreparedQuery]] = {}
+
+
+def compiled(key: tuple, make, stand_ins: tuple) -> tuple:
+    """(extra, statement) for `key`; `make()` gives (extra, queryset built with the stand-ins)
+    on the first call in this process."""
+    if key not in STATEMENTS:
+        extra, queryset = make()
+        STATEMENTS[key] = extra, PreparedQuery(queryset, stand_ins)
+    return STATEMENTS[key]

@@ -295,19 +295,6 @@ def _stand_in_viewer():
     return viewer
 
 
-# (statement, its shape) -> (what the caller keeps with it, the statement compiled for any viewer)
-_STATEMENTS: dict[tuple, tuple[object, prepared.PreparedQuery]] = {}
-
-
-def _compiled(key: tuple, make, stand_ins: tuple) -> tuple:
-    """(extra, statement) for `key`; `make()` gives (extra, queryset built for the stand-ins)
-    on the first call in this process."""
-    if key not in _STATEMENTS:
-        extra, queryset = make()
-        _STATEMENTS[key] = extra, prepared.PreparedQuery(queryset, stand_ins)
-    return _STATEMENTS[key]
-
-
 def _for_everyone(viewer) -> bool:
     """Whether the viewer's `visible_to` has the shape compiled statements were built with:
     site administrators' has no audience filter at all."""
@@ -333,7 +320,7 @@ def _feed(build, viewer, cursor, limit, subject_id=None) -> Page:
 
     stand_ins = (prepared.VIEWER,) + ((prepared.SUBJECT,) if subject_id is not None else ())
     stand_ins += (prepared.SINCE, prepared.LAST_ID) if since is not None else ()
-    query, statement = _compiled((build.__name__, limit, since is not None), make, stand_ins)
+    query, statement = prepared.compiled(("feed", build.__name__, limit, since is not None), make, stand_ins)
     values = {
         prepared.VIEWER: viewer.pk,
         prepared.SUBJECT: subject_id,
@@ -492,7 +479,7 @@ def post_get(*, viewer, post_id: int) -> Post:
         def make():
             return None, _decorated(_stand_in_viewer()).filter(pk=prepared.SUBJECT)
 
-        _none, statement = _compiled(("post_get",), make, (prepared.VIEWER, prepared.SUBJECT))
+        _none, statement = prepared.compiled(("post_get",), make, (prepared.VIEWER, prepared.SUBJECT))
         posts = statement.run({prepared.VIEWER: viewer.pk, prepared.SUBJECT: post_id})
     else:
         posts = list(_decorated(viewer).filter(pk=post_id))

@@ -240,15 +240,15 @@ def test_compiled_feeds_give_the_pages_the_orm_gives(anna, bob, carol, admin, pr
 def test_a_feed_statement_is_compiled_once_per_shape(anna, bob, public):
     post_create(actor=anna, community=public, body="Hello")
     post_create(actor=anna, community=public, body="Again")
-    selectors._STATEMENTS.clear()
+    prepared.STATEMENTS.clear()
     for viewer in (anna, bob, anna):
         selectors.home_feed(viewer=viewer)
         selectors.community_feed(viewer=viewer, community=public)
-    assert sorted(key[0] for key in selectors._STATEMENTS) == ["_community", "_home"]
+    assert sorted(key[1] for key in prepared.STATEMENTS if key[0] == "feed") == ["_community", "_home"]
     page = selectors.home_feed(viewer=bob, limit=1)
     assert page.next_cursor
     selectors.home_feed(viewer=bob, cursor=page.next_cursor, limit=1)
-    assert ("_home", 1, True) in selectors._STATEMENTS
+    assert ("feed", "_home", 1, True) in prepared.STATEMENTS
 
 
 def test_a_statement_that_lost_a_stand_in_is_refused():
