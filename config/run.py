@@ -148,6 +148,8 @@ def main() -> int:
             own_env = {key: value for key, value in env.items() if key != "DATABASE_POOL_SIZE"}
             if name == "web":
                 own_env["DATABASE_POOL_SIZE"] = env.get("DATABASE_POOL_SIZE", "10")
+                # uvicorn's own variable: one process per core serves the most pages.
+                own_env["WEB_CONCURRENCY"] = env.get("WEB_CONCURRENCY", str(min(os.cpu_count() or 1, 4)))
             process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=own_env, start_new_session=True, preexec_fn=_die_with_parent
             )
