@@ -297,8 +297,8 @@ def _stand_in_viewer():
 
 def _for_everyone(viewer) -> bool:
     """Whether the viewer's `visible_to` has the shape compiled statements were built with:
-    site administrators' has no audience filter at all."""
-    return viewer.is_authenticated and not is_site_admin(viewer)
+    site administrators' has no audience filter at all, an inactive account's reads nothing."""
+    return viewer.is_authenticated and viewer.is_active and not is_site_admin(viewer)
 
 
 def _feed(build, viewer, cursor, limit, subject_id=None) -> Page:

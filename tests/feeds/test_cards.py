@@ -272,3 +272,17 @@ def test_the_query_log_shows_a_compiled_statement_with_its_values(bob, public):
         selectors.home_feed(viewer=bob)
     statement = captured.captured_queries[-1]["sql"]
     assert statement.startswith("SELECT") and f"= {bob.pk}" in statement
+
+
+def test_an_inactive_account_reads_no_feed_and_no_post(anna, bob, public):
+    post = post_create(actor=anna, community=public, body="For active colleagues")
+    assert [p.pk for p in selectors.company_feed(viewer=bob).items] == [post.pk]
+    bob.is_active = False
+    bob.save()
+    for feed in (selectors.home_feed, selectors.company_feed, selectors.bookmark_feed):
+        assert feed(viewer=bob).items == []
+    assert selectors.community_feed(viewer=bob, community=public).items == []
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.post_get(viewer=bob, post_id=post.pk)
