@@ -286,3 +286,30 @@ def test_an_inactive_account_reads_no_feed_and_no_post(anna, bob, public):
 
     with pytest.raises(Http404):
         selectors.post_get(viewer=bob, post_id=post.pk)
+
+
+def test_a_card_rendered_by_another_web_process_comes_from_redis(anna, bob, public, monkeypatch):
+    post = post_create(actor=anna, community=public, body="Rendered once for all processes")
+    client = signed_in(bob)
+    first = card(community_page(client, public), post)
+    caches["cards"].clear()  # another process: its own memory is empty
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("the card was rendered again")
+
+    jinja_template = cards.engines["jinja2"].env.get_template(cards.CARD_TEMPLATE)
+    monkeypatch.setattr(jinja_template, "render", no_rendering)
+    again = card(community_page(client, public), post)
+    token = 'name="csrfmiddlewaretoken" value="'
+    assert again.split(token)[0] == first.split(token)[0]
+    assert cards.CSRF_PLACEHOLDER not in again
+
+
+def test_cards_render_while_redis_is_unreachable(anna, bob, public):
+    post = post_create(actor=anna, community=public, body="Redis is down, the feed is not")
+    shared = caches["default"]
+    shared._redis_down_until = float("inf")  # what ResilientRedisCache does after a failure
+    try:
+        assert "Redis is down, the feed is not" in card(community_page(signed_in(bob), public), post)
+    finally:
+        shared._redis_down_until = 0.0

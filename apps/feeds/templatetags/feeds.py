@@ -117,9 +117,8 @@ def post_card(context, post, expanded=False):
 
 
 @register.simple_tag(takes_context=True)
-def feed_card(context, post):
-    """A post's card in a feed (see apps/feeds/cards.py)."""
-    page = context.render_context.get("feed_card")
-    if page is None:  # once per page, not per card
-        page = context.render_context["feed_card"] = (str(context.get("csrf_token") or ""), cards.key_prefix())
-    return cards.render_card(post, *page)
+def feed_cards(context, posts):
+    """Posts' cards in a feed (see apps/feeds/cards.py)."""
+    if not posts:
+        return ""
+    return cards.render_cards(posts, str(context.get("csrf_token") or ""), cards.key_prefix())
