@@ -5,6 +5,7 @@ PostgreSQL evaluates only for the rows of the page. A page costs the same whatev
 length, and keyset cursors keep page 50 as fast as page 1. A feed's statement is compiled
 once per process and prepared on the server (`_feed`, apps/core/prepared.py)."""
 
+import functools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -191,8 +192,9 @@ POST_ROUTES = (
 )
 
 
+@functools.cache
 def _post_urls() -> dict:
-    """Each card's addresses from one reverse() per route and page, not one per link
+    """Each card's addresses from one reverse() per route and process, not one per link
     (a quarter of a feed page's rendering went to {% url %})."""
     marker = "918273645"
     patterns = {name: reverse(f"feeds:{name}", args=[int(marker)]) for name in POST_ROUTES}

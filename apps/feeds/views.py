@@ -37,11 +37,14 @@ def _feed_of(post) -> str:
     return reverse("communities:detail", args=[post.community.slug]) if post.community else reverse("home")
 
 
-def _feed_page(request, page, *, template: str, context: dict, more_url: str):
-    """The whole page, or (htmx, infinite scroll) the next items only."""
+def _feed_page(request, page, *, template: str, context: dict, more_url: str, composer: bool = False):
+    """The whole page (with the company-wide composer if `composer`), or (htmx, infinite
+    scroll) the next items only."""
     context = {**context, "page": page, "more_url": more_url}
     if wants_fragment(request) and request.GET.get("after"):
         return vary_on_htmx(render(request, "feeds/_page.html", context))
+    if composer:
+        context.update(composer_context(request, community=None))
     return vary_on_htmx(render(request, template, context))
 
 
@@ -60,15 +63,18 @@ def composer_context(request, *, community: Community | None, form: ComposerForm
 @require_GET
 def home(request):
     page = selectors.home_feed(viewer=request.user, cursor=request.GET.get("after"))
-    context = {"feed_title": _("Home"), "tab": "home", **composer_context(request, community=None)}
-    return _feed_page(request, page, template="feeds/home.html", context=context, more_url=reverse("home"))
+    context = {"feed_title": _("Home"), "tab": "home"}
+    return _feed_page(
+        request, page, template="feeds/home.html", context=context, more_url=reverse("home"), composer=True
+    )
 
 
 @require_GET
 def company(request):
     page = selectors.company_feed(viewer=request.user, cursor=request.GET.get("after"))
-    context = {"feed_title": _("All company"), "tab": "company", **composer_context(request, community=None)}
-    return _feed_page(request, page, template="feeds/home.html", context=context, more_url=reverse("feeds:company"))
+    context = {"feed_title": _("All company"), "tab": "company"}
+    more_url = reverse("feeds:company")
+    return _feed_page(request, page, template="feeds/home.html", context=context, more_url=more_url, composer=True)
 
 
 @require_GET
