@@ -1,0 +1,32 @@
+"""Django's and allauth's authentication backends, reading the signed-in user with a
+statement compiled once per process: every request reads it (apps/core/prepared.py)."""
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.contrib.auth import backends, get_user_model
+from django.core.exceptions import ValidationError
+
+from apps.core import prepared
+
+
+class CompiledUserLookup:
+    def get_user(self, user_id):
+        User = get_user_model()
+        try:
+            user_id = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+
+        def make():
+            return None, User._default_manager.filter(pk=prepared.SUBJECT)
+
+        _none, statement = prepared.compiled(("signed-in user",), make, (prepared.SUBJECT,))
+        users = statement.run({prepared.SUBJECT: user_id})
+        return users[0] if users and self.user_can_authenticate(users[0]) else None
+
+
+class ModelBackend(CompiledUserLookup, backends.ModelBackend):
+    pass
+
+
+class AuthenticationBackend(CompiledUserLookup, AllauthBackend):
+    pass
