@@ -41,6 +41,9 @@ HTTP_PAGES_PER_VISIT = 10  # a visit: the page, then 9 more by infinite scroll
 # request): without a pool first, then as `make run` starts the web server (one process, a pool
 # of 10), then two processes, as the Dockerfile does.
 HTTP_RUNS = [run.split(":") for run in (os.environ.get("FEED_BENCH_HTTP") or "1:0,1:10,2:10").split(",")]
+# The goal is for the web server as deployed: one process per core (make run; the
+# Dockerfile's two on this machine) with a pool. The other runs are for comparison.
+DEPLOYED_WORKERS = min(os.cpu_count() or 1, 4)
 PUBLISHES = 100
 
 GOALS = {
@@ -371,7 +374,9 @@ def test_home_feed_throughput_over_http(feed_org, feed_pages):
                 f"HTTP at concurrency 8 ({label})",
                 f">= {GOALS['pages_per_second']} pages/s, p95 <= {GOALS['http_p95_ms']} ms",
                 f"{rate:.1f} pages/s, p95 {p95:.1f} ms",
-                _met(rate >= GOALS["pages_per_second"] and p95 <= GOALS["http_p95_ms"]),
+                _met(rate >= GOALS["pages_per_second"] and p95 <= GOALS["http_p95_ms"])
+                if (int(workers), int(pool) > 0) == (DEPLOYED_WORKERS, True)
+                else "(comparison)",
             )
         )
         assert errors == 0
