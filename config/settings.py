@@ -159,7 +159,12 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 # same way whatever the values. Django's other queries are bound on the client and never
 # prepared, so neither setting touches them.
 DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off -c plan_cache_mode=force_generic_plan")
-DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 0)
+# Off (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep named prepared
+# statements, such as PgBouncer before 1.21 in transaction mode: the statements are still
+# bound on the server, but planned at each run.
+DATABASES["default"]["OPTIONS"].setdefault(
+    "prepare_threshold", 0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+)
 # A pool of connections for the web server (psycopg_pool): no connection to open per request,
 # and prepared statements that outlive it. Not for Celery's forked workers (a pool opened
 # before the fork would be shared), so `make run` sets it for the web server only.

@@ -313,3 +313,28 @@ def test_cards_render_while_redis_is_unreachable(anna, bob, public):
         assert "Redis is down, the feed is not" in card(community_page(signed_in(bob), public), post)
     finally:
         shared._redis_down_until = 0.0
+
+
+def test_feeds_work_without_prepared_statements(anna, bob, public):
+    """DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot keep them): the compiled
+    statements still run, bound on the server, planned each time."""
+    from django.db import connection
+
+    post = post_create(actor=anna, community=public, body="Through a pooler")
+    raw = connection.connection
+    threshold = raw.prepare_threshold
+    raw.prepare_threshold = None
+
+    def prepared_on_this_connection():
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared_on_this_connection()
+    try:
+        for _ in range(3):  # a page size of its own: a statement this connection never saw
+            page = selectors.community_feed(viewer=bob, community=public, limit=7)
+            assert [p.pk for p in page.items] == [post.pk]
+        assert prepared_on_this_connection() == before
+    finally:
+        raw.prepare_threshold = threshold
