@@ -8,8 +8,13 @@ follows is the same code path as in production.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config import embedded
 
@@ -44,6 +49,7 @@ if not DEBUG and "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS may not contain '*' with DEBUG off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_NAME = env.str("SITE_NAME", default="Enterprise Social")
 
 # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and count its hops for
 # client IPs (0 = use the socket peer address; a forged X-Forwarded-For is ignored).
@@ -197,11 +203,28 @@ CACHES = {
 }
 SESSION_ENGINE = "apps.core.sessions"  # the database, read by a compiled statement
 
+# "redis" (lists, one per socket) or "pubsub" (Redis PUB/SUB): make bench compares them.
+CHANNEL_LAYER_BACKENDS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="redis")
+if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    # After a Redis restart the pooled connections are dead: each command
+                    # retries on a fresh one instead of failing once per stale connection.
+                    "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+                    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+                    "socket_connect_timeout": 1,
+                }
+            ],
             "prefix": f"{REDIS_PREFIX}:asgi",
             "capacity": 1000,
             "expiry": 60,
@@ -234,6 +257,19 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Catches up with invitations whose e-mail could not be queued (broker down).
     "send-unsent-invitations": {"task": "accounts.send_unsent_invitations", "schedule": 300.0},
+    # Notifications whose task could not be queued (broker down) are processed late, not lost.
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "notifications-daily-digest": {
+        "task": "notifications.digest",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=0),
+        "args": ("daily",),
+    },
+    "notifications-weekly-digest": {
+        "task": "notifications.digest",
+        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=15, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    "notifications-prune": {"task": "notifications.prune", "schedule": crontab(hour=3, minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 

@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from apps.accounts.admin_login import admin_login
 from apps.core import views as core_views
 from apps.feeds import views as feed_views
+from apps.notifications import views as notification_views
 
 # The admin signs in through allauth (password, MFA, SSO, rate limits), never its own form.
 admin.site.login = admin_login
@@ -14,7 +13,7 @@ admin.site.site_header = admin.site.site_title = "Enterprise Social"
 urlpatterns = [
     path("", feed_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", notification_views.language, name="set_language"),
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 
 from config.celery import app as celery_app
 
@@ -28,6 +29,14 @@ def clean_redis():
     """Rate-limit counters, cached values and channel groups do not leak between tests."""
     _delete_test_keys()
     yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in French (the language cookie) leaves French active in the thread:
+    the next test starts in the default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -105,6 +105,13 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "messages/": (signed_in(OK), {}),
     "notifications/": (signed_in(OK), {}),
+    "notifications/count/": (signed_in(OK), {}),
+    "notifications/read-all/": (signed_in(POST_ONLY), {}),
+    "notifications/settings/": (signed_in(OK), {}),
+    "notifications/<int:notification_id>/open/": (signed_in(POST_ONLY), {"notification_id": NO_POST}),
+    # Signed links from e-mails, for the signed-out too: a forged one leads nowhere.
+    "notifications/unsubscribe/<str:token>/": (same(NOT_FOUND), {"token": "forged-token"}),
+    "feed/newer/": (signed_in(NOT_FOUND), {}),
     # feeds: every employee reads the public community's posts and everything hanging off
     # them. Writing is POST-only; a GET is refused before anything is looked up. Editing
     # is for the author alone (404 for everyone else, site admins included); the edit
@@ -130,6 +137,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "posts/<int:post_id>/bookmark/": (signed_in(POST_ONLY), {"post_id": POST}),
     "posts/<int:post_id>/react/": (signed_in(POST_ONLY), {"post_id": POST}),
     "posts/<int:post_id>/reactions/": (signed_in(OK), {"post_id": POST}),
+    "posts/<int:post_id>/card/": (signed_in(OK), {"post_id": POST}),
     "posts/<int:post_id>/vote/": (signed_in(POST_ONLY), {"post_id": POST}),
     "posts/<int:post_id>/best-answer/": (signed_in(POST_ONLY), {"post_id": POST}),
     "posts/<int:post_id>/share/": (signed_in(OK), {"post_id": POST}),
@@ -227,6 +235,7 @@ MISSING: dict[str, tuple[dict, dict]] = {
     "posts/<int:post_id>/bookmark/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
     "posts/<int:post_id>/react/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
     "posts/<int:post_id>/reactions/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
+    "posts/<int:post_id>/card/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),
     "posts/<int:post_id>/vote/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
     "posts/<int:post_id>/best-answer/": (signed_in(POST_ONLY), {"post_id": NO_POST}),
     "posts/<int:post_id>/share/": (signed_in(NOT_FOUND), {"post_id": NO_POST}),

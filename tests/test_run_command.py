@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def test_run_serves_the_product_and_stops_cleanly(tmp_path):
         text=True,
     )
     output = []
+    reader = None
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -61,6 +63,10 @@ def test_run_serves_the_product_and_stops_cleanly(tmp_path):
             if "Press Ctrl-C" in line:
                 break
         text = "".join(output)
+        # The processes keep writing (the worker's log, the console e-mails of the demo's
+        # notifications): read on, or they block on a full pipe.
+        reader = threading.Thread(target=lambda: output.extend(supervisor.stdout), daemon=True)
+        reader.start()
         assert f"http://127.0.0.1:{port}" in text
         assert demo_email(*CEO[:2]) in text and DEMO_PASSWORD in text
 
@@ -86,9 +92,12 @@ def test_run_serves_the_product_and_stops_cleanly(tmp_path):
         assert _processes_using(var_dir), "the embedded servers should be running"
     finally:
         supervisor.send_signal(signal.SIGINT)
-        rest, _ = supervisor.communicate(timeout=60)
-        output.append(rest)
+        supervisor.wait(timeout=60)
+        if reader is not None:
+            reader.join(timeout=10)
+        else:
+            output.append(supervisor.stdout.read())
     assert supervisor.returncode == 0, "".join(output)
-    assert "[run] stopped" in rest
+    assert "[run] stopped" in "".join(output)
     time.sleep(1)
     assert _processes_using(var_dir) == []

@@ -91,6 +91,25 @@ class CommunityQuerySet(models.QuerySet):
         member = Membership.objects.filter(community=OuterRef("pk"), user=user, state=State.ACTIVE)
         return self.filter(Q(visibility__in=[Visibility.PUBLIC, Visibility.MODERATED]) | Exists(member))
 
+    def content_readers(self, community_id: int, user_ids) -> set[int]:
+        """Of `user_ids`, those for whom the community is in `content_visible_to`: the same
+        rule read the other way round, for a notification to a thousand people in three
+        queries rather than a thousand (a test checks that the two agree for every role)."""
+        from django.contrib.auth import get_user_model
+
+        active = list(get_user_model().objects.filter(pk__in=list(user_ids), is_active=True))
+        community = self.filter(pk=community_id).only("visibility").first()
+        if community is None or not active:
+            return set()
+        if community.visibility != Visibility.PRIVATE:
+            return {user.pk for user in active}
+        members = set(
+            Membership.objects.filter(
+                community_id=community_id, state=State.ACTIVE, user__in=[user.pk for user in active]
+            ).values_list("user_id", flat=True)
+        )
+        return members | {user.pk for user in active if user.pk not in members and is_site_admin(user)}
+
 
 class Community(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)

@@ -15,14 +15,17 @@ from django.utils.translation import gettext as _
 
 from apps.communities.covers import delete_cover_file, render_cover
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
-from apps.core.broadcast import broadcast_on_commit, group_name
+from apps.core.broadcast import broadcast_on_commit, group_name, recheck_subscriptions_on_commit
 from apps.core.text import fold, render_markdown
 from apps.moderation.services import audit_record
+from apps.notifications.services import intent_record
 from apps.profiles.avatars import validate_avatar
 
 SELF, MODERATOR, OWNER = "self", "moderator", "owner"
 NONE = None  # no membership row yet
 RESERVED_SLUGS = {"new"}
+# The membership changes that somebody hears about (see apps/notifications/planning.py).
+NOTIFIED_ACTIONS = {"invite": "membership.invited", "request": "membership.requested", "approve": "membership.approved"}
 OUTSIDE = {NONE, State.LEFT, State.DECLINED, State.DENIED, State.REMOVED}
 
 
@@ -82,6 +85,10 @@ def _emit(community: Community, membership: Membership, action: str) -> None:
     broadcast_on_commit(group_name("user", membership.user_id), payload)
     if community.visibility != Visibility.PRIVATE or membership.state == State.ACTIVE:
         broadcast_on_commit(group_name("community", community.pk), payload)
+    if action == "role":
+        return  # a member stays a member: what their sockets follow does not change
+    # The person's open sockets join or leave the community's group from this commit on.
+    recheck_subscriptions_on_commit(group_name("user", membership.user_id), community_id=community.pk)
 
 
 def membership_transition(*, actor, community: Community, user, action: str, message: str = "") -> Membership:
@@ -126,6 +133,8 @@ def membership_transition(*, actor, community: Community, user, action: str, mes
             membership.invited_by = actor
         membership.save()
         _emit(community, membership, action)
+        if action in NOTIFIED_ACTIONS:
+            intent_record(event=NOTIFIED_ACTIONS[action], actor=actor, community=community.pk, user=user.pk)
         if transition.by != SELF and is_site_admin(actor) and not role_of(user=actor, community=community):
             audit_record(
                 actor=actor,
@@ -288,6 +297,9 @@ def community_update(
             group_name("community", community.pk),
             {"type": "community.changed", "community": community.pk, "visibility": community.visibility},
         )
+        if before["visibility"] != community.visibility:
+            # Made private, outsiders' sockets leave its group; made public, everyone's join.
+            recheck_subscriptions_on_commit(group_name("company", "all"), community_id=community.pk)
         if is_site_admin(actor) and role_of(user=actor, community=community) != Role.OWNER:
             audit_record(actor=actor, action="community.update", target=community, before=before, after=after)
     return community
@@ -325,6 +337,7 @@ def community_transfer(*, actor, community: Community, new_owner) -> Community:
         broadcast_on_commit(
             group_name("community", community.pk), {"type": "community.changed", "community": community.pk}
         )
+        recheck_subscriptions_on_commit(group_name("user", new_owner.pk), community_id=community.pk)
     return community
 
 
@@ -375,7 +388,9 @@ def community_delete(*, actor, community: Community, confirm_name: str) -> None:
             for pair in Attachment.objects.filter(post__community=community).values_list("file", "thumbnail")
             for name in pair
         ]
+        community_id = community.pk
         community.delete()
+        recheck_subscriptions_on_commit(group_name("community", community_id), community_id=community_id)
         transaction.on_commit(lambda: delete_files(stored))
 
 

@@ -82,6 +82,20 @@ class PostQuerySet(models.QuerySet):
             return self.filter(Q(community__isnull=True) | Q(community__in=Community.objects.content_visible_to(user)))
         return self.filter(readable_post_q(user))
 
+    def readers(self, post_id: int, user_ids) -> set[int]:
+        """Of `user_ids`, those for whom the post is in `visible_to`, in a constant number
+        of queries (the audience rule above, read the other way round; tested to agree)."""
+        from django.contrib.auth import get_user_model
+
+        post = self.filter(pk=post_id, deleted_at__isnull=True).only("community_id").first()
+        if post is None:
+            return set()
+        if post.community_id is None:
+            return set(
+                get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).values_list("pk", flat=True)
+            )
+        return Community.objects.content_readers(post.community_id, user_ids)
+
 
 class Post(TimeStampedModel):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")

@@ -440,6 +440,34 @@ def hashtag_followed(*, viewer, hashtag: Hashtag) -> bool:
     return HashtagFollow.objects.filter(user=viewer, hashtag=hashtag).exists()
 
 
+# The feeds a page can ask "anything newer?" of, by name (the live banner, the catch-up).
+LIVE_FEEDS = {
+    "home": (_home, False),
+    "company": (_company, False),
+    "community": (_community, True),
+    "profile": (_profile, True),
+    "hashtag": (_hashtag, True),
+}
+NEWER_LIMIT = 50
+
+
+def newer_posts(*, viewer, feed: str, subject_id: int | None, since_id: int, count_only: bool = False):
+    """The posts of a feed newer than the one with id `since_id` (the newest a page shows):
+    their number (up to NEWER_LIMIT + 1) or, newest first, the cards. Everything goes through
+    the feed's own `visible_to` queryset: a feed one may not read has nothing new."""
+    build, needs_subject = LIVE_FEEDS[feed]
+    if needs_subject and subject_id is None:
+        return 0 if count_only else []
+    posts = build(viewer, subject_id).posts.filter(pk__gt=since_id)
+    if count_only:
+        return posts.order_by()[: NEWER_LIMIT + 1].count()
+    chosen = posts.order_by("-created_at", "-id").values("pk")[:NEWER_LIMIT]
+    rows = _decorated(viewer, readable=Post.objects.filter(AnyOf(F("pk"), ArraySubquery(chosen)))).annotate(
+        featured=Value(False, output_field=BooleanField())
+    )
+    return _finish(sorted(rows, key=lambda post: (post.created_at, post.pk), reverse=True), viewer)
+
+
 def _bookmarks(viewer, _subject_id) -> FeedQuery:
     posts = (
         Post.objects.visible_to(viewer)

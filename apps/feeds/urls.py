@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.feeds import views
+from apps.feeds import live_views, views
 
 app_name = "feeds"
 
@@ -12,10 +12,12 @@ urlpatterns = [
     path("feed/tags/<str:name>/follow/", views.hashtag_follow, name="hashtag_follow"),
     path("feed/communities/<slug:slug>/", views.community_feed, name="community"),
     path("feed/people/<int:user_id>/", views.profile_feed, name="profile"),
+    path("feed/newer/", live_views.newer, name="newer"),
     path("posts/new/", views.post_create, name="create"),
     path("posts/preview/", views.post_preview, name="preview"),
     path("posts/mentions/", views.mentions, name="mentions"),
     path("posts/<int:post_id>/", views.post_detail, name="post"),
+    path("posts/<int:post_id>/card/", live_views.card, name="card"),
     path("posts/<int:post_id>/edit/", views.post_edit, name="edit"),
     path("posts/<int:post_id>/delete/", views.post_delete, name="delete"),
     path("posts/<int:post_id>/restore/", views.post_restore, name="restore"),

@@ -1,10 +1,14 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from apps.core.views import placeholder_view
+from apps.notifications import views
 
 app_name = "notifications"
 
 urlpatterns = [
-    path("", placeholder_view(_("Notifications")), name="index"),
+    path("", views.index, name="index"),
+    path("count/", views.count, name="count"),
+    path("read-all/", views.read_all, name="read_all"),
+    path("settings/", views.settings_view, name="settings"),
+    path("<int:notification_id>/open/", views.open_notification, name="open"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

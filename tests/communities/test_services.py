@@ -472,6 +472,14 @@ def sent(monkeypatch):
     return sent
 
 
+@pytest.fixture
+def controls(monkeypatch):
+    """The socket controls (recheck, close) that reach the channel layer, as (group, message)."""
+    sent = []
+    monkeypatch.setattr(broadcast, "_send_message", lambda group, message: sent.append((group, message)) or True)
+    return sent
+
+
 EVENT_CASES = [
     (action, visibility)
     for action in EXPECTED
@@ -481,7 +489,9 @@ EVENT_CASES = [
 
 
 @pytest.mark.parametrize(("action", "visibility"), EVENT_CASES)
-def test_each_transition_broadcasts_on_commit(action, visibility, owner, sent, django_capture_on_commit_callbacks):
+def test_each_transition_broadcasts_on_commit(
+    action, visibility, owner, sent, controls, django_capture_on_commit_callbacks
+):
     community = make(owner, visibility)
     person = UserFactory()
     place(community, person, any_source(action))
@@ -491,9 +501,12 @@ def test_each_transition_broadcasts_on_commit(action, visibility, owner, sent, d
         assert sent == []  # nothing before commit
     target = EXPECTED[action][1]
     reaches_community = visibility != Visibility.PRIVATE or target == State.ACTIVE
-    assert len(callbacks) == (2 if reaches_community else 1)
+    notified = action in ("invite", "request", "approve")  # a notification task is queued too
+    assert len(callbacks) == (2 if reaches_community else 1) + 1 + notified
     for callback in callbacks:
         callback()
+    # The person's open sockets check at once what they may now follow.
+    assert controls == [(f"user.{person.pk}", {"type": "subscription.recheck", "community": community.pk})]
     payload = {
         "type": "membership.changed",
         "community": community.pk,

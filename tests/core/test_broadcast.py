@@ -39,7 +39,9 @@ def test_sent_only_when_the_transaction_commits(django_capture_on_commit_callbac
         received = _listen_while(lambda: broadcast.broadcast_on_commit("user.42", {"type": "post.created", "id": 7}))
     assert received == []
     assert len(callbacks) == 1
-    assert _listen_while(callbacks[0]) == [{"type": broadcast.FORWARD, "event": {"type": "post.created", "id": 7}}]
+    assert _listen_while(callbacks[0]) == [
+        {"type": broadcast.FORWARD, "group": "user.42", "event": {"type": "post.created", "id": 7}}
+    ]
 
 
 def test_nothing_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):

@@ -18,6 +18,7 @@ Visitors (the same people throughout):
 """
 
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +45,7 @@ from apps.feeds.models import (
     PostRevision,
     Reaction,
 )
+from apps.notifications.services import intents_sweep
 from apps.profiles.services import follow_create, profile_refresh_search
 from tests.factories import ProfileFactory, UserFactory
 
@@ -134,6 +136,15 @@ GET_MATRIX = {
     "/posts/{public}/":                             " L  200  200  200  200  200  200  200  200",
     "/posts/{public}/share/":                       " L  200  200  200  200  200  200  200  200",
     "/notifications/":                              " L  200  200  200  200  200  200  200  200",
+    "/notifications/count/":                        " L  200  200  200  200  200  200  200  200",
+    # What the live layer asks for: a card afresh, the posts newer than those on screen.
+    "/posts/{post}/card/":                          " L  404  404  404  404  404  200  200  200",
+    "/posts/{deleted}/card/":                       " L  404  404  404  404  404  404  404  404",
+    "/feed/newer/?feed=community&subject={community}&since=0 htmx": " L  200  200  200  200  200  200  200  200",
+    "/feed/newer/?feed=community&subject={community}&since=0&count=1": " L  200  200  200  200  200  200  200  200",
+    "/feed/newer/?feed=hashtag&subject={hashtag}&since=0 htmx": " L  200  200  200  200  200  200  200  200",
+    "/feed/newer/?feed=home&since=0 htmx":          " L  200  200  200  200  200  200  200  200",
+    "/feed/newer/?feed=profile&subject={own}&since=0 htmx": " L  200  200  200  200  200  200  200  200",
 }
 
 # POSTs: route, what is posted (see `post_data`). "<code><+|=>": "+" the POST changed
@@ -277,6 +288,8 @@ def world(settings, tmp_path) -> World:
         "file": file.pk,
         "file_name": file.name,
         "slug": private.slug,
+        "community": private.pk,
+        "hashtag": post.hashtags.get().pk,
         "own": own.pk,
         "mem": mem.pk,
         "left": users["left"].pk,
@@ -284,6 +297,9 @@ def world(settings, tmp_path) -> World:
         "cursor": encode_cursor([later, 2**31]),
         "saved_cursor": encode_cursor([later, 2**31]),
     }
+    # Every notification the world's activity makes (mentions, comments, reactions...) is
+    # written, as the Celery task would: the notification pages are in the canary test too.
+    intents_sweep(older_than=timedelta(0))
     clients = {"anon": Client()}
     for visitor in VISITORS[1:]:
         clients[visitor] = Client()
@@ -481,6 +497,10 @@ def test_the_canary_reaches_those_who_may_see_it(world, visitor):
     assert POST_BODY in _text(_get(world, visitor, "/feed/people/{own}/"))
     assert PRAISE_BODY in _text(_get(world, visitor, "/feed/people/{mem}/?show=praise"))
     assert PRAISE_BODY in _text(_get(world, visitor, "/people/{mem}/"))
+    newer = "/feed/newer/?feed=community&subject={community}&since=0"
+    assert POST_BODY in _text(_get(world, visitor, newer, **HTMX))
+    assert json.loads(_text(_get(world, visitor, newer + "&count=1")))["count"] > 0
+    assert POST_BODY in _text(_get(world, visitor, "/posts/{post}/card/"))
     assert "Left Tester" in _text(_get(world, visitor, "/posts/{post}/reactions/"))
     assert "Own Tester" in _text(_get(world, visitor, "/comments/{comment}/reactions/"))
 

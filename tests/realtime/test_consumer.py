@@ -2,42 +2,25 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
 
 from apps.core.broadcast import broadcast_on_commit
-from config.asgi import application
 from tests.factories import UserFactory
-
-ORIGIN = b"http://127.0.0.1:8000"
+from tests.realtime.sockets import ORIGIN, connect, open_socket, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
-
-
-async def _connect(headers):
-    communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
-    connected, code = await communicator.connect(timeout=5)
-    return communicator, connected, code
-
-
 async def _signed_in_socket(user):
-    cookie = await sync_to_async(_session_cookie)(user)
-    communicator, connected, _ = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
-    assert connected
-    assert await communicator.receive_json_from(timeout=5) == {"type": "hello"}
+    communicator, hello = await open_socket(user)
+    assert hello == {"type": "hello", "unread": 0}
     return communicator
 
 
 async def test_anonymous_socket_is_refused():
-    communicator, connected, _ = await _connect([(b"origin", ORIGIN)])
+    communicator, connected, _ = await connect([(b"origin", ORIGIN)])
     # Accepted only to be closed with the code that tells the page not to retry.
     assert connected
     assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
@@ -46,26 +29,26 @@ async def test_anonymous_socket_is_refused():
 
 async def test_foreign_origin_is_refused():
     user = await sync_to_async(UserFactory)()
-    cookie = await sync_to_async(_session_cookie)(user)
-    communicator, connected, _ = await _connect([(b"origin", b"https://evil.example.net"), (b"cookie", cookie)])
+    cookie = await sync_to_async(session_cookie)(user)
+    communicator, connected, _ = await connect([(b"origin", b"https://evil.example.net"), (b"cookie", cookie)])
     assert not connected
     await communicator.disconnect()
 
 
 async def test_missing_origin_is_refused():
     user = await sync_to_async(UserFactory)()
-    cookie = await sync_to_async(_session_cookie)(user)
-    communicator, connected, _ = await _connect([(b"cookie", cookie)])
+    cookie = await sync_to_async(session_cookie)(user)
+    communicator, connected, _ = await connect([(b"cookie", cookie)])
     assert not connected
     await communicator.disconnect()
 
 
 async def test_deactivated_user_is_refused():
     user = await sync_to_async(UserFactory)()
-    cookie = await sync_to_async(_session_cookie)(user)
+    cookie = await sync_to_async(session_cookie)(user)
     user.is_active = False
     await sync_to_async(user.save)()
-    communicator, connected, _ = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
     assert connected
     assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
     await communicator.disconnect()
@@ -117,9 +100,9 @@ async def test_signing_out_closes_the_sockets_of_that_session():
     client = Client()
     await sync_to_async(client.force_login)(user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
-    communicator, connected, _ = await _connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
     assert connected
-    assert await communicator.receive_json_from(timeout=5) == {"type": "hello"}
+    assert await communicator.receive_json_from(timeout=5) == {"type": "hello", "unread": 0}
     other_session = await _signed_in_socket(user)
 
     await sync_to_async(client.post)("/accounts/logout/")

@@ -34,6 +34,7 @@ from apps.feeds.models import (
     PraiseRecipient,
 )
 from apps.moderation.services import audit_record
+from apps.notifications.services import intent_record
 
 MAX_BODY = 20000
 MAX_MENTIONS = 50
@@ -263,9 +264,11 @@ def post_create(
                     )
                 )
             Attachment.objects.bulk_create(rows)
-            record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
+            noticed = record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
             _set_hashtags(post, hashtags, new=True)
             post_event(post, "post.created")
+            if noticed or kind in (Kind.PRAISE, Kind.ANNOUNCEMENT):
+                intent_record(event="post.created", actor=actor, post=post.pk)
     except Exception:
         files.delete_files(stored)
         raise
@@ -289,7 +292,8 @@ def post_update(*, actor, post: Post, body: str) -> Post:
         post.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
         keep = [u for u in mentioned.values() if u.pk != actor.pk]
         Mention.objects.filter(post=post, comment__isnull=True).exclude(user__in=keep).delete()
-        record_mentions(post=post, users=keep)
+        if record_mentions(post=post, users=keep):
+            intent_record(event="post.updated", actor=actor, post=post.pk)
         _set_hashtags(post, hashtags)
         post_event(post, "post.updated")
     return post

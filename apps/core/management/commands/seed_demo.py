@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from apps.feeds.demo import seed_activity
+from apps.notifications.services import backlog_settle
 from apps.profiles.demo import seed_organisation
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
                 "{hashtag_follows} hashtag follows.".format(**activity)
             )
         )
+        notified = backlog_settle()
+        self.stdout.write(f"Notifications of that activity: {notified} (listed in the app, not e-mailed).")
         if activity["skipped"]:
             self.stdout.write(
                 self.style.WARNING(f"{activity['skipped']} demo steps skipped: their people or communities changed.")

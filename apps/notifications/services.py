@@ -1,0 +1,263 @@
+"""Writes of notifications: intents, their processing, reading, preferences.
+
+The content's service calls `intent_record` inside its own transaction. The task (queued on
+commit, or the beat sweep after a broker outage) calls `intent_process`, which locks the
+intent, plans the recipients afresh (`planning.py`), records a receipt per (event,
+recipient), writes or merges the notifications, marks the intent done, all in one
+transaction, and after commit tells the recipients' sockets and queues the e-mails."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from apps.core.broadcast import broadcast_many_on_commit, broadcast_on_commit, group_name
+from apps.core.queue import enqueue_on_commit
+from apps.notifications import planning
+from apps.notifications.models import (
+    DEFAULT_CHANNELS,
+    MERGED_KINDS,
+    Channel,
+    EmailSettings,
+    Intent,
+    Kind,
+    Notification,
+    Preference,
+)
+
+# An intent left unprocessed this long was not queued (broker down) or its worker died.
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+def intent_record(*, event: str, actor, **data) -> Intent:
+    """Write the intent to notify in the caller's transaction; process it after commit."""
+    if event not in planning.PLANNERS:
+        raise ValueError(f"unknown notification event: {event}")
+    from apps.notifications.tasks import process_intent_task
+
+    intent = Intent.objects.create(event=event, actor=actor, data=data)
+    enqueue_on_commit(process_intent_task, intent.pk)
+    return intent
+
+
+def channels_for(user_ids, kinds) -> dict[tuple[int, str], str]:
+    """Each (user, kind)'s channel: their choice, else the default."""
+    chosen = {
+        (row.user_id, row.kind): row.channel
+        for row in Preference.objects.filter(user_id__in=list(user_ids), kind__in=list(kinds))
+    }
+    return {(uid, kind): chosen.get((uid, kind), DEFAULT_CHANNELS[kind]) for uid in user_ids for kind in kinds}
+
+
+def _claim_receipts(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Record the (event key, recipient) pairs not recorded before; return those."""
+    if not pairs:
+        return set()
+    keys, recipients = zip(*pairs, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO notifications_receipt (event_key, recipient_id, created_at) "
+            "SELECT k, r, now() FROM unnest(%s::text[], %s::int[]) AS t(k, r) "
+            "ON CONFLICT (event_key, recipient_id) DO NOTHING RETURNING event_key, recipient_id",
+            [list(keys), list(recipients)],
+        )
+        return {(key, recipient) for key, recipient in cursor.fetchall()}
+
+
+def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[Notification]:
+    """Write the notifications of a plan: never to the actor, at most one per person per
+    plan and per (event, recipient) ever, merged into an unread one about the same thing."""
+    first: dict[int, planning.Planned] = {}
+    for item in planned:
+        if item.recipient_id != actor_id and item.recipient_id not in first:
+            first[item.recipient_id] = item
+    fresh = _claim_receipts([(item.event_key, uid) for uid, item in first.items()])
+    todo = [item for uid, item in first.items() if (item.event_key, uid) in fresh]
+    channels = channels_for({item.recipient_id for item in todo}, {item.kind for item in todo})
+    todo = [item for item in todo if channels[(item.recipient_id, item.kind)] != Channel.OFF]
+    now = timezone.now()
+    mergeable = [item for item in todo if item.kind in MERGED_KINDS]
+    open_rows = {}
+    if mergeable:
+        candidates = Notification.objects.select_for_update().filter(
+            recipient_id__in={item.recipient_id for item in mergeable},
+            kind__in={item.kind for item in mergeable},
+            target__in={item.target for item in mergeable},
+            read_at__isnull=True,
+            emailed_at__isnull=True,
+        )
+        open_rows = {(row.recipient_id, row.kind, row.target): row for row in candidates}
+    merged, created = [], []
+    for item in todo:
+        row = open_rows.get((item.recipient_id, item.kind, item.target))
+        actors = [actor_id] if actor_id else []
+        if row is not None:
+            row.actor_ids = actors + [a for a in row.actor_ids if a != actor_id]
+            row.comment_id = item.comment_id or row.comment_id
+            row.updated_at = now
+            merged.append(row)
+            continue
+        created.append(
+            Notification(
+                recipient_id=item.recipient_id,
+                kind=item.kind,
+                target=item.target,
+                post_id=item.post_id,
+                comment_id=item.comment_id,
+                community_id=item.community_id,
+                actor_ids=actors,
+                email=channels[(item.recipient_id, item.kind)],
+            )
+        )
+    Notification.objects.bulk_update(merged, ["actor_ids", "comment_id", "updated_at"])
+    Notification.objects.bulk_create(created)
+    rows = merged + created
+    _announce_on_commit(rows)
+    immediate = [row.pk for row in created if row.email == Channel.IMMEDIATE]
+    if immediate:
+        from apps.notifications.tasks import email_notifications_task
+
+        enqueue_on_commit(email_notifications_task, immediate)
+    return rows
+
+
+def unread_counts(user_ids) -> dict[int, int]:
+    rows = (
+        Notification.objects.filter(recipient_id__in=list(user_ids), read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update({row["recipient_id"]: row["n"] for row in rows})
+    return counts
+
+
+def _announce_on_commit(rows: list[Notification]) -> None:
+    """After commit, each recipient's sockets get the new unread count and the sentence (in
+    their language, for a browser notification)."""
+    if not rows:
+        return
+    from apps.notifications.selectors import describe
+
+    counts = unread_counts({row.recipient_id for row in rows})
+    languages = email_languages({row.recipient_id for row in rows})
+    described = describe(rows, languages=languages)
+    messages = [
+        (
+            group_name("user", row.recipient_id),
+            {
+                "type": "notification.new",
+                "id": row.pk,
+                "unread": counts[row.recipient_id],
+                "text": described[row.pk]["text"],
+                "url": described[row.pk]["url"],
+            },
+        )
+        for row in rows
+    ]
+    broadcast_many_on_commit(messages)
+
+
+def intent_process(*, intent_id: int) -> int:
+    """Process one intent if nobody has (a task run twice, or beside the sweep, does nothing
+    the second time). Returns how many notifications were written or merged."""
+    with transaction.atomic():
+        intent = (
+            Intent.objects.select_for_update(skip_locked=True).filter(pk=intent_id, processed_at__isnull=True).first()
+        )
+        if intent is None:
+            return 0
+        rows = deliver(planning.PLANNERS[intent.event](intent), actor_id=intent.actor_id)
+        intent.processed_at = timezone.now()
+        intent.save(update_fields=["processed_at"])
+    return len(rows)
+
+
+def intents_sweep(*, older_than: timedelta = SWEEP_AFTER, limit: int = 500) -> int:
+    """Process the intents whose task never ran (the broker was down when they were made)."""
+    cutoff = timezone.now() - older_than
+    pending = Intent.objects.filter(processed_at__isnull=True, created_at__lt=cutoff).order_by("created_at")
+    return sum(intent_process(intent_id=pk) for pk in pending.values_list("pk", flat=True)[:limit])
+
+
+def _announce_read(user_id: int) -> None:
+    broadcast_on_commit(
+        group_name("user", user_id), {"type": "notification.read", "unread": unread_counts([user_id])[user_id]}
+    )
+
+
+def notification_read(*, actor, notification: Notification) -> Notification:
+    with transaction.atomic():
+        updated = Notification.objects.filter(pk=notification.pk, recipient=actor, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        if updated:
+            _announce_read(actor.pk)
+    return notification
+
+
+def notifications_read_all(*, actor) -> int:
+    with transaction.atomic():
+        updated = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+        _announce_read(actor.pk)
+    return updated
+
+
+def preferences_set(*, actor, channels: dict[str, str]) -> None:
+    unknown = set(channels) - set(Kind.values)
+    if unknown or not set(channels.values()) <= set(Channel.values):
+        raise ValidationError(_("Choose one of the offered settings for each kind of notification."))
+    with transaction.atomic():
+        for kind, channel in channels.items():
+            if channel == DEFAULT_CHANNELS[kind]:
+                Preference.objects.filter(user=actor, kind=kind).delete()
+            else:
+                Preference.objects.update_or_create(user=actor, kind=kind, defaults={"channel": channel})
+
+
+def unsubscribe(*, user, kind: str) -> None:
+    """The e-mail link's effect: no more e-mail of this kind; still shown in the app."""
+    if kind not in Kind.values:
+        raise ValidationError(_("Unknown kind of notification."))
+    Preference.objects.update_or_create(user=user, kind=kind, defaults={"channel": Channel.IN_APP})
+
+
+def email_language_set(*, user, language: str) -> None:
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unknown language."))
+    EmailSettings.objects.update_or_create(user=user, defaults={"language": language})
+
+
+def email_languages(user_ids) -> dict[int, str]:
+    from django.conf import settings
+
+    chosen = dict(EmailSettings.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language"))
+    return {uid: chosen.get(uid, settings.LANGUAGE_CODE) for uid in user_ids}
+
+
+def in_language(language: str):
+    return translation.override(language)
+
+
+def prune(*, now=None) -> int:
+    """Receipts outlive every retry after 30 days; processed intents after 7."""
+    from apps.notifications.models import Receipt
+
+    now = now or timezone.now()
+    receipts, _ = Receipt.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
+    intents, _ = Intent.objects.filter(processed_at__lt=now - timedelta(days=7)).delete()
+    return receipts + intents
+
+
+def backlog_settle() -> int:
+    """Process every pending intent now and mark what it made as already e-mailed: for
+    activity loaded in bulk (the demo's three weeks), which belongs in the app, not in
+    everyone's inbox at once. Returns how many notifications were made."""
+    made = intents_sweep(older_than=timedelta(0), limit=100_000)
+    Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return made

@@ -1,0 +1,30 @@
+"""A signed-in browser tab's socket, through the real ASGI application, for the tests."""
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+
+ORIGIN = b"http://127.0.0.1:8000"
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def connect(headers):
+    communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def open_socket(user):
+    """(the socket, its greeting) for `user`, from an allowed origin."""
+    cookie = await sync_to_async(session_cookie)(user)
+    communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    assert connected
+    return communicator, await communicator.receive_json_from(timeout=5)
