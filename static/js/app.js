@@ -289,8 +289,205 @@
     });
   }
 
+  // ------------------------------------------------------------- live features
+  // The bell: its count comes with the socket's greeting (at every reconnection) and with
+  // each notification; the title shows it too.
+  function bell() {
+    var badge = document.getElementById("notification-count");
+    var title = document.title.replace(/^\(\d+\) /, "");
+    function show(count) {
+      if (!badge || typeof count !== "number") { return; }
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = count === 0;
+      badge.closest(".bell").dataset.unread = String(count);
+      document.title = count ? "(" + count + ") " + title : title;
+    }
+    ["live:hello", "live:notification.new", "live:notification.read"].forEach(function (name) {
+      document.addEventListener(name, function (event) { show(event.detail.unread); });
+    });
+    document.addEventListener("live:notification.new", function (event) { browserNotify(event.detail); });
+    // Without a socket (blocked by a proxy, Redis down), the count is asked for once.
+    window.setTimeout(function () {
+      if (badge && !badge.closest(".bell").dataset.unread) {
+        getJSON(badge.closest(".bell").dataset.countUrl).then(function (answer) { if (answer) { show(answer.unread); } });
+      }
+    }, 3000);
+  }
+
+  // Browser notifications (opt-in, per browser): only when this tab is in the background.
+  var BROWSER_KEY = "browserNotifications";
+  function browserNotificationsOn() {
+    try {
+      return window.Notification && Notification.permission === "granted" && window.localStorage.getItem(BROWSER_KEY) === "1";
+    } catch (e) { return false; }
+  }
+  function browserNotify(detail) {
+    if (!document.hidden || !browserNotificationsOn() || !detail.text) { return; }
+    // The tag makes the other open tabs' copies of the same notification replace, not repeat, it.
+    var shown = new Notification(detail.text, { tag: "notification-" + detail.id });
+    shown.onclick = function () { window.focus(); if (detail.url) { window.location.href = detail.url; } };
+  }
+  function browserNotificationSettings() {
+    var box = document.querySelector("[data-browser-notifications]");
+    if (!box || !window.Notification) { return; }
+    box.hidden = false;
+    var button = box.querySelector("[data-enable-browser-notifications]");
+    var on = box.querySelector("[data-browser-notifications-on]");
+    function refresh() { button.hidden = browserNotificationsOn(); on.hidden = !browserNotificationsOn(); }
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function (permission) {
+        try { window.localStorage.setItem(BROWSER_KEY, permission === "granted" ? "1" : "0"); } catch (e) { /* ignore */ }
+        refresh();
+      });
+    });
+    refresh();
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; });
+  }
+  function getHTML(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : (response.status === 404 ? null : undefined); });
+  }
+
+  // "N new posts": a post.created event that may belong to the feed on screen asks the server
+  // how many posts are newer than the newest shown (the server decides what this person may
+  // read); a click puts them on top, the reader's place kept. After a reconnection the same
+  // question catches up with what was missed.
+  function newPosts() {
+    var feed = document.querySelector("[data-live-feed]");
+    if (!feed) { return; }
+    var banner = document.getElementById("new-posts");
+    var items = document.getElementById("feed-items");
+    var kind = feed.dataset.liveFeed;
+    var subject = feed.dataset.liveSubject;
+    var timer = null;
+    function newestId() {
+      var newest = 0;
+      items.querySelectorAll("article[data-post]").forEach(function (card) {
+        newest = Math.max(newest, parseInt(card.dataset.post, 10) || 0);
+      });
+      return newest;
+    }
+    function url(extra) {
+      return feed.dataset.newerUrl + "?feed=" + encodeURIComponent(kind) + "&subject=" + encodeURIComponent(subject || "") +
+        "&since=" + newestId() + extra;
+    }
+    function check() {
+      getJSON(url("&count=1")).then(function (answer) {
+        if (!answer) { return; }
+        var count = answer.count;
+        banner.hidden = count === 0;
+        var label = count === 1 ? banner.dataset.one : banner.dataset.many.replace("__COUNT__", answer.more ? "50+" : String(count));
+        banner.textContent = label;
+      });
+    }
+    function soon(delay) { window.clearTimeout(timer); timer = window.setTimeout(check, delay || 250); }
+    function concerns(event) {
+      if (kind === "community") { return String(event.community) === subject; }
+      if (kind === "profile") { return String(event.author) === subject; }
+      return true;
+    }
+    document.addEventListener("live:post.created", function (event) {
+      if (!concerns(event.detail)) { return; }
+      // One's own post is put on the page by the composer's answer, which may arrive after
+      // the event: ask later, when it is there (a post from another tab still shows).
+      soon(String(event.detail.author) === document.body.dataset.me ? 1500 : 250);
+    });
+    document.addEventListener("live:reconnected", function () { soon(); });
+    // Just (re)admitted to this community's updates: what was posted meanwhile is asked for.
+    document.addEventListener("live:subscription.changed", function (event) { if (event.detail.following) { soon(); } });
+    banner.addEventListener("click", function () {
+      getHTML(url("")).then(function (html) {
+        if (!html) { return; }
+        var first = items.firstElementChild;
+        var before = first ? first.getBoundingClientRect().top : 0;
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var added = Array.prototype.slice.call(holder.children).filter(function (node) {
+          return !(node.id && document.getElementById(node.id));
+        });
+        added.forEach(function (node) { items.insertBefore(node, first); });
+        // What the reader was looking at stays where it was; the new posts are above it.
+        if (first) { window.scrollBy(0, first.getBoundingClientRect().top - before); }
+        banner.hidden = true;
+        var empty = document.getElementById("feed-empty");
+        if (empty && added.length) { empty.hidden = true; }
+        if (added.length && window.htmx) { added.forEach(function (node) { window.htmx.process(node); }); }
+        if (added.length) { added[0].scrollIntoView({ behavior: "smooth", block: "start" }); }
+      });
+    });
+  }
+
+  // Counts, edits and deletions of the posts on screen: their card is asked for again
+  // (as this viewer may see it now); a post gone or no longer readable leaves the page.
+  function liveCards() {
+    var pending = {};
+    function refresh(postId, whole) {
+      var card = document.getElementById("post-" + postId);
+      if (!card) { return; }
+      var wanted = pending[postId] || { whole: false };
+      wanted.whole = wanted.whole || whole;
+      if (pending[postId]) { return; }
+      pending[postId] = wanted;
+      // Spread over half a second: a thousand readers of one post do not ask all at once.
+      window.setTimeout(function () {
+        delete pending[postId];
+        getHTML("/posts/" + postId + "/card/").then(function (html) {
+          var current = document.getElementById("post-" + postId);
+          if (!current || html === undefined) { return; }
+          if (html === null) { current.remove(); return; }
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("article");
+          if (!fresh) { return; }
+          if (wanted.whole) {
+            // The comments open under it stay open.
+            var comments = current.querySelector(".comments");
+            var freshComments = fresh.querySelector(".comments");
+            if (comments && freshComments) { freshComments.replaceWith(comments); }
+            current.replaceWith(fresh);
+            if (window.htmx) { window.htmx.process(fresh); }
+            return;
+          }
+          ["#reactions-p" + postId, "#comment-count-" + postId].forEach(function (selector) {
+            var old = current.querySelector(selector);
+            var replacement = fresh.querySelector(selector);
+            if (old && replacement && old.innerHTML !== replacement.innerHTML) {
+              old.innerHTML = replacement.innerHTML;
+              if (window.htmx) { window.htmx.process(old); }
+            }
+          });
+        });
+      }, 100 + Math.random() * 400);
+    }
+    ["comment.created", "comment.deleted", "reaction.changed"].forEach(function (name) {
+      document.addEventListener("live:" + name, function (event) { if (!event.detail.comment || name !== "reaction.changed") { refresh(event.detail.post, false); } });
+    });
+    ["post.updated", "poll.changed"].forEach(function (name) {
+      document.addEventListener("live:" + name, function (event) { refresh(event.detail.post, true); });
+    });
+    document.addEventListener("live:post.deleted", function (event) {
+      var card = document.getElementById("post-" + event.detail.post);
+      if (card) { card.remove(); }
+    });
+    // After a reconnection, the cards on screen are brought up to date.
+    document.addEventListener("live:reconnected", function () {
+      document.querySelectorAll("article[data-post]").forEach(function (card) {
+        var box = card.getBoundingClientRect();
+        if (box.bottom > 0 && box.top < window.innerHeight) { refresh(card.dataset.post, true); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
+    bell();
+    browserNotificationSettings();
+    newPosts();
+    liveCards();
     live();
     orgChart();
     composers();

@@ -1,4 +1,5 @@
-"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live_server."""
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live_server,
+or, for the live updates (the /ws/ WebSocket), against the ASGI application (asgi_live_server)."""
 
 import os
 import re
@@ -112,3 +113,77 @@ def page(request, browser, live_server):
         except Exception as error:  # noqa: BLE001 - a failed screenshot must not hide the test failure
             print(f"\nscreenshot failed: {error}")
     context.close()
+
+
+class AsgiLiveServer:
+    """What asgi_live_server gives: the address of the ASGI application (pages and /ws/)."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.url = f"http://{host}:{port}"
+
+    def __str__(self):
+        return self.url
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db):
+    """The real ASGI application (config.asgi: Django's pages and the /ws/ WebSocket) served
+    by uvicorn, as in production, in a thread of the test process, on a free loopback port,
+    against the test database. pytest-django's live_server (WSGI) cannot upgrade /ws/.
+
+    uvicorn runs its own event loop in its own thread: it never meets the loop that
+    Playwright's sync API keeps in the test thread. Static files are served as live_server
+    serves them (Django's static files handler, wrapped around the HTTP side only), so that
+    config/asgi.py stays as production runs it. Close the browser contexts that use it
+    before it stops (depend on this fixture): open sockets would hold its shutdown back."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.http.request import validate_host
+
+    from config.asgi import application
+
+    host = "127.0.0.1"
+    # Both Django's Host check and the socket's Origin check (AllowedHostsOriginValidator,
+    # which read ALLOWED_HOSTS when config.asgi was imported) must accept this address.
+    if not validate_host(host, settings.ALLOWED_HOSTS):
+        pytest.fail(f"ALLOWED_HOSTS ({settings.ALLOWED_HOSTS}) does not accept {host}", pytrace=False)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application),
+        lifespan="off",  # as in production (config/run.py, Dockerfile): Channels has no lifespan
+        loop="asyncio",
+        log_config=None,  # leave the process's logging (pytest's capture) alone
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="asgi-live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            listener.close()
+            pytest.fail("the ASGI live server did not start", pytrace=False)
+        time.sleep(0.02)
+    try:
+        yield AsgiLiveServer(host, port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout=5)
+        listener.close()
+        if thread.is_alive():
+            pytest.fail("the ASGI live server did not stop", pytrace=False)

@@ -26,3 +26,15 @@ def submit_sign_in(page, email, password):
 def sign_in(page, email, password):
     submit_sign_in(page, email, password)
     expect(page).to_have_url(url_pattern("/"))
+
+
+def employee(first, last, email, job_title):
+    """An employee whom the mention search finds (their search data is built): job titles
+    are given, not Faker's, so that a search matches one person only."""
+    from apps.profiles.services import profile_refresh_search
+    from tests.factories import ProfileFactory, UserFactory
+
+    user = UserFactory(first_name=first, last_name=last, email=email)
+    profile = ProfileFactory(user=user, job_title=job_title)
+    profile_refresh_search(profile=profile, skill_names=[])
+    return user

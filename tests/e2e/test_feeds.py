@@ -13,12 +13,11 @@ from apps.communities.models import Membership, Role, State
 from apps.communities.services import community_create
 from apps.feeds.models import Kind
 from apps.feeds.services import comment_create, post_create
-from apps.profiles.services import profile_refresh_search
 from tests.e2e.conftest import EXPECT_TIMEOUT_MS
-from tests.e2e.pages import WEBSOCKET_FAILURE
+from tests.e2e.pages import WEBSOCKET_FAILURE, employee
 from tests.e2e.pages import sign_in as _sign_in
 from tests.e2e.pages import url_pattern as _url
-from tests.factories import PASSWORD, ProfileFactory, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -90,27 +89,19 @@ def watch():
     return Watch()
 
 
-def _employee(first, last, email, job_title):
-    # Job titles are set (not Faker's) so that the mention search matches one person only.
-    user = UserFactory(first_name=first, last_name=last, email=email)
-    profile = ProfileFactory(user=user, job_title=job_title)
-    profile_refresh_search(profile=profile, skill_names=[])
-    return user
-
-
 @pytest.fixture
 def alice(db):
-    return _employee("Alice", "Moreau", "alice.moreau@example.com", "Platform Lead")
+    return employee("Alice", "Moreau", "alice.moreau@example.com", "Platform Lead")
 
 
 @pytest.fixture
 def bruno(db):
-    return _employee("Bruno", "Keller", "bruno.keller@example.com", "Site Reliability Engineer")
+    return employee("Bruno", "Keller", "bruno.keller@example.com", "Site Reliability Engineer")
 
 
 @pytest.fixture
 def chloe(db):
-    return _employee("Chloé", "Dumas", "chloe.dumas@example.com", "Product Designer")
+    return employee("Chloé", "Dumas", "chloe.dumas@example.com", "Product Designer")
 
 
 @pytest.fixture

@@ -1,0 +1,230 @@
+"""Live updates in a real Chromium, through the real ASGI application (uvicorn, the /ws/
+socket, the Redis channel layer) and a real Celery worker: what one person does appears on
+another person's open page without a reload: the "new posts" banner, the bell, the counts."""
+
+import re
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.communities.models import Membership, Role, State
+from apps.communities.services import community_create
+from apps.feeds.services import post_create
+from apps.notifications.selectors import unread_count
+from tests.e2e.conftest import EXPECT_TIMEOUT_MS, REPO_ROOT, SCREENSHOT_DIR
+from tests.e2e.pages import employee
+from tests.e2e.pages import sign_in as _sign_in
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+COMMUNITY = "Orbit Platform Team"
+# Set on window before the other person acts: still there afterwards means no reload.
+MARK_PAGE = "window.__samePage = true"
+SAME_PAGE = "window.__samePage === true"
+# What arrives through the socket, then the worker, then the socket again, may take longer
+# than a click's answer: still well under the test's budget.
+LIVE_TIMEOUT_MS = 10_000
+
+
+class Watch:
+    """Script errors and console errors of the pages it watches. Here the socket works:
+    unlike under live_server, a failed WebSocket handshake is an error like any other."""
+
+    def __init__(self):
+        self.console, self.script = [], []
+
+    def page(self, page):
+        def on_console(message):
+            if message.type == "error":
+                self.console.append((message.text, urlsplit(message.location.get("url") or "").path))
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.script.append(str(error)))
+        return page
+
+    def assert_clean(self):
+        assert self.script == []
+        assert self.console == []
+
+
+@pytest.fixture
+def open_page(request, browser, asgi_live_server):
+    """open_page() -> a page in a browser context of its own (one person, signed in apart),
+    on the ASGI live server. The contexts close before the server stops."""
+    pages = []
+    watch = Watch()
+
+    def open_():
+        context = browser.new_context(base_url=asgi_live_server.url, locale="en-US")
+        context.set_default_timeout(EXPECT_TIMEOUT_MS)
+        context.set_default_navigation_timeout(10_000)
+        page = watch.page(context.new_page())
+        pages.append(page)
+        return page
+
+    open_.watch = watch
+    yield open_
+    call = getattr(request.node, "rep_call", None)
+    for number, page in enumerate(pages, start=1):
+        if call is not None and call.failed:
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+            path = SCREENSHOT_DIR / f"{name}-{number}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                print(f"\nscreenshot saved: {path.relative_to(REPO_ROOT)}")
+            except Exception as error:  # noqa: BLE001 - a failed screenshot must not hide the test failure
+                print(f"\nscreenshot failed: {error}")
+        page.context.close()
+
+
+@pytest.fixture
+def alice(transactional_db):
+    return employee("Alice", "Moreau", "alice.moreau@example.com", "Platform Lead")
+
+
+@pytest.fixture
+def bob(transactional_db):
+    return employee("Bob", "Martin", "bob.martin@example.com", "Site Reliability Engineer")
+
+
+@pytest.fixture
+def chloe(transactional_db):
+    return employee("Chloé", "Dumas", "chloe.dumas@example.com", "Product Designer")
+
+
+@pytest.fixture
+def community(alice, bob, chloe):
+    """Public, owned by Alice; Bob and Chloé are members."""
+    community = community_create(actor=alice, name=COMMUNITY)
+    for user in (bob, chloe):
+        Membership.objects.create(community=community, user=user, role=Role.MEMBER, state=State.ACTIVE)
+    return community
+
+
+def _open_live(page, community):
+    """The community's page, its socket connected (and so subscribed to its groups)."""
+    page.goto(f"/communities/{community.slug}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(community.name)
+    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+
+
+def _cards(page):
+    return page.locator("#feed-items article.post")
+
+
+def _bell(page):
+    return page.locator("a.bell #notification-count")
+
+
+def _mention(field, letters, person_name):
+    """Types @ + letters in a [data-mentions] field and picks the person in the list shown."""
+    field.press_sequentially(f"@{letters}")
+    options = field.locator("xpath=following-sibling::*[1][contains(@class, 'mention-list')]")
+    option = options.get_by_role("option", name=re.compile(rf"^{re.escape(person_name)}\b"))
+    expect(option).to_have_count(1)
+    option.click()
+    expect(options).to_be_hidden()
+
+
+def _wait_for(condition, what, timeout=LIVE_TIMEOUT_MS / 1000):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}", pytrace=False)
+        time.sleep(0.05)
+
+
+def test_mention_shows_new_post_banner_and_bell_without_reload(open_page, celery_worker, community, alice, bob):
+    older = post_create(actor=alice, community=community, body="Yesterday's stand-up notes.")
+    watch = open_page.watch
+
+    reader = open_page()
+    _sign_in(reader, bob.email, PASSWORD)
+    _open_live(reader, community)
+    expect(_cards(reader)).to_have_count(1)
+    banner = reader.locator("#new-posts")
+    expect(banner).to_be_hidden()
+    # The greeting said 0: the badge stays hidden.
+    expect(_bell(reader)).to_be_hidden()
+    reader.evaluate(MARK_PAGE)
+
+    author = open_page()
+    _sign_in(author, alice.email, PASSWORD)
+    _open_live(author, community)
+    composer = author.locator("form#composer")
+    body = composer.get_by_label(f"Post in {COMMUNITY}")
+    body.fill("The staging cluster moves on Friday, ")
+    _mention(body, "Bob", "Bob Martin")
+    expect(body).to_have_value("The staging cluster moves on Friday, @bob.martin ")
+    body.press_sequentially("can you check the alerts?")
+    composer.get_by_role("button", name="Post", exact=True).click()
+    expect(_cards(author)).to_have_count(2)
+    expect(_cards(author).first).to_contain_text("can you check the alerts?")
+
+    # Bob's page learns of the post from its socket and asks how many are new.
+    expect(banner).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(banner).to_have_text("1 new post")
+    expect(_cards(reader)).to_have_count(1)
+    # The mention reaches Bob's bell through the worker.
+    expect(_bell(reader)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(_bell(reader)).to_have_text("1")
+    expect(reader.locator("a.bell")).to_have_attribute("data-unread", "1")
+    expect(reader).to_have_title(re.compile(r"^\(1\) "))
+
+    banner.click()
+    cards = _cards(reader)
+    expect(cards).to_have_count(2)
+    expect(banner).to_be_hidden()
+    new = cards.first
+    expect(new).to_contain_text("Alice Moreau")
+    expect(new).to_contain_text("The staging cluster moves on Friday")
+    expect(new.locator(".post-body a.mention")).to_have_text("@Bob Martin")
+    expect(cards.nth(1)).to_have_attribute("id", f"post-{older.pk}")
+    post_id = new.get_attribute("data-post")
+    expect(new).to_have_attribute("id", f"post-{post_id}")
+    assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
+
+    # Alice's own post does not announce itself to her; she is not notified of it.
+    expect(author.locator("#new-posts")).to_be_hidden()
+    expect(_bell(author)).to_be_hidden()
+    watch.assert_clean()
+
+
+def test_comment_on_my_post_updates_its_count_and_my_bell_in_place(
+    open_page, celery_worker, community, alice, bob, chloe
+):
+    mine = post_create(actor=bob, community=community, body="Runbook for the certificate renewal is up.")
+    # An unread notification from before: the socket's greeting shows it on the bell.
+    post_create(actor=chloe, community=community, body="@bob.martin the on-call rota is in the wiki.")
+    _wait_for(lambda: unread_count(viewer=bob) == 1, "the worker to notify Bob of Chloé's mention")
+    watch = open_page.watch
+
+    reader = open_page()
+    _sign_in(reader, bob.email, PASSWORD)
+    _open_live(reader, community)
+    expect(_bell(reader)).to_have_text("1")
+    expect(_bell(reader)).to_be_visible()
+    count = reader.locator(f"#comment-count-{mine.pk}")
+    expect(count).to_have_text(re.compile(r"\b0 comments$"))
+    reader.evaluate(MARK_PAGE)
+
+    author = open_page()
+    _sign_in(author, alice.email, PASSWORD)
+    _open_live(author, community)
+    card = author.locator(f"#post-{mine.pk}")
+    card.get_by_role("link", name=re.compile(r"0 comments$")).click()
+    card.get_by_label("Your comment").fill("Thanks! I added the renewal date to the calendar.")
+    card.get_by_role("button", name="Comment", exact=True).click()
+    expect(card.locator(".comment-list .comment")).to_have_count(1)
+
+    expect(count).to_have_text(re.compile(r"\b1 comment$"), timeout=LIVE_TIMEOUT_MS)
+    expect(_bell(reader)).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
+    expect(reader).to_have_title(re.compile(r"^\(2\) "))
+    # Only the count changed: no banner (no new post), no reload.
+    expect(reader.locator("#new-posts")).to_be_hidden()
+    assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
+    watch.assert_clean()
