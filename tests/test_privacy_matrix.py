@@ -112,6 +112,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # Signed links from e-mails, for the signed-out too: a forged one leads nowhere.
     "notifications/unsubscribe/<str:token>/": (same(NOT_FOUND), {"token": "forged-token"}),
     "feed/newer/": (signed_in(NOT_FOUND), {}),
+    "feed/home-sources/": (signed_in(OK), {}),
     # feeds: every employee reads the public community's posts and everything hanging off
     # them. Writing is POST-only; a GET is refused before anything is looked up. Editing
     # is for the author alone (404 for everyone else, site admins included); the edit

@@ -41,3 +41,8 @@ def card(request, post_id):
     """One post's card as the viewer may see it now (404 once it is gone or unreadable)."""
     post = selectors.post_get(viewer=request.user, post_id=post_id)
     return render(request, "feeds/_card.html", {"post": post})
+
+
+@require_GET
+def home_sources(request):
+    return JsonResponse(selectors.home_sources(viewer=request.user))

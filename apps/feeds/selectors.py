@@ -468,6 +468,17 @@ def newer_posts(*, viewer, feed: str, subject_id: int | None, since_id: int, cou
     return _finish(sorted(rows, key=lambda post: (post.created_at, post.pk), reverse=True), viewer)
 
 
+def home_sources(*, viewer) -> dict:
+    """What the home feed follows, for a page to tell which live events may concern it
+    (the server still decides what is shown: see newer_posts)."""
+    return {
+        "communities": list(
+            Membership.objects.filter(user=viewer, state=State.ACTIVE).values_list("community_id", flat=True)
+        ),
+        "people": list(Follow.objects.filter(follower=viewer).values_list("followee_id", flat=True)),
+    }
+
+
 def _bookmarks(viewer, _subject_id) -> FeedQuery:
     posts = (
         Post.objects.visible_to(viewer)

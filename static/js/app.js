@@ -384,10 +384,24 @@
         banner.textContent = label;
       });
     }
-    function soon(delay) { window.clearTimeout(timer); timer = window.setTimeout(check, delay || 250); }
+    // Spread over a second: the readers of a busy community do not all ask at the same moment.
+    function soon(delay) { window.clearTimeout(timer); timer = window.setTimeout(check, (delay || 250) + Math.random() * 750); }
+    // The home feed's sources (my communities, the people I follow), asked for once: events
+    // from elsewhere do not send every open home page to the server.
+    var sources = null;
+    if (feed.dataset.sourcesUrl) {
+      getJSON(feed.dataset.sourcesUrl).then(function (answer) {
+        if (answer) { sources = { communities: answer.communities.map(String), people: answer.people.map(String) }; }
+      });
+    }
     function concerns(event) {
       if (kind === "community") { return String(event.community) === subject; }
       if (kind === "profile") { return String(event.author) === subject; }
+      if (kind === "home" && sources && event.community !== null) {
+        // A followed hashtag's post from elsewhere is counted at the next check.
+        return sources.communities.indexOf(String(event.community)) >= 0 ||
+          sources.people.indexOf(String(event.author)) >= 0 || String(event.author) === document.body.dataset.me;
+      }
       return true;
     }
     document.addEventListener("live:post.created", function (event) {
