@@ -24,6 +24,16 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 PR_SET_PDEATHSIG = 1
 
+# How the web server runs (the Dockerfile says the same; make bench starts it so too).
+UVICORN_OPTIONS = [
+    "--lifespan",
+    "off",  # Channels' application has no lifespan protocol
+    "--no-server-header",
+    # Events are small JSON: compression would cost about 37 KB of memory per socket.
+    "--ws-per-message-deflate",
+    "false",
+]
+
 
 def _die_with_parent():
     # Linux: if the supervisor is killed outright, its children get SIGTERM.
@@ -111,17 +121,8 @@ def main() -> int:
                 break
             subprocess.run([PYTHON, "manage.py", *step], cwd=BASE_DIR, env=env, check=True, start_new_session=True)
 
-        uvicorn_cmd = [
-            str(BIN / "uvicorn"),
-            "config.asgi:application",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--no-server-header",
-        ]
+        uvicorn_cmd = [str(BIN / "uvicorn"), "config.asgi:application", "--host", host, "--port", str(port)]
+        uvicorn_cmd += UVICORN_OPTIONS
         if env.get("FORWARDED_ALLOW_IPS"):
             uvicorn_cmd += ["--proxy-headers", "--forwarded-allow-ips", env["FORWARDED_ALLOW_IPS"]]
         else:

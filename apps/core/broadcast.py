@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 GROUP_NAME = re.compile(r"^[a-z]+\.[0-9A-Za-z_-]+$")
 SEND_TIMEOUT = 2.0
+CONCURRENT_SENDS = 50
 # The consumer method that forwards an event to its socket.
 FORWARD = "event.forward"
 
@@ -84,14 +85,18 @@ def send_many_now(messages: list[tuple[str, dict]]) -> int:
     overlap on the sending loop instead of waiting for each other. Returns how many went."""
 
     async def _all():
-        results = await asyncio.gather(
-            *(_send(group, _forward(group, payload)) for group, payload in messages), return_exceptions=True
-        )
-        return results
+        # At most CONCURRENT_SENDS at a time: the layer's connections are a bounded pool.
+        gate = asyncio.Semaphore(CONCURRENT_SENDS)
+
+        async def one(group, payload):
+            async with gate:
+                await _send(group, _forward(group, payload))
+
+        return await asyncio.gather(*(one(group, payload) for group, payload in messages), return_exceptions=True)
 
     try:
         future = asyncio.run_coroutine_threadsafe(_all(), _sender_loop())
-        results = future.result(timeout=SEND_TIMEOUT + 5)
+        results = future.result(timeout=SEND_TIMEOUT * (2 + len(messages) // CONCURRENT_SENDS))
     except Exception as error:  # noqa: BLE001 - a live update must never break a committed write
         logger.warning("broadcast to %d groups dropped: %r", len(messages), error)
         return 0

@@ -3,21 +3,18 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.realtime.selectors import community_group, may_follow_community, session_group, subscription_groups
+from apps.core.broadcast import FORWARD
+from apps.realtime.selectors import PAGE_FOLLOWS, community_group, connection_state, follow_state, session_group
 
 # WebSocket close code for "policy violation": no active signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
 
 
-def _hello(user) -> dict:
-    from apps.notifications.selectors import unread_count
-
-    return {"type": "hello", "unread": unread_count(viewer=user)}
-
-
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.subscribed: set[str] = set()
+        # Communities followed for the page this socket serves, not for a membership.
+        self.page_follows: set[int] = set()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             # Accepted, then closed with our code: the page sees 4401 and stops retrying
@@ -25,7 +22,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        groups = await database_sync_to_async(subscription_groups)(user=user)
+        groups, hello = await database_sync_to_async(connection_state)(user=user)
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if session_key:
             # Signing out in one tab closes the sockets of every tab of that session.
@@ -35,7 +32,16 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         # The unread count comes with the greeting, at every (re)connection: the bell is
         # right after a disconnect without any page asking for it.
-        await self.send_json(await database_sync_to_async(_hello)(user))
+        await self.send_json(hello)
+
+    async def dispatch(self, message):
+        # An event only goes out to the browser: Channels' default dispatch first hops to the
+        # database thread to close old connections, for every event to every socket (nine
+        # tenths of a fan-out's time in make bench).
+        if message["type"] == FORWARD:
+            await self.event_forward(message)
+            return
+        await super().dispatch(message)
 
     async def _join(self, group: str) -> None:
         self.subscribed.add(group)
@@ -50,9 +56,20 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        # The page only listens; a ping keeps proxies from closing an idle socket.
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if not isinstance(content, dict):
+            return
+        # A ping keeps proxies from closing an idle socket.
+        if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+        # The page shows a community: its events too, if its content is the user's to read.
+        elif content.get("type") == "follow" and isinstance(content.get("community"), int):
+            await self._follow_page(content["community"])
+
+    async def _follow_page(self, community_id: int) -> None:
+        if community_id in self.page_follows or len(self.page_follows) >= PAGE_FOLLOWS:
+            return
+        self.page_follows.add(community_id)
+        await self._recheck(community_id)
 
     async def event_forward(self, message):
         # An event of a group this socket has left, already queued for it, is not delivered.
@@ -61,9 +78,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(message["event"])
 
     async def subscription_recheck(self, message):
-        community_id = message["community"]
+        await self._recheck(message["community"])
+
+    async def _recheck(self, community_id: int) -> None:
         user = self.scope["user"]
-        allowed = await database_sync_to_async(may_follow_community)(user_id=user.pk, community_id=community_id)
+        readable, member = await database_sync_to_async(follow_state)(user_id=user.pk, community_id=community_id)
+        allowed = readable and (member or community_id in self.page_follows)
         group = community_group(community_id)
         if allowed == (group in self.subscribed):
             return

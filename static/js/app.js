@@ -28,6 +28,11 @@
         attempt = 0;
         setStatus("");
         document.body.dataset.live = "connected";
+        // The communities this page shows (one not joined is followed only while it is open).
+        document.querySelectorAll("[data-live-follow]").forEach(function (element) {
+          var community = parseInt(element.dataset.liveFollow, 10);
+          if (community) { socket.send(JSON.stringify({ type: "follow", community: community })); }
+        });
         if (everConnected) { document.dispatchEvent(new CustomEvent("live:reconnected")); }
         everConnected = true;
       });

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from django.test import Client
 
+from apps.communities.models import Membership, Role, State
 from apps.feeds.models import Post
 from apps.feeds.services import post_create
 from apps.notifications.models import Intent, Kind, Notification
@@ -78,6 +79,7 @@ def own_redis(settings, tmp_path):
 
 
 async def test_a_post_made_while_redis_is_down_is_kept_and_notifies_once_redis_is_back(own_redis, anna, bob, public):
+    await sync_to_async(Membership.objects.create)(community=public, user=bob, role=Role.MEMBER, state=State.ACTIVE)
     _socket_before, hello = await open_socket(bob)
     assert hello == {"type": "hello", "unread": 0}
 

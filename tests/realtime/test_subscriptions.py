@@ -59,15 +59,40 @@ def lab(people):
 def test_subscriptions_per_role(people, lab):
     owner, member, outsider, invited, admin = people
     plaza = community_create(actor=owner, name="Plaza", visibility=Visibility.PUBLIC)
-    everyone = ["company.all", f"community.{plaza.pk}"]
-    assert subscription_groups(user=member) == [f"user.{member.pk}", "company.all", f"community.{lab.pk}", everyone[1]]
-    assert subscription_groups(user=owner) == [f"user.{owner.pk}", "company.all", f"community.{lab.pk}", everyone[1]]
+    lab_group, plaza_group = f"community.{lab.pk}", f"community.{plaza.pk}"
+    assert subscription_groups(user=owner) == [f"user.{owner.pk}", "company.all", lab_group, plaza_group]
+    assert subscription_groups(user=member) == [f"user.{member.pk}", "company.all", lab_group]
     # Invited to the private community: sees it exists, reads nothing of it, hears nothing.
-    assert subscription_groups(user=invited) == [f"user.{invited.pk}", *everyone]
-    assert subscription_groups(user=outsider) == [f"user.{outsider.pk}", *everyone]
-    assert subscription_groups(user=admin) == [f"user.{admin.pk}", "company.all", f"community.{lab.pk}", everyone[1]]
+    assert subscription_groups(user=invited) == [f"user.{invited.pk}", "company.all"]
+    # A public community one has not joined is followed only while its page is open.
+    assert subscription_groups(user=outsider) == [f"user.{outsider.pk}", "company.all"]
+    assert subscription_groups(user=admin) == [f"user.{admin.pk}", "company.all"]
     outsider.is_active = False
     assert subscription_groups(user=outsider) == []
+
+
+async def test_a_page_follows_a_community_it_may_read_and_no_other(people, lab):
+    owner, _member, outsider, invited, admin = people
+    plaza = await sync_to_async(community_create)(actor=owner, name="Plaza", visibility=Visibility.PUBLIC)
+    sockets = {
+        name: await _socket(user) for name, user in [("outsider", outsider), ("invited", invited), ("admin", admin)]
+    }
+    for name, socket in sockets.items():
+        await socket.send_json_to({"type": "follow", "community": lab.pk})
+        await socket.send_json_to({"type": "follow", "community": plaza.pk})
+        granted = [(await _next_of(socket, "subscription.changed"))["community"]]
+        if name == "admin":  # a site administrator reads every community, the private one too
+            granted.append((await _next_of(socket, "subscription.changed"))["community"])
+        assert granted == ([lab.pk] if name == "admin" else []) + [plaza.pk]
+    await sync_to_async(post_create)(actor=owner, community=lab, body="Secret")
+    await sync_to_async(post_create)(actor=owner, community=plaza, body="Open")
+    for name, socket in sockets.items():
+        received = [(await _next_of(socket, "post.created"))["community"]]
+        if name == "admin":
+            received.append((await _next_of(socket, "post.created"))["community"])
+        assert sorted(received) == sorted([plaza.pk] + ([lab.pk] if name == "admin" else []))
+        assert await _nothing_of(socket, "post.created")
+        await socket.disconnect()
 
 
 async def test_members_hear_of_posts_and_outsiders_do_not(people, lab):
@@ -119,6 +144,9 @@ async def test_a_community_made_private_stops_outsiders_and_made_public_starts_t
     plaza = await sync_to_async(community_create)(actor=owner, name="Plaza", visibility=Visibility.PUBLIC)
     await sync_to_async(Membership.objects.create)(community=plaza, user=member, role=Role.MEMBER, state=State.ACTIVE)
     outsider_socket, member_socket = await _socket(outsider), await _socket(member)
+    # The outsider's page shows the community.
+    await outsider_socket.send_json_to({"type": "follow", "community": plaza.pk})
+    assert (await _next_of(outsider_socket, "subscription.changed"))["following"] is True
 
     await sync_to_async(community_update)(actor=owner, community=plaza, changes={"visibility": Visibility.PRIVATE})
     assert (await _next_of(outsider_socket, "subscription.changed"))["following"] is False
