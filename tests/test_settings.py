@@ -66,7 +66,8 @@ def test_debug_is_off_unless_asked_for():
 
 
 def test_channel_layer_and_broker_are_redis():
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] == settings.REDIS_URL
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

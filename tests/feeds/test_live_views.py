@@ -53,6 +53,9 @@ def test_home_sources_are_my_communities_and_the_people_i_follow(reader):
     Membership.objects.create(community=mine, user=reader, role=Role.MEMBER, state=State.ACTIVE)
     Follow.objects.create(follower=reader, followee=owner)
     assert _client(reader).get("/feed/home-sources/").json() == {"communities": [mine.pk], "people": [owner.pk]}
+    # Somebody else's private community is nobody else's business.
+    stranger = ProfileFactory().user
+    assert _client(stranger).get("/feed/home-sources/").json() == {"communities": [], "people": []}
 
 
 def test_a_card_is_drawn_afresh_for_its_readers(reader):

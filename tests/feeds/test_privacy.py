@@ -144,6 +144,7 @@ GET_MATRIX = {
     "/feed/newer/?feed=community&subject={community}&since=0&count=1": " L  200  200  200  200  200  200  200  200",
     "/feed/newer/?feed=hashtag&subject={hashtag}&since=0 htmx": " L  200  200  200  200  200  200  200  200",
     "/feed/newer/?feed=home&since=0 htmx":          " L  200  200  200  200  200  200  200  200",
+    "/feed/home-sources/":                          " L  200  200  200  200  200  200  200  200",
     "/feed/newer/?feed=profile&subject={own}&since=0 htmx": " L  200  200  200  200  200  200  200  200",
 }
 
