@@ -228,3 +228,37 @@ def test_comment_on_my_post_updates_its_count_and_my_bell_in_place(
     expect(reader.locator("#new-posts")).to_be_hidden()
     assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
     watch.assert_clean()
+
+
+def test_after_a_disconnect_the_page_catches_up_with_what_it_missed(open_page, community, alice, bob):
+    """The socket drops (a restart, the network); a post is made meanwhile, whose event
+    nobody on Bob's page heard; when the page has reconnected, it asks what it missed."""
+    post_create(actor=alice, community=community, body="Before the outage.")
+    links = {"down": False, "open": []}
+
+    def route(socket):
+        if links["down"]:
+            socket.close(code=1013)  # "try again later", as a restarting server says
+            return
+        socket.connect_to_server()
+        links["open"].append(socket)
+
+    reader = open_page()
+    reader.route_web_socket(re.compile(r"/ws/$"), route)
+    _sign_in(reader, bob.email, PASSWORD)
+    _open_live(reader, community)
+    reader.evaluate(MARK_PAGE)
+
+    links["down"] = True
+    for socket in links["open"]:
+        socket.close(code=1012)  # "service restart"
+    expect(reader.locator("body")).to_have_attribute("data-live", "disconnected")
+    post_create(actor=alice, community=community, body="Posted while Bob was away.")
+    links["down"] = False
+
+    expect(reader.locator("body")).to_have_attribute("data-live", "connected", timeout=LIVE_TIMEOUT_MS)
+    banner = reader.locator("#new-posts")
+    expect(banner).to_have_text("1 new post", timeout=LIVE_TIMEOUT_MS)
+    banner.click()
+    expect(_cards(reader).first).to_contain_text("Posted while Bob was away.")
+    assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
