@@ -11,13 +11,11 @@ import http.client
 import math
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -28,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
 from apps.feeds.selectors import PAGE_SIZE, home_feed
+from tests.benchmarks.support import bench_database_url, free_port
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db, pytest.mark.timeout(7200)]
 
@@ -242,25 +241,12 @@ def test_home_feed_server_time_and_queries(feed_org, feed_pages):
 # ---------------------------------------------------------------- (c) HTTP, another process
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    """DATABASE_URL naming the test database this session created."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    head, _sep, _name = parts.path.rpartition("/")
-    return urlunsplit(parts._replace(path=f"{head}/{connection.settings_dict['NAME']}"))
-
-
 class Server:
     """config.asgi:application under uvicorn, as `make run` starts it, in its own process."""
 
     def __init__(self, *, workers: int, pool: int):
-        self.port = _free_port()
-        env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0", "DATABASE_POOL_SIZE": str(pool)}
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": bench_database_url(), "CONN_MAX_AGE": "0", "DATABASE_POOL_SIZE": str(pool)}
         command = [str(Path(sys.executable).parent / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
                    "--port", str(self.port), "--lifespan", "off", "--no-server-header", "--no-access-log",
                    "--log-level", "warning", "--workers", str(workers)]  # fmt: skip

@@ -41,12 +41,13 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.test.utils import override_settings
+
+from tests.benchmarks.support import bench_database_url, free_port
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(900)]
 
@@ -90,19 +91,6 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _met(ok: bool) -> str:
     return "yes" if ok else "NO"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    """DATABASE_URL naming the test database this session created."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    head, _sep, _name = parts.path.rpartition("/")
-    return urlunsplit(parts._replace(path=f"{head}/{connection.settings_dict['NAME']}"))
 
 
 def _delete_redis_keys() -> None:
@@ -336,9 +324,9 @@ class Server:
     goes to a file: `problems()` sums up what it logged."""
 
     def __init__(self, layer: str):
-        self.port = _free_port()
+        self.port = free_port()
         env = {key: value for key, value in os.environ.items() if key != "WEB_CONCURRENCY"}
-        env.update(DATABASE_URL=_database_url(), DATABASE_POOL_SIZE="10", CHANNEL_LAYER=layer)
+        env.update(DATABASE_URL=bench_database_url(), DATABASE_POOL_SIZE="10", CHANNEL_LAYER=layer)
         from config.run import UVICORN_OPTIONS
 
         command = [str(Path(sys.executable).parent / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
