@@ -26,6 +26,7 @@ from apps.notifications.services import email_languages
 
 logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+SWEEP_WINDOW = timedelta(days=1)
 
 
 def unsubscribe_token(user_id: int, kind: str) -> str:
@@ -133,7 +134,10 @@ def send_immediate(notification_ids) -> int:
 def send_digests(*, channel: str) -> int:
     """One digest per person with waiting notifications of `channel` (daily or weekly)."""
     waiting = (
-        Notification.objects.filter(email=channel, emailed_at__isnull=True, read_at__isnull=True)
+        Notification.objects.filter(
+            email=channel, emailed_at__isnull=True, read_at__isnull=True, recipient__is_active=True
+        )
+        .exclude(recipient__email="")
         .values_list("recipient_id", flat=True)
         .distinct()
     )
@@ -168,8 +172,20 @@ def send_digests(*, channel: str) -> int:
 
 def sweep_immediate(*, older_than_seconds: int = 120) -> int:
     """E-mail the immediate notifications whose task never ran (the broker was down)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = Notification.objects.filter(
-        email=Channel.IMMEDIATE, emailed_at__isnull=True, read_at__isnull=True, created_at__lt=cutoff
-    ).values_list("pk", flat=True)[:1000]
+    now = timezone.now()
+    # The last day only, newest first: rows that will never be sent (their subject deleted
+    # since, their recipient gone) do not crowd out those that can.
+    ids = (
+        Notification.objects.filter(
+            email=Channel.IMMEDIATE,
+            emailed_at__isnull=True,
+            read_at__isnull=True,
+            created_at__lt=now - timedelta(seconds=older_than_seconds),
+            created_at__gt=now - SWEEP_WINDOW,
+            recipient__is_active=True,
+        )
+        .exclude(recipient__email="")
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
     return send_immediate(list(ids))

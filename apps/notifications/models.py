@@ -115,9 +115,8 @@ class Notification(TimeStampedModel):
     community = models.ForeignKey(
         "communities.Community", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    # The people who did it, the latest first (a few kept), and how many in all.
+    # The people who did it, each once, the latest first.
     actor_ids = ArrayField(models.IntegerField(), default=list, blank=True)
-    actor_count = models.PositiveIntegerField(default=0)
     read_at = models.DateTimeField(null=True, blank=True)
     # How it is e-mailed, decided from the preference when it is made; and when it was.
     email = models.CharField(max_length=12, choices=Channel.choices, default=Channel.IN_APP)

@@ -2,11 +2,15 @@
 written): rows deleted since, people who lost access since, are left out here."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from apps.communities.models import Community, Membership, Role, State
 from apps.feeds.models import Comment, Mention, Post, PraiseRecipient, Reaction
 from apps.feeds.models import Kind as PostKind
 from apps.notifications.models import Kind
+
+# An edit's mentions are written a moment before its intent, in the same transaction.
+EDIT_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,18 @@ def post_created(intent) -> list[Planned]:
     return _readable(post.pk, planned)
 
 
+def _new_mentions(intent):
+    """The mentions an edit added (those it kept are older): a typo fixed on a post months
+    old, its receipts pruned since, does not notify its mentioned people all over again."""
+    return Mention.objects.filter(created_at__gte=intent.created_at - EDIT_WINDOW)
+
+
 def post_updated(intent) -> list[Planned]:
     post = Post.objects.filter(pk=intent.data.get("post"), deleted_at__isnull=True).first()
-    return _readable(post.pk, _post_mentions(post)) if post else []
+    if post is None:
+        return []
+    mentioned = _new_mentions(intent).filter(post=post, comment__isnull=True).values_list("user_id", flat=True)
+    return _readable(post.pk, _post_planned(post, mentioned, Kind.MENTION, f"mention:post:{post.pk}"))
 
 
 def _comment(intent) -> Comment | None:
@@ -109,7 +122,9 @@ def comment_updated(intent) -> list[Planned]:
     comment = _comment(intent)
     if comment is None or comment.post.deleted_at:
         return []
-    return _readable(comment.post_id, _comment_mentions(comment))
+    mentioned = _new_mentions(intent).filter(comment=comment).values_list("user_id", flat=True)
+    key, target = f"mention:comment:{comment.pk}", f"comment:{comment.pk}"
+    return _readable(comment.post_id, _comment_planned(comment, mentioned, Kind.MENTION, key, target))
 
 
 def reaction(intent) -> list[Planned]:

@@ -6,6 +6,7 @@ intent, plans the recipients afresh (`planning.py`), records a receipt per (even
 recipient), writes or merges the notifications, marks the intent done, all in one
 transaction, and after commit tells the recipients' sockets and queues the e-mails."""
 
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from apps.core.queue import enqueue_on_commit
 from apps.notifications import planning
 from apps.notifications.models import (
     DEFAULT_CHANNELS,
+    DIGEST_CHANNELS,
     MERGED_KINDS,
     Channel,
     EmailSettings,
@@ -27,6 +29,8 @@ from apps.notifications.models import (
     Notification,
     Preference,
 )
+
+logger = logging.getLogger(__name__)
 
 # An intent left unprocessed this long was not queued (broker down) or its worker died.
 SWEEP_AFTER = timedelta(seconds=30)
@@ -82,6 +86,9 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
     mergeable = [item for item in todo if item.kind in MERGED_KINDS]
     open_rows = {}
     if mergeable:
+        # Two intents about one thread processed at once (two workers) would each find no
+        # open row and make one: they take their turn per (recipient, kind, thread).
+        _lock_threads(sorted({f"{item.recipient_id}:{item.kind}:{item.target}" for item in mergeable}))
         candidates = Notification.objects.select_for_update().filter(
             recipient_id__in={item.recipient_id for item in mergeable},
             kind__in={item.kind for item in mergeable},
@@ -96,7 +103,10 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
         actors = [actor_id] if actor_id else []
         if row is not None:
             row.actor_ids = actors + [a for a in row.actor_ids if a != actor_id]
-            row.comment_id = item.comment_id or row.comment_id
+            # Several comments now: the row is about the thread (a comment's, or the post),
+            # not about one comment whose deletion would hide it.
+            about, _sep, ident = item.target.partition(":")
+            row.comment_id = int(ident) if about == "comment" else None
             row.updated_at = now
             merged.append(row)
             continue
@@ -122,6 +132,11 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
 
         enqueue_on_commit(email_notifications_task, immediate)
     return rows
+
+
+def _lock_threads(keys: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k ORDER BY k", [keys])
 
 
 def unread_counts(user_ids) -> dict[int, int]:
@@ -180,7 +195,13 @@ def intents_sweep(*, older_than: timedelta = SWEEP_AFTER, limit: int = 500) -> i
     """Process the intents whose task never ran (the broker was down when they were made)."""
     cutoff = timezone.now() - older_than
     pending = Intent.objects.filter(processed_at__isnull=True, created_at__lt=cutoff).order_by("created_at")
-    return sum(intent_process(intent_id=pk) for pk in pending.values_list("pk", flat=True)[:limit])
+    made = 0
+    for pk in pending.values_list("pk", flat=True)[:limit]:
+        try:
+            made += intent_process(intent_id=pk)
+        except Exception:
+            logger.exception("notification intent %s not processed", pk)
+    return made
 
 
 def _announce_read(user_id: int) -> None:
@@ -216,13 +237,24 @@ def preferences_set(*, actor, channels: dict[str, str]) -> None:
                 Preference.objects.filter(user=actor, kind=kind).delete()
             else:
                 Preference.objects.update_or_create(user=actor, kind=kind, defaults={"channel": channel})
+            _rechannel_waiting(actor, kind, channel)
+
+
+def _rechannel_waiting(user, kind: str, channel: str) -> None:
+    """What waits for an e-mail follows the new choice (an unsubscribed kind is not sent)."""
+    email = channel if channel in (Channel.IMMEDIATE, *DIGEST_CHANNELS) else Channel.IN_APP
+    Notification.objects.filter(recipient=user, kind=kind, emailed_at__isnull=True).update(email=email)
 
 
 def unsubscribe(*, user, kind: str) -> None:
     """The e-mail link's effect: no more e-mail of this kind; still shown in the app."""
     if kind not in Kind.values:
         raise ValidationError(_("Unknown kind of notification."))
-    Preference.objects.update_or_create(user=user, kind=kind, defaults={"channel": Channel.IN_APP})
+    with transaction.atomic():
+        current = Preference.objects.filter(user=user, kind=kind).values_list("channel", flat=True).first()
+        if current != Channel.OFF:  # already quieter than asked
+            Preference.objects.update_or_create(user=user, kind=kind, defaults={"channel": Channel.IN_APP})
+        _rechannel_waiting(user, kind, Channel.IN_APP)
 
 
 def email_language_set(*, user, language: str) -> None:

@@ -3,8 +3,15 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.core.broadcast import FORWARD
-from apps.realtime.selectors import PAGE_FOLLOWS, community_group, connection_state, follow_state, session_group
+from apps.core.broadcast import FORWARD, group_name
+from apps.realtime.selectors import (
+    PAGE_FOLLOWS,
+    community_group,
+    connection_state,
+    follow_state,
+    open_communities,
+    session_group,
+)
 
 # WebSocket close code for "policy violation": no active signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
@@ -13,8 +20,10 @@ CLOSE_UNAUTHENTICATED = 4401
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.subscribed: set[str] = set()
-        # Communities followed for the page this socket serves, not for a membership.
+        # Communities followed for the page this socket serves, not for a membership; and
+        # whether it is the company feed (every public community's posts).
         self.page_follows: set[int] = set()
+        self.follows_open = False
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             # Accepted, then closed with our code: the page sees 4401 and stops retrying
@@ -22,13 +31,17 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # Their own group first: a membership change committed while the groups below are
+        # read sends its recheck there, handled once this connection is set up.
+        await self._join(group_name("user", user.pk))
         groups, hello = await database_sync_to_async(connection_state)(user=user)
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if session_key:
             # Signing out in one tab closes the sockets of every tab of that session.
             groups.append(session_group(session_key))
         for group in groups:
-            await self._join(group)
+            if group not in self.subscribed:
+                await self._join(group)
         await self.accept()
         # The unread count comes with the greeting, at every (re)connection: the bell is
         # right after a disconnect without any page asking for it.
@@ -64,12 +77,22 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         # The page shows a community: its events too, if its content is the user's to read.
         elif content.get("type") == "follow" and isinstance(content.get("community"), int):
             await self._follow_page(content["community"])
+        elif content.get("type") == "follow" and content.get("open") is True and not self.follows_open:
+            await self._follow_open()
 
     async def _follow_page(self, community_id: int) -> None:
         if community_id in self.page_follows or len(self.page_follows) >= PAGE_FOLLOWS:
             return
         self.page_follows.add(community_id)
         await self._recheck(community_id)
+
+    async def _follow_open(self) -> None:
+        self.follows_open = True
+        communities = await database_sync_to_async(open_communities)(user=self.scope["user"])
+        for community_id in communities:
+            group = community_group(community_id)
+            if group not in self.subscribed:
+                await self._join(group)
 
     async def event_forward(self, message):
         # An event of a group this socket has left, already queued for it, is not delivered.
@@ -82,8 +105,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _recheck(self, community_id: int) -> None:
         user = self.scope["user"]
-        readable, member = await database_sync_to_async(follow_state)(user_id=user.pk, community_id=community_id)
-        allowed = readable and (member or community_id in self.page_follows)
+        readable, member, public = await database_sync_to_async(follow_state)(
+            user_id=user.pk, community_id=community_id
+        )
+        allowed = readable and (member or community_id in self.page_follows or (public and self.follows_open))
         group = community_group(community_id)
         if allowed == (group in self.subscribed):
             return

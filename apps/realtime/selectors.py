@@ -1,6 +1,6 @@
 import hashlib
 
-from apps.communities.models import Community, State
+from apps.communities.models import Community, State, Visibility
 from apps.core.broadcast import group_name
 
 COMPANY_GROUP = group_name("company", "all")
@@ -38,16 +38,31 @@ def connection_state(*, user) -> tuple[list[str], dict]:
     return subscription_groups(user=user), {"type": "hello", "unread": unread_count(viewer=user)}
 
 
-def follow_state(*, user_id: int, community_id: int) -> tuple[bool, bool]:
-    """(may the user, read afresh, receive the community's events; are they a member). A
-    socket's user may have been deactivated or have lost a role since it connected."""
+def follow_state(*, user_id: int, community_id: int) -> tuple[bool, bool, bool]:
+    """(may the user, read afresh, receive the community's events; are they a member; is it
+    public or moderated). A socket's user may have been deactivated or have lost a role
+    since it connected."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not Community.objects.content_visible_to(user).filter(pk=community_id).exists():
-        return False, False
+    community = (
+        Community.objects.content_visible_to(user).filter(pk=community_id).only("visibility").first()
+        if user is not None
+        else None
+    )
+    if community is None:
+        return False, False, False
     member = user.memberships.filter(community_id=community_id, state=State.ACTIVE).exists()
-    return True, member
+    return True, member, community.visibility != Visibility.PRIVATE
+
+
+def open_communities(*, user) -> list[int]:
+    """The public and moderated communities the user may read: what the company feed's page
+    follows while it is open."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    readable = Community.objects.content_visible_to(user).exclude(visibility=Visibility.PRIVATE)
+    return list(readable.order_by("pk").values_list("pk", flat=True))
 
 
 def session_group(session_key: str) -> str:

@@ -30,6 +30,10 @@
         document.body.dataset.live = "connected";
         // The communities this page shows (one not joined is followed only while it is open).
         document.querySelectorAll("[data-live-follow]").forEach(function (element) {
+          if (element.dataset.liveFollow === "open") {  // the company feed: every public community
+            socket.send(JSON.stringify({ type: "follow", open: true }));
+            return;
+          }
           var community = parseInt(element.dataset.liveFollow, 10);
           if (community) { socket.send(JSON.stringify({ type: "follow", community: community })); }
         });
@@ -369,9 +373,11 @@
     var kind = feed.dataset.liveFeed;
     var subject = feed.dataset.liveSubject;
     var timer = null;
+    var tooMany = false;
     function newestId() {
       var newest = 0;
-      items.querySelectorAll("article[data-post]").forEach(function (card) {
+      // Pinned posts too: the newest post may be shown pinned above the others.
+      feed.querySelectorAll("article[data-post]").forEach(function (card) {
         newest = Math.max(newest, parseInt(card.dataset.post, 10) || 0);
       });
       return newest;
@@ -384,6 +390,7 @@
       getJSON(url("&count=1")).then(function (answer) {
         if (!answer) { return; }
         var count = answer.count;
+        tooMany = answer.more;
         banner.hidden = count === 0;
         var label = count === 1 ? banner.dataset.one : banner.dataset.many.replace("__COUNT__", answer.more ? "50+" : String(count));
         banner.textContent = label;
@@ -419,6 +426,8 @@
     // Just (re)admitted to this community's updates: what was posted meanwhile is asked for.
     document.addEventListener("live:subscription.changed", function (event) { if (event.detail.following) { soon(); } });
     banner.addEventListener("click", function () {
+      // More than a page of them: the page itself, afresh, rather than a gap in the feed.
+      if (tooMany) { window.location.reload(); return; }
       getHTML(url("")).then(function (html) {
         if (!html) { return; }
         var first = items.firstElementChild;
@@ -462,7 +471,14 @@
           holder.innerHTML = html;
           var fresh = holder.querySelector("article");
           if (!fresh) { return; }
-          if (wanted.whole) {
+          // A post's own page shows it expanded (its comments below): its text and counts
+          // are refreshed, the rest stays as it is.
+          var expanded = !current.querySelector("#comment-count-" + postId + "[hx-get]");
+          if (wanted.whole && expanded) {
+            var body = current.querySelector(".post-body");
+            var freshBody = fresh.querySelector(".post-body");
+            if (body && freshBody) { body.innerHTML = freshBody.innerHTML; }
+          } else if (wanted.whole) {
             // The comments open under it stay open.
             var comments = current.querySelector(".comments");
             var freshComments = fresh.querySelector(".comments");

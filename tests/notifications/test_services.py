@@ -90,7 +90,7 @@ def test_comments_and_replies(anna, bob, carol, public, run_intents):
     with translation.override("en"):
         described = selectors.describe([row])[row.pk]
     assert described["text"] == "Carol Outsider and 1 other commented on your post"
-    assert described["url"].startswith(f"/posts/{post.pk}/#comment-")
+    assert described["url"] == f"/posts/{post.pk}/"  # about the thread, not one of its comments
 
 
 def test_a_mention_in_a_reply_wins_over_the_reply(anna, bob, public, run_intents):
@@ -242,3 +242,34 @@ def test_the_list_runs_a_constant_number_of_queries(count, anna, bob, public, ru
     with django_assert_num_queries(3):
         page = selectors.notification_list(viewer=bob)
     assert len(page.items) == count
+
+
+def test_editing_an_old_post_does_not_notify_its_mentions_again(anna, bob, carol, public, run_intents):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.feeds.models import Mention
+    from apps.feeds.services import post_update
+
+    post = post_create(actor=anna, community=public, body="Hello @bob.stone")
+    run_intents()
+    # Months later: the receipts have been pruned, the mention is old.
+    assert services.prune(now=timezone.now() + timedelta(days=31)) >= 1
+    Mention.objects.update(created_at=timezone.now() - timedelta(days=90))
+    post_update(actor=anna, post=post, body="Hello @bob.stone (typo fixed), and @carol.out")
+    run_intents()
+    assert kinds_of(bob) == [Kind.MENTION]
+    assert kinds_of(carol) == [Kind.MENTION]
+
+
+def test_a_merged_notification_outlives_the_deletion_of_its_latest_comment(anna, bob, carol, run_intents):
+    from apps.feeds.services import comment_delete
+
+    post = post_create(actor=anna, community=None, body="Thoughts?")
+    comment_create(actor=bob, post=post, body="One")
+    latest = comment_create(actor=carol, post=post, body="Two")
+    run_intents()
+    comment_delete(actor=carol, comment=latest)
+    assert selectors.unread_count(viewer=anna) == 1
+    assert selectors.notification_list(viewer=anna).items[0].comment_id is None

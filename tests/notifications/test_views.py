@@ -147,3 +147,21 @@ def test_the_page_runs_a_constant_number_of_queries(count, anna, bob, public, ru
     with django_assert_num_queries(6):
         response = client.get("/notifications/")
     assert response.content.decode().count('class="notification ') == count
+
+
+def test_unsubscribing_also_stops_what_was_waiting_for_the_digest(anna, bob, run_intents):
+    from apps.feeds.services import comment_create
+
+    post = post_create(actor=bob, community=None, body="First")
+    comment_create(actor=anna, post=post, body="Nice one")
+    run_intents()
+    token = emails.unsubscribe_token(bob.pk, Kind.COMMENT)
+    Client().post(f"/notifications/unsubscribe/{token}/")
+    assert emails.send_digests(channel=Channel.DAILY) == 0
+    assert list(Notification.objects.values_list("email", flat=True)) == [Channel.IN_APP]
+
+
+def test_unsubscribing_keeps_a_kind_that_was_off_off(bob):
+    Preference.objects.create(user=bob, kind=Kind.REACTION, channel=Channel.OFF)
+    Client().post(f"/notifications/unsubscribe/{emails.unsubscribe_token(bob.pk, Kind.REACTION)}/")
+    assert Preference.objects.get(user=bob, kind=Kind.REACTION).channel == Channel.OFF

@@ -196,3 +196,22 @@ async def test_an_event_already_queued_for_a_group_just_left_is_not_delivered(pe
     await sync_to_async(remove_then_post)()
     assert await _nothing_of(socket, "post.created")
     await socket.disconnect()
+
+
+async def test_the_company_feed_follows_every_public_community_and_no_private_one(people, lab):
+    owner, _member, outsider, *_ = people
+    plaza = await sync_to_async(community_create)(actor=owner, name="Plaza", visibility=Visibility.PUBLIC)
+    socket = await _socket(outsider)
+    await socket.send_json_to({"type": "follow", "open": True})
+    await socket.send_json_to({"type": "ping"})
+    await _next_of(socket, "pong")  # the follow has been handled
+    await sync_to_async(post_create)(actor=owner, community=lab, body="Secret")
+    await sync_to_async(post_create)(actor=owner, community=plaza, body="Open")
+    assert (await _next_of(socket, "post.created"))["community"] == plaza.pk
+    assert await _nothing_of(socket, "post.created")
+    # Made private, it is left; its posts no longer arrive.
+    await sync_to_async(community_update)(actor=owner, community=plaza, changes={"visibility": Visibility.PRIVATE})
+    assert (await _next_of(socket, "subscription.changed"))["following"] is False
+    await sync_to_async(post_create)(actor=owner, community=plaza, body="Members only")
+    assert await _nothing_of(socket, "post.created")
+    await socket.disconnect()

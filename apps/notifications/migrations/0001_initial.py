@@ -48,7 +48,6 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('mention', 'Mentions of me'), ('comment', 'Comments on my posts'), ('reply', 'Replies to my comments'), ('reaction', 'Reactions to my posts and comments'), ('praise', 'Praise I receive'), ('invitation', 'Invitations to communities'), ('join_request', 'Requests to join communities I moderate'), ('request_approved', 'My requests approved'), ('announcement', 'Announcements in my communities'), ('message', 'Direct messages')], max_length=20)),
                 ('target', models.CharField(max_length=40)),
                 ('actor_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, default=list, size=None)),
-                ('actor_count', models.PositiveIntegerField(default=0)),
                 ('read_at', models.DateTimeField(blank=True, null=True)),
                 ('email', models.CharField(choices=[('in_app', 'In the app only'), ('immediate', 'E-mail at once'), ('daily', 'Daily digest'), ('weekly', 'Weekly digest'), ('off', 'Off')], default='in_app', max_length=12)),
                 ('emailed_at', models.DateTimeField(blank=True, null=True)),
