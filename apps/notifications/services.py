@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -125,7 +124,7 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
     Notification.objects.bulk_update(merged, ["actor_ids", "comment_id", "updated_at"])
     Notification.objects.bulk_create(created)
     rows = merged + created
-    _announce_on_commit(rows)
+    _announce_on_commit(merged, created)
     immediate = [row.pk for row in created if row.email == Channel.IMMEDIATE]
     if immediate:
         from apps.notifications.tasks import email_notifications_task
@@ -139,34 +138,26 @@ def _lock_threads(keys: list[str]) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k ORDER BY k", [keys])
 
 
-def unread_counts(user_ids) -> dict[int, int]:
-    rows = (
-        Notification.objects.filter(recipient_id__in=list(user_ids), read_at__isnull=True)
-        .values("recipient_id")
-        .annotate(n=Count("pk"))
-    )
-    counts = dict.fromkeys(user_ids, 0)
-    counts.update({row["recipient_id"]: row["n"] for row in rows})
-    return counts
-
-
-def _announce_on_commit(rows: list[Notification]) -> None:
-    """After commit, each recipient's sockets get the new unread count and the sentence (in
-    their language, for a browser notification)."""
+def _announce_on_commit(merged: list[Notification], created: list[Notification]) -> None:
+    """After commit, each recipient's sockets hear of it: the sentence and link (in their
+    language, for a browser notification) and by how much the bell's count grows (a merge
+    into an unread row adds nothing). The page's count itself comes from `unread_count`,
+    which leaves out what the person may no longer read."""
+    rows = merged + created
     if not rows:
         return
     from apps.notifications.selectors import describe
 
-    counts = unread_counts({row.recipient_id for row in rows})
     languages = email_languages({row.recipient_id for row in rows})
     described = describe(rows, languages=languages)
+    merged_ids = {row.pk for row in merged}
     messages = [
         (
             group_name("user", row.recipient_id),
             {
                 "type": "notification.new",
                 "id": row.pk,
-                "unread": counts[row.recipient_id],
+                "added": 0 if row.pk in merged_ids else 1,
                 "text": described[row.pk]["text"],
                 "url": described[row.pk]["url"],
             },
@@ -204,10 +195,10 @@ def intents_sweep(*, older_than: timedelta = SWEEP_AFTER, limit: int = 500) -> i
     return made
 
 
-def _announce_read(user_id: int) -> None:
-    broadcast_on_commit(
-        group_name("user", user_id), {"type": "notification.read", "unread": unread_counts([user_id])[user_id]}
-    )
+def _announce_read(user) -> None:
+    from apps.notifications.selectors import unread_count
+
+    broadcast_on_commit(group_name("user", user.pk), {"type": "notification.read", "unread": unread_count(viewer=user)})
 
 
 def notification_read(*, actor, notification: Notification) -> Notification:
@@ -216,14 +207,14 @@ def notification_read(*, actor, notification: Notification) -> Notification:
             read_at=timezone.now()
         )
         if updated:
-            _announce_read(actor.pk)
+            _announce_read(actor)
     return notification
 
 
 def notifications_read_all(*, actor) -> int:
     with transaction.atomic():
         updated = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
-        _announce_read(actor.pk)
+        _announce_read(actor)
     return updated
 
 

@@ -311,8 +311,12 @@
       badge.closest(".bell").dataset.unread = String(count);
       document.title = count ? "(" + count + ") " + title : title;
     }
-    ["live:hello", "live:notification.new", "live:notification.read"].forEach(function (name) {
+    ["live:hello", "live:notification.read"].forEach(function (name) {
       document.addEventListener(name, function (event) { show(event.detail.unread); });
+    });
+    document.addEventListener("live:notification.new", function (event) {
+      var known = badge && badge.closest(".bell").dataset.unread;
+      if (known) { show(parseInt(known, 10) + (event.detail.added || 0)); }
     });
     document.addEventListener("live:notification.new", function (event) { browserNotify(event.detail); });
     // Without a socket (blocked by a proxy, Redis down), the count is asked for once.

@@ -225,7 +225,7 @@ def test_events_to_sockets_go_after_commit(anna, bob, public, django_capture_on_
             {
                 "type": "notification.new",
                 "id": notification.pk,
-                "unread": 1,
+                "added": 1,
                 "text": "Anna Martin mentioned you",
                 "url": f"/posts/{notification.post_id}/",
             },
