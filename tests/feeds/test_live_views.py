@@ -63,3 +63,16 @@ def test_a_card_is_drawn_afresh_for_its_readers(reader):
     post = post_create(actor=author, community=None, body="A card")
     response = _client(reader).get(f"/posts/{post.pk}/card/")
     assert response.status_code == 200 and f'id="post-{post.pk}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_newer_runs_a_constant_number_of_queries(count, reader, django_assert_num_queries):
+    from apps.feeds.selectors import newer_posts
+
+    author = ProfileFactory().user
+    old = post_create(actor=author, community=None, body="Old news")
+    for n in range(count):
+        post_create(actor=author, community=None, body=f"Fresh {n}")
+    with django_assert_num_queries(2):
+        posts = newer_posts(viewer=reader, feed="company", subject_id=None, since_id=old.pk)
+    assert len(posts) == count
