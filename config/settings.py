@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.moderation",
     "apps.realtime",
+    "apps.directory",
 ]
 
 MIDDLEWARE = [
@@ -277,7 +278,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "args": ("weekly",),
     },
     "notifications-prune": {"task": "notifications.prune", "schedule": crontab(hour=3, minute=30)},
+    # Each directory source has its own interval: this only looks for the ones that are due.
+    "directory-schedule": {"task": "directory.schedule", "schedule": 60.0},
 }
+
+# ---------------------------------------------------------------- directory sync
+
+# A run that would deactivate more than max(MIN, PERCENT % of a source's people) aborts,
+# unless forced (a source may set its own limit).
+DIRECTORY_DEACTIVATION_MIN = env.int("DIRECTORY_DEACTIVATION_MIN", default=5)
+DIRECTORY_DEACTIVATION_PERCENT = env.float("DIRECTORY_DEACTIVATION_PERCENT", default=2.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 
 # ---------------------------------------------------------------- accounts (allauth)
@@ -286,6 +296,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 AUTHENTICATION_BACKENDS = [
     "apps.accounts.backends.ModelBackend",
     "apps.accounts.backends.AuthenticationBackend",
+    "apps.accounts.backends.DirectoryBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"

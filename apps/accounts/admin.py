@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts import services
 from apps.accounts.models import Invitation, User
 from apps.core.broadcast import disconnect_on_commit, group_name
+from apps.directory.services.accounts import account_status_taken_locally
 
 
 @admin.register(User)
@@ -23,6 +24,9 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # An administrator's decision: the next directory sync does not undo it.
+            account_status_taken_locally(user=obj)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # As when deactivating from the profile page: the person's open sockets close.
             disconnect_on_commit(group_name("user", obj.pk))

@@ -30,3 +30,14 @@ class ModelBackend(CompiledUserLookup, backends.ModelBackend):
 
 class AuthenticationBackend(CompiledUserLookup, AllauthBackend):
     pass
+
+
+class DirectoryBackend(CompiledUserLookup, backends.ModelBackend):
+    """Directory passwords: binds as the person against the LDAP / Active Directory source
+    that allows it (apps.directory.services.signin). Tried after the local password."""
+
+    def authenticate(self, request, username=None, password=None, email=None, **kwargs):
+        from apps.directory.services.signin import directory_authenticate
+
+        user = directory_authenticate(login=email or username or "", password=password or "")
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.broadcast import disconnect_on_commit, group_name
 from apps.core.text import fold, render_markdown
+from apps.directory.services.accounts import account_status_taken_locally
 from apps.profiles import avatars
 from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
 from apps.profiles.selectors import FACETS_CACHE_KEY, is_profile_admin
@@ -222,6 +223,8 @@ def user_set_active(*, actor, user, active: bool) -> None:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        # An administrator's decision: the next directory sync does not undo it.
+        account_status_taken_locally(user=user)
         if not active:
             disconnect_on_commit(group_name("user", user.pk))
         forget_directory_facets()

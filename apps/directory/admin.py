@@ -1,0 +1,180 @@
+"""The IT administrator's screens: sources (with test, dry run and sync), runs and their diffs,
+and who decides each account's status."""
+
+from functools import partial
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.directory import ldap
+from apps.directory.models import DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
+from apps.directory.services.accounts import account_status_handed_back
+from apps.directory.services.sources import source_remove, source_save, source_test
+from apps.directory.tasks import sync_source_task
+from apps.profiles.models import DIRECTORY_FIELDS
+
+
+class SourceForm(forms.ModelForm):
+    bind_password = forms.CharField(
+        label=_("bind password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted. Leave empty to keep the current one."),
+    )
+    clear_bind_password = forms.BooleanField(label=_("remove the stored password"), required=False)
+    owned_fields = forms.MultipleChoiceField(
+        label=_("fields the directory owns"),
+        choices=[(name, name) for name in DIRECTORY_FIELDS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = DirectorySource
+        fields = ["name", "enabled", "preset", "uris", "security", "ca_file", "bind_dn", "bind_password_env",
+                  "user_base", "user_filter", "group_base", "group_filter", "attribute_map", "owned_fields",
+                  "group_communities", "owns_account_status", "deactivation_limit", "allow_signin",
+                  "create_at_signin", "sync_interval_minutes", "page_size", "timeout_seconds"]  # fmt: skip
+        widgets = {"uris": forms.TextInput(attrs={"size": 80})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance and not self.errors:
+            candidate = self.instance
+            for name, value in cleaned.items():
+                if hasattr(candidate, name) and name not in ("bind_password", "clear_bind_password"):
+                    setattr(candidate, name, value)
+            from apps.directory.services.sources import source_validate
+
+            try:
+                source_validate(candidate)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict) from error
+        return cleaned
+
+
+class RunInline(admin.TabularInline):
+    model = DirectoryRun
+    fields = ["link", "state", "dry_run", "trigger", "entries_read", "duration_ms", "message"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description=_("run"))
+    def link(self, run):
+        return format_html('<a href="{}">{}</a>', reverse("admin:directory_directoryrun_change", args=[run.pk]),
+                           run.created_at.strftime("%Y-%m-%d %H:%M:%S"))  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
+@admin.register(DirectorySource)
+class DirectorySourceAdmin(admin.ModelAdmin):
+    form = SourceForm
+    list_display = ["name", "preset", "enabled", "uri_list", "sync_interval_minutes", "last_run"]
+    actions = ["test_connection", "dry_run", "sync_now"]
+    inlines = [RunInline]
+
+    @admin.display(description=_("servers"))
+    def uri_list(self, source):
+        return " ".join(source.uris)
+
+    @admin.display(description=_("last run"))
+    def last_run(self, source):
+        run = source.runs.order_by("-created_at", "-id").first()
+        if run is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:directory_directoryrun_change", args=[run.pk]),
+                           f"{run.created_at:%Y-%m-%d %H:%M} {run.get_state_display()}")  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        password = form.cleaned_data.get("bind_password") or None
+        if form.cleaned_data.get("clear_bind_password"):
+            password = ""
+        source_save(actor=request.user, source=obj, password=password)
+
+    def delete_model(self, request, obj):
+        source_remove(actor=request.user, source=obj)
+
+    @admin.action(description=_("Test the connection"))
+    def test_connection(self, request, queryset):
+        for source in queryset:
+            try:
+                result = source_test(source)
+            except ldap.DirectoryError as error:
+                self.message_user(request, f"{source.name}: {error}", messages.ERROR)
+                continue
+            people = ", ".join(person["email"] or person["dn"] for person in result["sample"]) or _("nobody found")
+            self.message_user(request, f"{source.name}: {result['server']} — {people}", messages.SUCCESS)
+
+    def _queue(self, request, queryset, dry_run):
+        for source in queryset:
+            transaction.on_commit(partial(sync_source_task.delay, source.pk, dry_run=dry_run, trigger=Trigger.ADMIN,
+                                          actor_id=request.user.pk))  # fmt: skip
+        self.message_user(request, _("Queued: follow it in the sync runs."), messages.SUCCESS)
+
+    @admin.action(description=_("Dry run: show what would change"))
+    def dry_run(self, request, queryset):
+        self._queue(request, queryset, True)
+
+    @admin.action(description=_("Sync now"))
+    def sync_now(self, request, queryset):
+        self._queue(request, queryset, False)
+
+
+@admin.register(DirectoryRun)
+class DirectoryRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "source", "state", "dry_run", "trigger", "entries_read", "duration_ms", "summary"]
+    list_filter = ["source", "state", "dry_run", "trigger"]
+    list_select_related = ["source"]
+    fields = ["source", "state", "dry_run", "forced", "trigger", "requested_by", "created_at", "finished_at",
+              "duration_ms", "entries_read", "message", "summary", "changes"]  # fmt: skip
+    readonly_fields = fields
+    change_form_template = "admin/directory/directoryrun/change_form.html"
+
+    @admin.display(description=_("counts"))
+    def summary(self, run):
+        return ", ".join(f"{key} {value}" for key, value in run.counts.items() if value) or "-"
+
+    @admin.display(description=_("changes"))
+    def changes(self, run):
+        from django.template.loader import render_to_string
+
+        return render_to_string("admin/directory/diff.html", {"run": run, "diff": run.diff or {}})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["refresh"] = bool(kwargs.get("obj") and kwargs["obj"].state == RunState.RUNNING)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+@admin.register(DirectoryAccount)
+class DirectoryAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "source", "dn", "status_owner", "deactivated_by_sync", "missing_since"]
+    list_filter = ["source", "status_owner", "deactivated_by_sync"]
+    search_fields = ["user__email", "dn", "username"]
+    list_select_related = ["user", "source"]
+    readonly_fields = ["source", "user", "external_id", "dn", "username", "values_hash", "status_owner",
+                       "deactivated_by_sync", "missing_since"]  # fmt: skip
+    actions = ["hand_back"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Let the directory decide their account status again"))
+    def hand_back(self, request, queryset):
+        count = account_status_handed_back(accounts=list(queryset))
+        self.message_user(request, _("%(count)d accounts follow the directory again.") % {"count": count})

@@ -1,0 +1,158 @@
+"""Talking to an LDAP server: connections with failover and TLS, and complete paged reads.
+
+Every failure becomes a DirectoryError whose message says what to check; a read that did not
+return everything raises ReadIncomplete, so that nothing is deactivated on a partial picture."""
+
+import os
+import ssl
+from collections.abc import Callable, Iterator
+
+import ldap3
+from django.utils.translation import gettext as _
+from ldap3.core import exceptions as ldap_errors
+
+from apps.directory import secrets
+from apps.directory.models import DirectorySource, Security
+
+PAGED_RESULTS = "1.2.840.113556.1.4.319"
+BASE = ldap3.BASE
+SUCCESS, SIZE_LIMIT_EXCEEDED, INSUFFICIENT_ACCESS, NO_SUCH_OBJECT, INVALID_CREDENTIALS = 0, 4, 50, 32, 49
+
+
+class DirectoryError(Exception):
+    """The directory could not be read; the message is for an administrator."""
+
+
+class ReadIncomplete(DirectoryError):
+    """The server stopped before the end of the results."""
+
+
+def bind_password(source: DirectorySource) -> str:
+    if source.bind_password_env:
+        value = os.environ.get(source.bind_password_env)
+        if value is None:
+            raise DirectoryError(
+                _("The environment variable %(name)s (bind password) is not set.") % {"name": source.bind_password_env}
+            )
+        return value
+    try:
+        return secrets.decrypt(source.bind_password_encrypted)
+    except secrets.PasswordUnreadable as error:
+        raise DirectoryError(
+            _("The stored bind password cannot be read (SECRET_KEY changed?): enter it again.")
+        ) from error
+
+
+def _servers(source: DirectorySource) -> list[ldap3.Server]:
+    tls = None
+    if source.security != Security.NONE:
+        if source.ca_file and not os.path.exists(source.ca_file):
+            raise DirectoryError(_("CA file not found: %(path)s.") % {"path": source.ca_file})
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=source.ca_file or None)
+    servers = []
+    for uri in source.uris:
+        use_ssl = source.security == Security.LDAPS or uri.lower().startswith("ldaps://")
+        servers.append(
+            ldap3.Server(uri, use_ssl=use_ssl, tls=tls, get_info=ldap3.NONE, connect_timeout=source.timeout_seconds)
+        )
+    return servers
+
+
+def _describe(connection: ldap3.Connection) -> str:
+    result = connection.result or {}
+    return f"{result.get('description', '')} {result.get('message', '')}".strip() or _("no answer")
+
+
+def connect(source: DirectorySource, *, user: str | None = None, password: str | None = None) -> ldap3.Connection:
+    """A bound connection to the first server that answers, as the bind account (or as `user`)."""
+    if user is None:
+        user, password = source.bind_dn or None, bind_password(source) if source.bind_dn else None
+    errors = []
+    for server in _servers(source):
+        connection = ldap3.Connection(
+            server,
+            user=user,
+            password=password,
+            authentication=ldap3.SIMPLE if user else ldap3.ANONYMOUS,
+            raise_exceptions=False,
+            receive_timeout=source.timeout_seconds,
+            read_only=True,
+            auto_referrals=False,
+        )
+        try:
+            connection.open()
+            if source.security == Security.STARTTLS and not server.ssl and not connection.start_tls():
+                errors.append(f"{server.host}: {_('StartTLS refused')} ({_describe(connection)})")
+                connection.unbind()
+                continue
+            if not connection.bind():
+                code = (connection.result or {}).get("result")
+                connection.unbind()
+                if code == INVALID_CREDENTIALS:
+                    raise BindRefused(_("The server refused the bind DN or its password."))
+                errors.append(f"{server.host}: {_describe(connection)}")
+                continue
+            return connection
+        except ldap_errors.LDAPException as error:
+            errors.append(f"{server.host}: {error}")
+    raise DirectoryError(_("No server answered: %(errors)s") % {"errors": "; ".join(errors)})
+
+
+class BindRefused(DirectoryError):
+    """Wrong DN or password: trying another replica would not help."""
+
+
+def paged_search(
+    connection: ldap3.Connection,
+    *,
+    base: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+    on_page: Callable[[int], None] | None = None,
+    scope=ldap3.SUBTREE,
+) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
+    """Every entry under `base` as (dn, {lower-case attribute: [raw values]}), page by page.
+    Raises ReadIncomplete when the server stops early (size or time limit, missing rights)."""
+    cookie, total = None, 0
+    while True:
+        try:
+            connection.search(
+                base,
+                search_filter,
+                search_scope=scope,
+                attributes=attributes,
+                paged_size=page_size,
+                paged_cookie=cookie,
+            )
+        except ldap_errors.LDAPException as error:
+            raise ReadIncomplete(
+                _("The search failed after %(count)d entries: %(error)s") % {"count": total, "error": error}
+            ) from error
+        result = connection.result or {}
+        code = result.get("result")
+        if code == SIZE_LIMIT_EXCEEDED:
+            raise ReadIncomplete(
+                _("The server's size limit cut the results after %(count)d entries.")
+                % {"count": total + len(connection.response or [])}
+            )
+        if code == NO_SUCH_OBJECT:
+            raise ReadIncomplete(_("The base %(base)s does not exist.") % {"base": base})
+        if code == INSUFFICIENT_ACCESS:
+            raise ReadIncomplete(_("The bind account may not search %(base)s.") % {"base": base})
+        if code != SUCCESS:
+            raise ReadIncomplete(
+                _("The search stopped after %(count)d entries: %(error)s")
+                % {"count": total, "error": _describe(connection)}
+            )
+        for item in connection.response or ():
+            if item.get("type") != "searchResEntry":
+                continue  # referrals (Active Directory's other partitions)
+            total += 1
+            yield item["dn"], {name.lower(): values for name, values in item["raw_attributes"].items()}
+        if on_page:
+            on_page(total)
+        control = (result.get("controls") or {}).get(PAGED_RESULTS)
+        cookie = control["value"]["cookie"] if control else None
+        if not cookie:
+            return

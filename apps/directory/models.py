@@ -1,0 +1,196 @@
+"""Directory sources (LDAP / Active Directory), the accounts they own, and their sync runs."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+
+
+class Preset(models.TextChoices):
+    OPENLDAP = "openldap", _("OpenLDAP (inetOrgPerson)")
+    ACTIVE_DIRECTORY = "active_directory", _("Active Directory")
+
+
+class Security(models.TextChoices):
+    STARTTLS = "starttls", _("StartTLS")
+    LDAPS = "ldaps", _("LDAPS")
+    NONE = "none", _("None (test networks only)")
+
+
+class DirectorySource(TimeStampedModel):
+    """One LDAP or Active Directory server (with its failover replicas) and what it owns here."""
+
+    name = models.SlugField(_("name"), max_length=60, unique=True, help_text=_("Used by the command line."))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    preset = models.CharField(_("preset"), max_length=20, choices=Preset.choices, default=Preset.OPENLDAP)
+    uris = ArrayField(
+        models.CharField(max_length=300),
+        verbose_name=_("server URIs"),
+        help_text=_("Tried in this order: the next one when a server does not answer."),
+    )
+    security = models.CharField(_("security"), max_length=10, choices=Security.choices, default=Security.STARTTLS)
+    ca_file = models.CharField(_("CA certificate file"), max_length=500, blank=True)
+    bind_dn = models.CharField(_("bind DN"), max_length=500, blank=True)
+    # Fernet token (apps.directory.secrets); never shown again once saved.
+    bind_password_encrypted = models.TextField(blank=True, editable=False)
+    bind_password_env = models.CharField(
+        _("bind password variable"),
+        max_length=100,
+        blank=True,
+        help_text=_("Name of an environment variable holding the password, instead of storing it."),
+    )
+    user_base = models.CharField(_("user base DN"), max_length=500)
+    user_filter = models.CharField(_("user filter"), max_length=1000, blank=True)
+    group_base = models.CharField(_("group base DN"), max_length=500, blank=True)
+    group_filter = models.CharField(_("group filter"), max_length=1000, blank=True)
+    # {"email": "mail", "department": "ou", ...}: overrides of the preset's mapping.
+    attribute_map = models.JSONField(_("attribute mapping"), default=dict, blank=True)
+    owned_fields = ArrayField(
+        models.CharField(max_length=40),
+        verbose_name=_("fields the directory owns"),
+        default=list,
+        blank=True,
+        help_text=_("Profile fields employees can no longer edit: the directory's value wins."),
+    )
+    # {"cn=Sales,ou=groups,dc=example,dc=com": "sales"}: group DN -> community slug.
+    group_communities = models.JSONField(_("groups mapped to communities"), default=dict, blank=True)
+    owns_account_status = models.BooleanField(
+        _("owns account status"),
+        default=True,
+        help_text=_(
+            "People missing, disabled or expired in the directory are deactivated; returning ones reactivated."
+        ),
+    )
+    deactivation_limit = models.PositiveIntegerField(
+        _("deactivation limit"),
+        null=True,
+        blank=True,
+        help_text=_("A run that would deactivate more people aborts. Empty: max(5, 2 %) of the source's people."),
+    )
+    allow_signin = models.BooleanField(_("directory passwords sign in"), default=False)
+    create_at_signin = models.BooleanField(_("create the account at first sign-in"), default=False)
+    sync_interval_minutes = models.PositiveIntegerField(
+        _("sync every (minutes)"), default=60, help_text=_("0: only on demand.")
+    )
+    page_size = models.PositiveIntegerField(_("page size"), default=500)
+    timeout_seconds = models.PositiveIntegerField(_("timeout (seconds)"), default=10)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("directory source")
+        verbose_name_plural = _("directory sources")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """What a profile field owned by this source says it comes from."""
+        return f"LDAP {self.name}"
+
+
+class StatusOwner(models.TextChoices):
+    DIRECTORY = "directory", _("the directory")
+    LOCAL = "local", _("an administrator here")
+
+
+class DirectoryAccount(models.Model):
+    """The link between a directory entry (by its stable id, not its DN) and an account."""
+
+    source = models.ForeignKey(DirectorySource, on_delete=models.CASCADE, related_name="accounts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_accounts")
+    external_id = models.CharField(max_length=64)
+    dn = models.TextField()
+    username = models.CharField(max_length=256, blank=True, db_index=True)
+    # Digest of everything the last run wrote from this entry: an equal digest means nothing to write.
+    values_hash = models.CharField(max_length=64)
+    status_owner = models.CharField(
+        _("account status decided by"), max_length=10, choices=StatusOwner.choices, default=StatusOwner.DIRECTORY
+    )
+    deactivated_by_sync = models.BooleanField(default=False)
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("directory account")
+        verbose_name_plural = _("directory accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="directory_account_entry_unique"),
+            models.UniqueConstraint(fields=["source", "user"], name="directory_account_user_unique"),
+        ]
+
+    def __str__(self):
+        return self.dn
+
+
+class DirectoryMembership(models.Model):
+    """A community membership that a mapped directory group gave: only these does a sync remove."""
+
+    source = models.ForeignKey(DirectorySource, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "community", "user"], name="directory_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_id}:{self.community_id}:{self.user_id}"
+
+
+class RunState(models.TextChoices):
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    ABORTED = "aborted", _("aborted")
+    FAILED = "failed", _("failed")
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", _("schedule")
+    ADMIN = "admin", _("administrator")
+    COMMAND = "command", _("command line")
+
+
+class DirectoryRunQuerySet(models.QuerySet):
+    def finished(self):
+        return self.exclude(state=RunState.RUNNING)
+
+
+class DirectoryRun(TimeStampedModel):
+    """One sync, dry or real: its counts, its diff and how it ended."""
+
+    source = models.ForeignKey(DirectorySource, on_delete=models.CASCADE, related_name="runs")
+    state = models.CharField(_("state"), max_length=10, choices=RunState.choices, default=RunState.RUNNING)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    forced = models.BooleanField(_("forced"), default=False)
+    trigger = models.CharField(_("started by"), max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    entries_read = models.PositiveIntegerField(_("entries read"), default=0)
+    # {"created": n, "updated": n, "unchanged": n, "deactivated": n, "reactivated": n, "errors": n, ...}
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    # {"created": [...], "updated": [{"email", "changes": {field: [old, new]}}], ...}, each list capped.
+    diff = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.TextField(_("why it stopped"), blank=True)
+
+    objects = DirectoryRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("directory sync run")
+        verbose_name_plural = _("directory sync runs")
+        constraints = [
+            # One run at a time per source: a second one started meanwhile fails to insert.
+            models.UniqueConstraint(
+                fields=["source"], condition=Q(state="running"), name="directory_run_one_running_per_source"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.created_at:%Y-%m-%d %H:%M} {self.get_state_display()}"

@@ -1,0 +1,95 @@
+"""Creating, changing and testing directory sources."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.directory import ldap, mapping, secrets
+from apps.directory.models import DirectorySource, Security
+from apps.moderation.services import audit_record
+from apps.profiles.models import DIRECTORY_FIELDS
+
+SECRET_FIELDS = {"bind_password_encrypted"}
+
+
+def _snapshot(source: DirectorySource) -> dict:
+    values = {f.name: getattr(source, f.name) for f in source._meta.concrete_fields if f.name not in SECRET_FIELDS}
+    values["bind_password_set"] = bool(source.bind_password_encrypted)
+    return values
+
+
+def source_validate(source: DirectorySource) -> None:
+    errors = {}
+    if not source.uris:
+        errors["uris"] = _("Give at least one server URI.")
+    for uri in source.uris:
+        if not uri.lower().startswith(("ldap://", "ldaps://")):
+            errors["uris"] = _("%(uri)s: a URI starts with ldap:// or ldaps://.") % {"uri": uri}
+    if source.security == Security.LDAPS and any(uri.lower().startswith("ldap://") for uri in source.uris):
+        errors["security"] = _("LDAPS needs ldaps:// URIs.")
+    if source.ca_file and source.security == Security.NONE:
+        errors["ca_file"] = _("A CA file is only used with StartTLS or LDAPS.")
+    unknown = [name for name in source.owned_fields if name not in DIRECTORY_FIELDS]
+    if unknown:
+        errors["owned_fields"] = _("Unknown fields: %(names)s. Known: %(known)s.") % {
+            "names": ", ".join(unknown),
+            "known": ", ".join(DIRECTORY_FIELDS),
+        }
+    bad = [key for key in source.attribute_map or {} if key not in (*mapping.LOGICAL_FIELDS, "member")]
+    if bad:
+        errors["attribute_map"] = _("Unknown mapped fields: %(names)s. Known: %(known)s.") % {
+            "names": ", ".join(bad),
+            "known": ", ".join((*mapping.LOGICAL_FIELDS, "member")),
+        }
+    if not isinstance(source.group_communities, dict):
+        errors["group_communities"] = _("Expected group DN -> community address pairs.")
+    else:
+        from apps.communities.models import Community
+
+        slugs = set(source.group_communities.values())
+        known = set(Community.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        if slugs - known:
+            errors["group_communities"] = _("No community at these addresses: %(slugs)s.") % {
+                "slugs": ", ".join(sorted(slugs - known))
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
+def source_save(*, actor, source: DirectorySource, password: str | None = None) -> DirectorySource:
+    """Create or change a source; `password` None keeps the stored one, "" removes it."""
+    before = _snapshot(DirectorySource.objects.get(pk=source.pk)) if source.pk else None
+    if password is not None:
+        source.bind_password_encrypted = secrets.encrypt(password)
+    source_validate(source)
+    with transaction.atomic():
+        source.save()
+        audit_record(actor=actor, action="directory.source.save", target=source, before=before, after=_snapshot(source))
+    return source
+
+
+def source_remove(*, actor, source: DirectorySource) -> None:
+    """The source, its links and its runs go; the accounts it made stay, as local accounts."""
+    with transaction.atomic():
+        audit_record(actor=actor, action="directory.source.remove", target=source, before=_snapshot(source), after=None)
+        source.delete()
+
+
+def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
+    """Connect, bind and read a few people: what an administrator checks before a first sync."""
+    connection = ldap.connect(source)
+    try:
+        names = mapping.attribute_names(source)
+        found = []
+        connection.search(
+            source.user_base, mapping.user_filter(source), attributes=mapping.requested_attributes(source),
+            size_limit=sample,
+        )  # fmt: skip
+        for item in connection.response or ():
+            if item.get("type") == "searchResEntry":
+                attributes = {key.lower(): values for key, values in item["raw_attributes"].items()}
+                email = attributes.get(names["email"].lower(), [b""])[0].decode("utf-8", errors="replace")
+                found.append({"dn": item["dn"], "email": email})
+        return {"server": connection.server.host, "user": connection.extend.standard.who_am_i() or "", "sample": found}
+    finally:
+        connection.unbind()

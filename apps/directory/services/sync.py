@@ -1,0 +1,146 @@
+"""A sync run from start to end: read everything, compare, check it is safe, write, record."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.directory import ldap
+from apps.directory.models import DirectoryRun, DirectorySource, RunState, Trigger
+from apps.directory.services.apply import plan_apply
+from apps.directory.services.plan import Plan, plan_make
+from apps.directory.services.read import snapshot_read
+from apps.profiles.services import forget_directory_facets
+
+logger = logging.getLogger(__name__)
+PROGRESS_EVERY = 2000  # entries between two progress writes
+
+
+class SyncAborted(Exception):
+    """The run changes nothing: what it read is not a safe picture of the directory."""
+
+
+class RunInProgress(Exception):
+    pass
+
+
+def _lock_key(source: DirectorySource) -> int:
+    return 0x4449520000000000 + source.pk  # "DIR" in the high bytes: apart from other advisory locks
+
+
+def run_start(*, source: DirectorySource, dry_run: bool, force: bool, trigger: str, actor=None) -> DirectoryRun:
+    """The run's row, committed at once (the admin follows its progress). Runs left 'running'
+    by a process that died are closed first: the advisory lock says nobody holds them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(source)])
+        if not cursor.fetchone()[0]:
+            raise RunInProgress(_("A sync of %(source)s is already running.") % {"source": source.name})
+    try:
+        DirectoryRun.objects.filter(source=source, state=RunState.RUNNING).update(
+            state=RunState.FAILED, finished_at=timezone.now(), message=_("Interrupted: the process running it stopped.")
+        )
+        return DirectoryRun.objects.create(
+            source=source, dry_run=dry_run, forced=force, trigger=trigger, requested_by=actor
+        )
+    except IntegrityError as error:
+        _unlock(source)
+        raise RunInProgress(_("A sync of %(source)s is already running.") % {"source": source.name}) from error
+
+
+def _unlock(source: DirectorySource) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(source)])
+
+
+def directory_sync(
+    *, source: DirectorySource, dry_run: bool = False, force: bool = False, trigger: str = Trigger.COMMAND, actor=None
+) -> DirectoryRun:
+    """One whole run. Never raises for what the directory did: the run records it."""
+    run = run_start(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor)
+    started = time.monotonic()
+    plan = None
+    try:
+        last = [0]
+
+        def progress(count: int) -> None:
+            if count - last[0] >= PROGRESS_EVERY:
+                last[0] = count
+                DirectoryRun.objects.filter(pk=run.pk).update(entries_read=count)
+
+        conn = ldap.connect(source)
+        try:
+            snapshot = snapshot_read(source, connection=conn, on_progress=progress)
+        finally:
+            conn.unbind()
+        run.entries_read = snapshot.entries_read
+        if not snapshot.entries_read:
+            raise SyncAborted(
+                _("The directory returned nobody: check the base, the filter and what the bind account may read.")
+            )
+        if not snapshot.records:
+            raise SyncAborted(
+                _("No entry could be used (%(count)d errors): the bind account may not read the attributes.")
+                % {"count": len(snapshot.errors)}
+            )
+        plan = plan_make(source, snapshot)
+        if len(plan.deactivate) > plan.limit and not force:
+            raise SyncAborted(
+                _(
+                    "%(count)d people would be deactivated, more than the limit of %(limit)d: nothing was changed. "
+                    "If that is right, run again with --force."
+                )
+                % {"count": len(plan.deactivate), "limit": plan.limit}
+            )
+        if not dry_run:
+            with transaction.atomic():
+                plan_apply(source, plan)
+                forget_directory_facets()
+        _finish(run, RunState.SUCCEEDED, plan, started)
+    except SyncAborted as error:
+        _finish(run, RunState.ABORTED, plan, started, message=str(error))
+    except ldap.DirectoryError as error:
+        _finish(run, RunState.ABORTED if isinstance(error, ldap.ReadIncomplete) else RunState.FAILED, plan, started,
+                message=str(error))  # fmt: skip
+    except Exception as error:
+        logger.exception("directory sync of %s failed", source.name)
+        _finish(run, RunState.FAILED, plan, started, message=_("Unexpected error: %(error)s") % {"error": error})
+    finally:
+        _unlock(source)
+    if run.state != RunState.SUCCEEDED and run.trigger == Trigger.SCHEDULE:
+        _tell_admins(run)
+    return run
+
+
+def _finish(run: DirectoryRun, state: str, plan: Plan | None, started: float, message: str = "") -> None:
+    run.state = state
+    run.finished_at = timezone.now()
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.message = message
+    if plan is not None:
+        run.counts = plan.counts()
+        run.diff = plan.diff()
+    run.save(update_fields=["state", "finished_at", "duration_ms", "message", "counts", "diff", "entries_read"])
+
+
+def _tell_admins(run: DirectoryRun) -> None:
+    """The site's administrators (active superusers) and settings.ADMINS hear of a scheduled
+    run that changed nothing because something was wrong."""
+    recipients = set(
+        get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
+    ) | {email for _name, email in settings.ADMINS}
+    if not recipients:
+        return
+    subject = _("Directory sync of %(source)s: %(state)s") % {
+        "source": run.source.name,
+        "state": run.get_state_display(),
+    }
+    body = _("%(message)s\n\nEntries read: %(count)d. Nothing was changed.") % {
+        "message": run.message,
+        "count": run.entries_read,
+    }
+    send_mail(subject, body, None, sorted(recipients), fail_silently=True)
