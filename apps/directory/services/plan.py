@@ -96,6 +96,7 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
         )
     }
     plan.linked = len(links)
+    by_user = {link[0]: (link[2], link[3]) for link in links.values()}  # user id -> (status owner, by sync)
     owns_status = source.owns_account_status
     by_user_email: dict[str, tuple[int, bool]] = {}
     unlinked = [r for r in snapshot.records.values() if r.external_id not in links]
@@ -124,8 +125,12 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
             user_id, active = match
             plan.writes.append(Change(record=record, user_id=user_id, changes={"adopted": [None, record.dn]}))
             plan.adopted += 1
-            if owns_status and record.disabled and active:
+            previous = by_user.get(user_id)  # the link of the entry it leaves, if any
+            directory_decides = owns_status and (previous is None or previous[0] == StatusOwner.DIRECTORY)
+            if directory_decides and record.disabled and active:
                 plan.deactivate.append((user_id, record.email, record.disabled))
+            elif directory_decides and not record.disabled and not active and previous and previous[1]:
+                plan.reactivate.append((user_id, record.email))
             continue
         user_id, values_hash, status_owner, by_sync, active, email = link
         if values_hash != record.values_hash:
