@@ -137,7 +137,7 @@ def test_a_result_truncated_by_a_size_limit_aborts_and_changes_nothing(slapd):
 
 
 def test_a_wrong_bind_password_fails_the_run_and_changes_nothing(slapd):
-    source, entries = _synced(slapd, count=5)
+    source, _entries = _synced(slapd, count=5)
     source.bind_password_encrypted = encrypt("wrong")
     source.save()
     run = directory_sync(source=source)
