@@ -99,4 +99,3 @@ def test_a_local_password_still_works_beside_the_directory(client, synced):
     local = User.objects.create_user(email="local@example.com", password="Local-pass-123")
     local.emailaddress_set.create(email=local.email, verified=True, primary=True)
     assert _sign_in(client, "local@example.com", "Local-pass-123").status_code == 302
-

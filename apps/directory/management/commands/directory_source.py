@@ -10,10 +10,11 @@ from apps.directory.services.sources import source_remove, source_save, source_t
 from apps.profiles.models import DIRECTORY_FIELDS
 
 
-def _pairs(values: list[str], what: str) -> dict[str, str]:
+def _pairs(values: list[str], what: str, *, split_last: bool = False) -> dict[str, str]:
     pairs = {}
     for value in values or ():
-        key, sep, target = value.partition("=")
+        # A group's DN has '=' in it: GROUP_DN=COMMUNITY splits at the last one.
+        key, sep, target = value.rpartition("=") if split_last else value.partition("=")
         if not sep or not key.strip() or not target.strip():
             raise CommandError(f"{what}: expected KEY=VALUE, got {value!r}.")
         pairs[key.strip()] = target.strip()
@@ -88,7 +89,8 @@ class Command(BaseCommand):
             bind_dn=o["bind_dn"], bind_password_env=o["bind_password_env"], user_base=o["user_base"],
             user_filter=o["user_filter"], group_base=o["group_base"], group_filter=o["group_filter"],
             attribute_map=_pairs(o["map"], "--map"), owned_fields=owned,
-            group_communities=_pairs(o["group"], "--group"), owns_account_status=not o["no_account_status"],
+            group_communities=_pairs(o["group"], "--group", split_last=True),
+            owns_account_status=not o["no_account_status"],
             deactivation_limit=o["deactivation_limit"], allow_signin=o["allow_signin"],
             create_at_signin=o["create_at_signin"], sync_interval_minutes=o["interval"], page_size=o["page_size"],
             timeout_seconds=o["timeout"], enabled=not o["disabled"],

@@ -1,0 +1,101 @@
+"""manage.py directory_source and directory_sync."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.directory.models import DirectoryRun, DirectorySource, RunState
+from apps.directory.secrets import decrypt
+from tests.directory.helpers import make_source
+from tests.directory.slapd import people, person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
+
+
+def _call(*args, stdin=None):
+    out = io.StringIO()
+    if stdin is not None:
+        import sys
+
+        old, sys.stdin = sys.stdin, io.StringIO(stdin)
+        try:
+            call_command(*args, stdout=out, stderr=out)
+        finally:
+            sys.stdin = old
+    else:
+        call_command(*args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_add_list_show_test_remove(slapd):
+    slapd.add(people(3))
+    out = _call(
+        "directory_source", "add", "corp", "--uri", "ldap://127.0.0.1:1", "--uri", slapd.uri,
+        "--security", "starttls", "--ca-file", slapd.ca_file, "--bind-dn", slapd.reader_dn,
+        "--bind-password-stdin", "--user-base", slapd.people_dn, "--own", "job_title", "--own", "manager",
+        "--map", "team=ou", "--interval", "30", stdin=slapd.reader_password + "\n",
+    )  # fmt: skip
+    assert "Added corp" in out
+    source = DirectorySource.objects.get(name="corp")
+    assert source.uris == ["ldap://127.0.0.1:1", slapd.uri]
+    assert decrypt(source.bind_password_encrypted) == slapd.reader_password
+    assert source.owned_fields == ["job_title", "manager"] and source.attribute_map == {"team": "ou"}
+
+    assert "corp\topenldap\tenabled" in _call("directory_source", "list")
+    shown = _call("directory_source", "show", "corp")
+    assert slapd.reader_password not in shown and source.bind_password_encrypted not in shown
+    assert '"bind_password": "(stored, encrypted)"' in shown
+
+    tested = _call("directory_source", "test", "corp")
+    assert "Connected to 127.0.0.1" in tested and "@example.com" in tested
+
+    assert "Removed corp" in _call("directory_source", "remove", "corp")
+    assert not DirectorySource.objects.exists()
+
+
+def test_add_says_what_is_wrong():
+    with pytest.raises(CommandError, match="a URI starts with ldap:// or ldaps://"):
+        _call("directory_source", "add", "bad", "--uri", "http://x", "--user-base", "dc=x", "--security", "none")
+    with pytest.raises(CommandError, match="Unknown fields: salary"):
+        _call("directory_source", "add", "bad", "--uri", "ldap://x", "--user-base", "dc=x", "--own", "salary")
+    with pytest.raises(CommandError, match="expected KEY=VALUE"):
+        _call("directory_source", "add", "bad", "--uri", "ldap://x", "--user-base", "dc=x", "--map", "mail")
+    with pytest.raises(CommandError, match="No community at these addresses: nowhere"):
+        _call("directory_source", "add", "bad", "--uri", "ldap://x", "--user-base", "dc=x",
+              "--group", "cn=g,dc=x=nowhere")  # fmt: skip
+    assert not DirectorySource.objects.exists()
+
+
+def test_every_option_is_documented():
+    from apps.directory.management.commands.directory_source import Command
+
+    parser = Command().create_parser("manage.py", "directory_source")
+    add = parser._subparsers._group_actions[0].choices["add"]
+    undocumented = [a.dest for a in add._actions if not a.help and a.dest not in ("help", "name")]
+    assert undocumented == []
+
+
+def test_sync_dry_run_prints_the_diff_and_changes_nothing(slapd):
+    slapd.add([person("hlefevre", "Hélène", "Lefèvre")])
+    make_source(slapd)
+    out = _call("directory_sync", "--source", "corp", "--dry-run")
+    assert "corp: succeeded (dry run)" in out
+    assert "+ hlefevre@example.com" in out
+    assert not User.objects.exists()
+
+    out = _call("directory_sync")
+    assert "created: 1" in out
+    assert User.objects.filter(email="hlefevre@example.com").exists()
+
+
+def test_sync_exits_non_zero_when_a_run_aborts(slapd):
+    make_source(slapd)
+    with pytest.raises(CommandError, match="did not succeed"):
+        _call("directory_sync", "--source", "corp")
+    assert DirectoryRun.objects.get().state == RunState.ABORTED
+    with pytest.raises(CommandError, match="No directory source named 'nope'"):
+        _call("directory_sync", "--source", "nope")
