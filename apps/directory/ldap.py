@@ -92,10 +92,33 @@ def connect(source: DirectorySource, *, user: str | None = None, password: str |
                     raise BindRefused(_("The server refused the bind DN or its password."))
                 errors.append(f"{server.host}: {_describe(connection)}")
                 continue
+            _decode_entries_raw(connection)
             return connection
         except ldap_errors.LDAPException as error:
             errors.append(f"{server.host}: {error}")
     raise DirectoryError(_("No server answered: %(errors)s") % {"errors": "; ".join(errors)})
+
+
+def _decode_entries_raw(connection: ldap3.Connection) -> None:
+    """Search entries decoded to {dn, raw_attributes} only, attribute names in lower case.
+    ldap3 also builds a formatted, case-insensitive copy of every value: two thirds of the
+    time of a 100,000-entry read, for values this app never looks at (ldap3 2.9.1)."""
+    strategy = connection.strategy
+    decode_any = strategy.decode_response_fast
+
+    def decode(ldap_message):
+        if ldap_message["protocolOp"] != 4:  # not a searchResEntry
+            return decode_any(ldap_message)
+        payload = ldap_message["payload"]
+        attributes = {
+            attribute[3][0][3].decode("utf-8").lower(): [value[3] for value in attribute[3][1][3]]
+            for attribute in payload[1][3]
+        }
+        dn = payload[0][3].decode("utf-8")
+        return {"type": "searchResEntry", "dn": dn, "raw_dn": payload[0][3], "raw_attributes": attributes,
+                "attributes": {}}  # fmt: skip
+
+    strategy.decode_response_fast = decode
 
 
 class BindRefused(DirectoryError):
@@ -149,7 +172,7 @@ def paged_search(
             if item.get("type") != "searchResEntry":
                 continue  # referrals (Active Directory's other partitions)
             total += 1
-            yield item["dn"], {name.lower(): values for name, values in item["raw_attributes"].items()}
+            yield item["dn"], item["raw_attributes"]
         if on_page:
             on_page(total)
         control = (result.get("controls") or {}).get(PAGED_RESULTS)

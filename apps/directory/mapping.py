@@ -24,6 +24,7 @@ PROFILE_FIELDS = {
     "phone_mobile": 32,
     "start_date": None,
 }
+TEXT_LIMITS = {name: limit for name, limit in PROFILE_FIELDS.items() if limit}
 # Always read: who the person is. Names and e-mail address always belong to the directory.
 IDENTITY_FIELDS = ("external_id", "username", "email", "first_name", "last_name")
 LOGICAL_FIELDS = (*IDENTITY_FIELDS, *PROFILE_FIELDS, "manager", "account_control", "account_expires")
@@ -77,6 +78,8 @@ PRESETS: dict[str, dict] = {
     },
 }
 
+# The common shape of an address, checked first; anything else goes through Django's validator.
+_EMAIL = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)+\Z")
 _DN_SEPARATOR = re.compile(r"\s*(?<!\\),\s*")  # an unescaped comma and the spaces around it
 ACCOUNTDISABLE = 0x2  # userAccountControl flag
 NEVER_EXPIRES = {0, 0x7FFFFFFFFFFFFFFF}
@@ -131,18 +134,11 @@ class Record:
     values_hash: str = ""
 
     def digest(self, config: str) -> str:
-        payload = [
-            config,
-            self.dn,
-            self.username,
-            self.email,
-            self.first_name,
-            self.last_name,
-            sorted((key, str(value)) for key, value in self.profile.items()),
-            self.manager_external_id,
-            self.disabled,
-        ]
-        return hashlib.sha1(json.dumps(payload).encode(), usedforsecurity=False).hexdigest()
+        # Unit separators between fields: cheaper than JSON over 100,000 entries, as unambiguous.
+        parts = [config, self.dn, self.username, self.email, self.first_name, self.last_name,
+                 *(f"{key}={value}" for key, value in sorted(self.profile.items())),
+                 self.manager_external_id, self.disabled]  # fmt: skip
+        return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 class EntryError(Exception):
@@ -167,6 +163,8 @@ def external_id_of(raw: list[bytes] | None, attribute: str) -> str:
 
 
 def _expired(raw: str, now: datetime) -> bool:
+    if not raw:
+        return False
     try:
         ticks = int(raw)
     except ValueError:
@@ -180,6 +178,8 @@ def _expired(raw: str, now: datetime) -> bool:
 
 
 def _date(raw: str) -> date | None:
+    if not raw:
+        return None
     # LDAP GeneralizedTime (20240131000000Z) or an ISO date.
     for pattern, size in (("%Y%m%d", 8), ("%Y-%m-%d", 10)):
         try:
@@ -193,44 +193,58 @@ def record_from_entry(
     dn: str, attributes: dict[str, list[bytes]], names: dict[str, str], owned: list[str], now: datetime
 ) -> Record:
     """`attributes` keys are lower-case attribute names; raises EntryError when unusable."""
+    return EntryReader(names, owned, now).record(dn, attributes)
 
-    def raw(logical: str) -> list[bytes] | None:
-        name = names.get(logical)
-        return attributes.get(name.lower()) if name else None
 
-    external_id = external_id_of(raw("external_id"), names["external_id"])
-    if not external_id:
-        raise EntryError(_("No %(attribute)s: the bind account may not read it.") % {"attribute": names["external_id"]})
-    email = _text(raw("email")).lower()
-    if not email and names.get("username", "").lower() == "samaccountname":
-        email = _text(attributes.get("userprincipalname")).lower()
-    if not email:
-        raise EntryError(_("No e-mail address (%(attribute)s).") % {"attribute": names["email"]})
-    try:
-        validate_email(email)
-    except ValidationError as error:
-        raise EntryError(_("Invalid e-mail address: %(email)s.") % {"email": email}) from error
-    record = Record(
-        dn=dn,
-        external_id=external_id,
-        username=_text(raw("username"))[:256],
-        email=email[:254],
-        first_name=_text(raw("first_name"))[:150],
-        last_name=_text(raw("last_name"))[:150],
-    )
-    for name in owned:
-        if name == "manager":
-            record.manager_dn = _text(raw("manager"))
-        elif name == "start_date":
-            record.profile[name] = _date(_text(raw(name)))
-        else:
-            record.profile[name] = _text(raw(name))[: PROFILE_FIELDS[name]]
-    control = _text(raw("account_control"))
-    if control.isdigit() and int(control) & ACCOUNTDISABLE:
-        record.disabled = "disabled"
-    elif _expired(_text(raw("account_expires")), now):
-        record.disabled = "expired"
-    return record
+class EntryReader:
+    """Reads entries into Records with the attribute names worked out once per run."""
+
+    def __init__(self, names: dict[str, str], owned: list[str], now: datetime):
+        self.names, self.now = names, now
+        self.key = {logical: (names.get(logical) or "").lower() for logical in LOGICAL_FIELDS}
+        self.upn_fallback = self.key["username"] == "samaccountname"
+        self.texts = [(name, self.key[name], PROFILE_FIELDS[name]) for name in owned if name in TEXT_LIMITS]
+        self.start_date = "start_date" in owned
+        self.manager = "manager" in owned
+
+    def record(self, dn: str, attributes: dict[str, list[bytes]]) -> Record:
+        key, names = self.key, self.names
+        external_id = external_id_of(attributes.get(key["external_id"]), key["external_id"])
+        if not external_id:
+            raise EntryError(
+                _("No %(attribute)s: the bind account may not read it.") % {"attribute": names["external_id"]}
+            )
+        email = _text(attributes.get(key["email"])).lower()
+        if not email and self.upn_fallback:
+            email = _text(attributes.get("userprincipalname")).lower()
+        if not email:
+            raise EntryError(_("No e-mail address (%(attribute)s).") % {"attribute": names["email"]})
+        if not _EMAIL.match(email):
+            try:
+                validate_email(email)
+            except ValidationError as error:
+                raise EntryError(_("Invalid e-mail address: %(email)s.") % {"email": email}) from error
+        record = Record(
+            dn=dn,
+            external_id=external_id,
+            username=_text(attributes.get(key["username"]))[:256],
+            email=email[:254],
+            first_name=_text(attributes.get(key["first_name"]))[:150],
+            last_name=_text(attributes.get(key["last_name"]))[:150],
+        )
+        profile = record.profile
+        for name, attribute, limit in self.texts:
+            profile[name] = _text(attributes.get(attribute))[:limit]
+        if self.start_date:
+            profile["start_date"] = _date(_text(attributes.get(key["start_date"])))
+        if self.manager:
+            record.manager_dn = _text(attributes.get(key["manager"]))
+        control = _text(attributes.get(key["account_control"]))
+        if control.isdigit() and int(control) & ACCOUNTDISABLE:
+            record.disabled = "disabled"
+        elif _expired(_text(attributes.get(key["account_expires"])), self.now):
+            record.disabled = "expired"
+        return record
 
 
 def requested_attributes(source: DirectorySource) -> list[str]:

@@ -9,6 +9,7 @@ from apps.directory.models import DirectoryAccount, RunState
 from apps.directory.services.sync import directory_sync
 from apps.profiles.models import Profile
 from apps.profiles.selectors import profile_search
+from apps.profiles.services import profile_refresh_search
 from tests.directory.helpers import make_source
 from tests.directory.slapd import people, person
 
@@ -44,6 +45,10 @@ def test_first_run_creates_people_with_profiles_and_managers(slapd):
     jerome = Profile.objects.get(user__email="jdupre@example.com")
     zoe = Profile.objects.get(user__email="zmuller@example.com")
     assert jerome.manager_id == profile.pk and zoe.manager_id == jerome.pk
+    # What the sync computes in bulk is what the profile service computes for one profile.
+    synced = (profile.search_text, profile.sort_name)
+    profile_refresh_search(profile=profile)
+    assert (profile.search_text, profile.sort_name) == synced
     found = profile_search(viewer=helene, query="lefev")
     assert [p.user_id for p in found.items] == [helene.pk]
     link = DirectoryAccount.objects.get(user=helene)

@@ -22,7 +22,8 @@ CREATE TEMPORARY TABLE directory_incoming (
     display_name text, job_title text, department text, team text, location text,
     phone_work text, phone_mobile text, start_date date,
     manager_external_id text NOT NULL, values_hash text NOT NULL,
-    search_text text NOT NULL, sort_name text NOT NULL
+    search_text text NOT NULL, sort_name text NOT NULL,
+    profile_id bigint, manager_profile_id bigint
 ) ON COMMIT DROP
 """
 COPIED = (
@@ -42,9 +43,11 @@ def _search_fields(change, owned: list[str]) -> tuple[str, str]:
 
     full_name = f"{record.first_name} {record.last_name}".strip()
     name = value("display_name") or full_name or record.email
-    parts = [name, record.email.split("@")[0], value("job_title"), value("department"), value("team"),
-             value("location"), *old.get("skills", [])]  # fmt: skip
-    return fold(" ".join(part for part in parts if part)), fold(name)[:200]
+    others = [record.email.split("@")[0], value("job_title"), value("department"), value("team"),
+              value("location"), *old.get("skills", [])]  # fmt: skip
+    folded_name = fold(name)
+    # fold() works word by word: folding the parts apart gives the same text, the name once.
+    return " ".join([folded_name, fold(" ".join(part for part in others if part))]).strip(), folded_name[:200]
 
 
 def plan_apply(source: DirectorySource, plan: Plan) -> None:
@@ -69,10 +72,9 @@ def plan_apply(source: DirectorySource, plan: Plan) -> None:
                     )  # fmt: skip
             cursor.execute("ANALYZE directory_incoming")
             _users_write(cursor, now)
+            _profile_ids_assign(cursor, source, managers="manager" in owned)
             _profiles_write(cursor, source, owned, now)
             _links_write(cursor, source)
-            if "manager" in owned:
-                _managers_write(cursor, source)
         _status_write(cursor, source, plan, now)
         changed = _memberships_write(cursor, source, plan, now)
     for community_id, user_ids in changed.items():
@@ -114,6 +116,36 @@ def _users_write(cursor, now) -> None:
     )
 
 
+def _profile_ids_assign(cursor, source: DirectorySource, *, managers: bool) -> None:
+    """Each incoming person's profile id, drawn from the sequence for new profiles, and their
+    manager's: the profiles then go in with their managers in one statement (the foreign key
+    is checked at commit), instead of a second pass rewriting every row."""
+    cursor.execute(
+        "UPDATE directory_incoming AS i SET profile_id = p.id FROM profiles_profile AS p WHERE p.user_id = i.user_id"
+    )
+    cursor.execute(
+        "UPDATE directory_incoming SET profile_id = nextval(pg_get_serial_sequence('profiles_profile', 'id'))"
+        " WHERE profile_id IS NULL"
+    )
+    if not managers:
+        return
+    cursor.execute(
+        """
+        UPDATE directory_incoming AS i SET manager_profile_id = m.profile_id
+        FROM (
+            SELECT external_id, profile_id FROM directory_incoming
+            UNION ALL
+            SELECT a.external_id, p.id
+            FROM directory_directoryaccount AS a JOIN profiles_profile AS p ON p.user_id = a.user_id
+            WHERE a.source_id = %s
+              AND NOT EXISTS (SELECT 1 FROM directory_incoming AS x WHERE x.external_id = a.external_id)
+        ) AS m
+        WHERE i.manager_external_id <> '' AND m.external_id = i.manager_external_id AND m.profile_id <> i.profile_id
+        """,
+        [source.pk],
+    )
+
+
 def _profiles_write(cursor, source: DirectorySource, owned: list[str], now) -> None:
     written = [name for name in owned if name != "manager"]
     sources = dict.fromkeys(owned, source.label)
@@ -134,6 +166,10 @@ def _profiles_write(cursor, source: DirectorySource, owned: list[str], now) -> N
     if "start_date" in written:
         columns.append("start_date")
         values.append("i.start_date")
+    if "manager" in owned:
+        columns.append("manager_id")
+        values.append("i.manager_profile_id")
+        written.append("manager_id")
     assignments = [f"{name} = EXCLUDED.{name}" for name in written]
     compared_old = ", ".join([f"p.{name}" for name in written] + ["p.search_text", "p.field_sources"])
     compared_new = ", ".join(
@@ -142,9 +178,9 @@ def _profiles_write(cursor, source: DirectorySource, owned: list[str], now) -> N
     )
     # Column names come from the model's own field names, never from input.
     sql = f"""
-        INSERT INTO profiles_profile AS p (user_id, created_at, updated_at, {", ".join(columns)}, field_sources,
+        INSERT INTO profiles_profile AS p (id, user_id, created_at, updated_at, {", ".join(columns)}, field_sources,
                                            search_text, sort_name, search_vector)
-        SELECT i.user_id, %s, %s, {", ".join(values)}, %s::jsonb, i.search_text, i.sort_name,
+        SELECT i.profile_id, i.user_id, %s, %s, {", ".join(values)}, %s::jsonb, i.search_text, i.sort_name,
                to_tsvector('simple', i.search_text)
         FROM directory_incoming AS i
         ON CONFLICT (user_id) DO UPDATE SET
@@ -174,19 +210,6 @@ def _links_write(cursor, source: DirectorySource) -> None:
         ON CONFLICT (source_id, external_id) DO UPDATE SET
             user_id = EXCLUDED.user_id, dn = EXCLUDED.dn, username = EXCLUDED.username,
             values_hash = EXCLUDED.values_hash, missing_since = NULL
-        """,
-        [source.pk],
-    )
-
-
-def _managers_write(cursor, source: DirectorySource) -> None:
-    cursor.execute(
-        """
-        UPDATE profiles_profile AS p SET manager_id = m.id
-        FROM directory_incoming AS i
-        LEFT JOIN directory_directoryaccount AS ml ON ml.source_id = %s AND ml.external_id = i.manager_external_id
-        LEFT JOIN profiles_profile AS m ON m.user_id = ml.user_id
-        WHERE p.user_id = i.user_id AND p.manager_id IS DISTINCT FROM m.id AND m.id IS DISTINCT FROM p.id
         """,
         [source.pk],
     )

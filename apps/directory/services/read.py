@@ -23,8 +23,7 @@ class Snapshot:
 
 def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[[int], None] | None = None) -> Snapshot:
     names = mapping.attribute_names(source)
-    owned = mapping.owned_profile_fields(source)
-    now = timezone.now()
+    reader = mapping.EntryReader(names, mapping.owned_profile_fields(source), timezone.now())
     snapshot = Snapshot()
     by_email: dict[str, str] = {}
     ids_by_dn: dict[str, str] = {}
@@ -38,7 +37,7 @@ def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[
     ):
         snapshot.entries_read += 1
         try:
-            record = mapping.record_from_entry(dn, attributes, names, owned, now)
+            record = reader.record(dn, attributes)
         except mapping.EntryError as error:
             snapshot.errors.append({"dn": dn, "reason": str(error)})
             try:

@@ -87,7 +87,7 @@ def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
         )  # fmt: skip
         for item in connection.response or ():
             if item.get("type") == "searchResEntry":
-                attributes = {key.lower(): values for key, values in item["raw_attributes"].items()}
+                attributes = item["raw_attributes"]
                 email = attributes.get(names["email"].lower(), [b""])[0].decode("utf-8", errors="replace")
                 found.append({"dn": item["dn"], "email": email})
         return {"server": connection.server.host, "user": connection.extend.standard.who_am_i() or "", "sample": found}

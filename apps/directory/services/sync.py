@@ -1,5 +1,7 @@
 """A sync run from start to end: read everything, compare, check it is safe, write, record."""
 
+import contextlib
+import gc
 import logging
 import time
 
@@ -64,6 +66,7 @@ def directory_sync(
     run = run_start(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor)
     started = time.monotonic()
     plan = None
+    timings: dict[str, int] = {}  # milliseconds per phase, shown with the run
     try:
         last = [0]
 
@@ -74,7 +77,9 @@ def directory_sync(
 
         conn = ldap.connect(source)
         try:
-            snapshot = snapshot_read(source, connection=conn, on_progress=progress)
+            with _garbage_collector_paused():
+                snapshot = snapshot_read(source, connection=conn, on_progress=progress)
+            timings["read"] = _ms_since(started)
         finally:
             conn.unbind()
         run.entries_read = snapshot.entries_read
@@ -88,6 +93,7 @@ def directory_sync(
                 % {"count": len(snapshot.errors)}
             )
         plan = plan_make(source, snapshot)
+        timings["compare"] = _ms_since(started) - timings["read"]
         if len(plan.deactivate) > plan.limit and not force:
             raise SyncAborted(
                 _(
@@ -98,9 +104,14 @@ def directory_sync(
             )
         if not dry_run:
             with transaction.atomic():
+                # A run lost to a crash right after its commit is redone by the next one:
+                # no need to wait for the WAL to reach the disk (seconds for 100,000 people).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit = off")
                 plan_apply(source, plan)
                 forget_directory_facets()
-        _finish(run, RunState.SUCCEEDED, plan, started)
+            timings["write"] = _ms_since(started) - timings["read"] - timings["compare"]
+        _finish(run, RunState.SUCCEEDED, plan, started, timings=timings)
     except SyncAborted as error:
         _finish(run, RunState.ABORTED, plan, started, message=str(error))
     except ldap.DirectoryError as error:
@@ -116,14 +127,33 @@ def directory_sync(
     return run
 
 
-def _finish(run: DirectoryRun, state: str, plan: Plan | None, started: float, message: str = "") -> None:
+@contextlib.contextmanager
+def _garbage_collector_paused():
+    """Reading 100,000 entries allocates millions of objects that all live until the end of
+    the run: the cycle collector's repeated passes over them cost more than the read itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _finish(
+    run: DirectoryRun, state: str, plan: Plan | None, started: float, message: str = "", timings: dict | None = None
+) -> None:
     run.state = state
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.message = message
     if plan is not None:
         run.counts = plan.counts()
-        run.diff = plan.diff()
+        run.diff = {**plan.diff(), "timings_ms": timings or {}}
     run.save(update_fields=["state", "finished_at", "duration_ms", "message", "counts", "diff", "entries_read"])
 
 
