@@ -288,6 +288,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # unless forced (a source may set its own limit).
 DIRECTORY_DEACTIVATION_MIN = env.int("DIRECTORY_DEACTIVATION_MIN", default=5)
 DIRECTORY_DEACTIVATION_PERCENT = env.float("DIRECTORY_DEACTIVATION_PERCENT", default=2.0)
+# An employee's contact file (Outlook CSV, vCard): the largest accepted, and its number of contacts.
+CONTACTS_UPLOAD_MAX_BYTES = env.int("CONTACTS_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+CONTACTS_MAX_PER_IMPORT = env.int("CONTACTS_MAX_PER_IMPORT", default=20_000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 
 # ---------------------------------------------------------------- accounts (allauth)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("communities/", include("apps.communities.urls")),
     path("messages/", include("apps.messaging.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("contacts/", include("apps.directory.urls")),
     path("", include("apps.feeds.urls")),
 ]
 

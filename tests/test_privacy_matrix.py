@@ -54,6 +54,8 @@ FILE_NAME = Ref("file_name")  # that file's name, as its download URL spells it
 NO_ATTACHMENT = Ref("no_attachment")
 HASHTAG = Ref("hashtag")  # a hashtag written in POST
 NO_HASHTAG = Ref("no_hashtag")  # a hashtag nobody wrote
+CONTACT = Ref("contact")  # the colleague's personal contact
+CONTACT_IMPORT = Ref("contact_import")  # the colleague's contact import
 
 
 def same(outcome):
@@ -104,6 +106,11 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "communities/<slug:slug>/administer/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "messages/": (signed_in(OK), {}),
+    # contacts: each employee's own; the colleague's are a 404 for everyone, admins included.
+    "contacts/": (signed_in(OK), {}),
+    "contacts/import/": (signed_in(OK), {}),
+    "contacts/imports/<int:import_id>/": (signed_in(NOT_FOUND), {"import_id": CONTACT_IMPORT}),
+    "contacts/<int:contact_id>/delete/": (signed_in(POST_ONLY), {"contact_id": CONTACT}),
     "notifications/": (signed_in(OK), {}),
     "notifications/count/": (signed_in(OK), {}),
     "notifications/read-all/": (signed_in(POST_ONLY), {}),
@@ -416,7 +423,13 @@ def matrix_objects(db, settings, tmp_path) -> dict[Ref, int | str]:
     gone_ids = (gone.pk, gone_comment.pk, gone.attachments.get().pk)
     gone.delete()
     assert file.name == "minutes.txt"
+    from apps.directory.models import Contact, ContactImport
+
+    contact = Contact.objects.create(owner=author, key="x@partner.example", name="Partner", source="csv")
+    contact_import = ContactImport.objects.create(owner=author, source="csv", filename="matrix.csv")
     return {
+        CONTACT: contact.pk,
+        CONTACT_IMPORT: contact_import.pk,
         COLLEAGUE: author.pk,
         NOBODY: nobody_id,
         COMMUNITY: community.slug,

@@ -194,3 +194,91 @@ class DirectoryRun(TimeStampedModel):
 
     def __str__(self):
         return f"{self.source} {self.created_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+
+class ContactSource(models.TextChoices):
+    CSV = "csv", _("Outlook CSV export")
+    VCARD = "vcard", _("vCard file")
+    EWS = "ews", _("Exchange (on premises)")
+    GRAPH = "graph", _("Exchange Online")
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An employee's contacts are theirs alone (administrators included)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(owner=user)
+
+
+class Contact(TimeStampedModel):
+    """Someone in an employee's personal address book."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")
+    # The first address, else the file's own id, else the folded name: a re-import updates.
+    key = models.CharField(max_length=320)
+    name = models.CharField(_("name"), max_length=200)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    emails = ArrayField(models.CharField(max_length=254), default=list, blank=True, verbose_name=_("e-mail addresses"))
+    phones = ArrayField(models.CharField(max_length=64), default=list, blank=True, verbose_name=_("phones"))
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    source = models.CharField(_("imported from"), max_length=10, choices=ContactSource.choices)
+    # The colleague with one of these addresses, if any.
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sort_name = models.CharField(max_length=200, blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="contact_once_per_owner")]
+        indexes = [models.Index(fields=["owner", "sort_name", "id"], name="contact_owner_sort_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("waiting")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ContactImport(TimeStampedModel):
+    """One import of contacts, with its progress and the rows it could not take."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_imports")
+    source = models.CharField(_("from"), max_length=10, choices=ContactSource.choices)
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    # The uploaded file's text until the import has read it.
+    payload = models.TextField(blank=True, editable=False)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"line": n, "reason": "..."}]
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contact import")
+        verbose_name_plural = _("contact imports")
+
+    def __str__(self):
+        return f"{self.owner_id} {self.source} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else (100 if self.finished_at else 0)

@@ -2,7 +2,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from apps.directory.models import DirectorySource, Trigger
-from apps.directory.selectors import sources_due
+from apps.directory.selectors import sources_due, stale_contact_imports
 from apps.directory.services import sync
 
 
@@ -29,5 +29,20 @@ sync_source_task = sync_source
 @shared_task(name="directory.schedule")
 def schedule():
     """Beat calls this every minute: each enabled source whose interval has passed is synced."""
-    for source in sources_due(now=timezone.now()):
+    now = timezone.now()
+    for source in sources_due(now=now):
         sync_source_task.delay(source.pk, trigger=Trigger.SCHEDULE)
+    # Imports whose task was never queued (the broker was down when they were asked for).
+    for import_id in stale_contact_imports(now=now):
+        contact_import_task.delay(import_id)
+
+
+@shared_task(name="directory.contact_import")
+def contact_import(import_id: int):
+    from apps.directory.services.contacts import contact_import_run
+
+    job = contact_import_run(import_id=import_id)
+    return job.state if job else None
+
+
+contact_import_task = contact_import

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from apps.directory import views
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("", views.contacts, name="index"),
+    path("import/", views.contacts_import, name="import_file"),
+    path("imports/<int:import_id>/", views.contacts_import_status, name="import"),
+    path("<int:contact_id>/delete/", views.contact_delete, name="delete"),
+]

@@ -1,0 +1,142 @@
+"""Importing personal contacts: the pages, the import task, re-imports, colleagues, privacy."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.directory.models import Contact, ContactImport, ImportState
+from apps.profiles.models import Follow
+from tests.factories import ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
+FILES = Path(__file__).parent / "files"
+
+
+@pytest.fixture
+def me(client):
+    user = ProfileFactory().user
+    client.force_login(user)
+    return user
+
+
+def _upload(client, name, source, content=None):
+    data = content if content is not None else (FILES / name).read_bytes()
+    return client.post(
+        "/contacts/import/", {"source": source, "file": SimpleUploadedFile(name, data, content_type="text/csv")}
+    )
+
+
+def test_an_outlook_export_is_imported_with_its_broken_rows_reported(client, me, celery_eager):
+    colleague = ProfileFactory(user__email="jdupre@example.com").user
+    response = _upload(client, "outlook_en.csv", "csv")
+    job = ContactImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/contacts/imports/{job.pk}/"
+    assert job.state == ImportState.SUCCEEDED and job.payload == ""
+    assert (job.total, job.created, job.updated, job.unchanged) == (4, 4, 0, 0)
+
+    page = client.get(response["Location"]).content.decode()
+    assert "4 contacts added" in page and "3 lines not imported" in page
+    assert "Line 6: 27 columns where the header has 26." in page
+    assert 'hx-trigger="every 1s"' not in page  # finished: no more polling
+
+    jerome = Contact.objects.get(owner=me, key="jdupre@example.com")
+    assert jerome.colleague == colleague
+    listing = client.get("/contacts/").content.decode()
+    assert "Hélène Lefèvre" in listing and "Works here: see the profile" in listing
+    assert f'action="/people/{colleague.pk}/follow/"' in listing
+
+
+def test_importing_again_updates_rather_than_duplicates(client, me, celery_eager):
+    _upload(client, "outlook_en.csv", "csv")
+    Contact.objects.filter(owner=me, key="helene.lefevre@contoso.example").update(job_title="Old title")
+
+    _upload(client, "contacts.vcf", "vcard")
+
+    second = ContactImport.objects.first()
+    assert second.state == ImportState.SUCCEEDED
+    assert (second.created, second.updated) == (1, 2)  # Zoë is new; Hélène and Ángel were there
+    assert Contact.objects.filter(owner=me).count() == 5
+    assert Contact.objects.get(owner=me, key="helene.lefevre@contoso.example").job_title == "Directrice financière"
+    _upload(client, "contacts.vcf", "vcard")
+    third = ContactImport.objects.first()
+    assert (third.created, third.updated, third.unchanged) == (0, 0, 3)
+
+
+def test_an_oversized_file_is_refused_with_the_limit(client, me, settings):
+    settings.CONTACTS_UPLOAD_MAX_BYTES = 1000
+    response = _upload(client, "big.csv", "csv", content=b"First Name,E-mail Address\n" + b"a,a@b.example\n" * 200)
+    assert response.status_code == 400
+    assert "This file is 2.8\xa0KB: the limit is 1000\xa0bytes." in response.content.decode()
+    assert not ContactImport.objects.exists()
+
+
+def test_a_binary_or_mislabelled_file_is_refused(client, me):
+    response = _upload(client, "photo.csv", "csv", content=b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    assert response.status_code == 400 and "This is not a text file" in response.content.decode()
+    response = _upload(client, "cards.txt", "vcard", content=b"just text")
+    assert response.status_code == 400 and "No card found" in response.content.decode()
+    response = client.post("/contacts/import/", {"source": "csv"})
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert not ContactImport.objects.exists()
+
+
+def test_a_queued_import_is_run_by_the_next_sweep(client, me, celery_eager, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.directory.tasks import schedule
+
+    job = ContactImport.objects.create(owner=me, source="csv", payload="E-mail Address\nsomeone@partner.example\n")
+    ContactImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    schedule()
+    job.refresh_from_db()
+    assert job.state == ImportState.SUCCEEDED and job.created == 1
+
+
+def test_contacts_are_their_owners_alone(client, me, celery_eager):
+    other = ProfileFactory().user
+    theirs = Contact.objects.create(owner=other, key="secret@partner.example", name="Secret Canary", source="csv")
+    their_import = ContactImport.objects.create(owner=other, source="csv", filename="canary.csv",
+                                                state=ImportState.SUCCEEDED)  # fmt: skip
+    assert "Secret Canary" not in client.get("/contacts/").content.decode()
+    assert client.get(f"/contacts/imports/{their_import.pk}/").status_code == 404
+    assert client.post(f"/contacts/{theirs.pk}/delete/").status_code == 404
+    assert Contact.objects.filter(pk=theirs.pk).exists()
+    # Nor do administrators read them.
+    admin = User.objects.create_superuser(email="root@example.com", password="x" * 12)
+    client.force_login(admin)
+    assert client.get(f"/contacts/imports/{their_import.pk}/").status_code == 404
+    assert "Secret Canary" not in client.get("/contacts/").content.decode()
+
+
+def test_removing_a_contact(client, me):
+    contact = Contact.objects.create(owner=me, key="x@partner.example", name="Partner Person", source="csv")
+    response = client.post(f"/contacts/{contact.pk}/delete/", follow=True)
+    assert "Partner Person is no longer in your contacts." in response.content.decode()
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_contact_list_runs_a_constant_number_of_queries(client, me, count):
+    colleagues = [ProfileFactory().user for _ in range(count)]
+    for index, colleague in enumerate(colleagues):
+        Contact.objects.create(owner=me, key=colleague.email, name=f"Contact {index}", emails=[colleague.email],
+                               source="csv", colleague=colleague, sort_name=f"contact {index:02}")  # fmt: skip
+    Follow.objects.create(follower=me, followee=colleagues[0])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/contacts/")
+    assert response.status_code == 200
+    contact_queries = [q for q in queries.captured_queries if "directory_contact" in q["sql"]]
+    assert len(contact_queries) == 2  # the page of contacts, the recent imports
+    assert len(queries.captured_queries) == QUERIES_FOR_THE_CONTACTS_PAGE
+    page = response.content.decode()
+    assert page.count('name="action" value="follow"') == count - 1
+
+
+QUERIES_FOR_THE_CONTACTS_PAGE = 4  # session, user, the page of contacts, the recent imports
