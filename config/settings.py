@@ -291,6 +291,15 @@ DIRECTORY_DEACTIVATION_PERCENT = env.float("DIRECTORY_DEACTIVATION_PERCENT", def
 # An employee's contact file (Outlook CSV, vCard): the largest accepted, and its number of contacts.
 CONTACTS_UPLOAD_MAX_BYTES = env.int("CONTACTS_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 CONTACTS_MAX_PER_IMPORT = env.int("CONTACTS_MAX_PER_IMPORT", default=20_000)
+# Exchange Online: the application the admin registered in Microsoft Entra ID (application
+# permission Contacts.Read, with admin consent). All three set: employees can import.
+GRAPH_TENANT_ID = env.str("GRAPH_TENANT_ID", default="")
+GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="")
+GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default="")
+GRAPH_AUTHORITY_HOST = env.str("GRAPH_AUTHORITY_HOST", default="https://login.microsoftonline.com")
+GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com/v1.0")
+GRAPH_CA_BUNDLE = env.str("GRAPH_CA_BUNDLE", default="")  # a proxy's CA, if TLS is intercepted
+GRAPH_TIMEOUT_SECONDS = env.int("GRAPH_TIMEOUT_SECONDS", default=20)
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 
 # ---------------------------------------------------------------- accounts (allauth)

@@ -109,6 +109,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # contacts: each employee's own; the colleague's are a 404 for everyone, admins included.
     "contacts/": (signed_in(OK), {}),
     "contacts/import/": (signed_in(OK), {}),
+    "contacts/import/exchange/": (signed_in(POST_ONLY), {}),
     "contacts/imports/<int:import_id>/": (signed_in(NOT_FOUND), {"import_id": CONTACT_IMPORT}),
     "contacts/<int:contact_id>/delete/": (signed_in(POST_ONLY), {"contact_id": CONTACT}),
     "notifications/": (signed_in(OK), {}),

@@ -5,6 +5,7 @@ import csv
 import io
 import quopri
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -245,4 +246,18 @@ def parse_vcard(text: str) -> tuple[list[ParsedContact], list[RowError]]:
         errors.append(RowError(card.line, _("A card without END:VCARD.")))
     if not contacts and not errors:
         errors.append(RowError(1, _("No card found: is this a vCard (.vcf) file?")))
+    return contacts, errors
+
+
+def normalise(raw: Iterable[ParsedContact]) -> tuple[list[ParsedContact], list[RowError]]:
+    """Contacts read from a server (Exchange): addresses checked and names completed as for a file."""
+    contacts: list[ParsedContact] = []
+    errors: list[RowError] = []
+    for contact in raw:
+        address_errors: list[RowError] = []
+        contact.emails = _clean_emails(contact.emails, contact.line, address_errors)
+        errors.extend(address_errors)
+        finished = None if address_errors and not contact.emails else _finish(contact, errors)
+        if finished:
+            contacts.append(finished)
     return contacts, errors

@@ -6,8 +6,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.directory import selectors
+from apps.directory.exchange import graph_configured
 from apps.directory.forms import ContactFileForm
-from apps.directory.models import ImportState
+from apps.directory.models import ContactSource, ImportState
 from apps.directory.services import contacts as services
 
 
@@ -17,7 +18,11 @@ def contacts(request):
     context = {"page": page}
     if wants_fragment(request) and request.GET.get("after"):
         return vary_on_htmx(render(request, "directory/_contact_items.html", context))
-    context.update(form=ContactFileForm(), imports=selectors.contact_import_list(viewer=request.user))
+    context.update(
+        form=ContactFileForm(),
+        imports=selectors.contact_import_list(viewer=request.user),
+        exchange_online=graph_configured(),
+    )
     return vary_on_htmx(render(request, "directory/contacts.html", context))
 
 
@@ -52,3 +57,13 @@ def contact_delete(request, contact_id):
     services.contact_delete(actor=request.user, contact=contact)
     messages.success(request, _("%(name)s is no longer in your contacts.") % {"name": contact.name})
     return redirect("contacts:index")
+
+
+@require_POST
+def contacts_import_exchange(request):
+    try:
+        job = services.contact_import_start(actor=request.user, source=ContactSource.GRAPH)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("contacts:index")
+    return redirect("contacts:import", import_id=job.pk)

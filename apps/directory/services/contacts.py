@@ -9,16 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.text import fold
-from apps.directory import contact_files
+from apps.directory import contact_files, exchange
 from apps.directory.models import Contact, ContactImport, ContactSource, ImportState
 
+# Read the employee's own mailbox, never another: the mailbox is the owner's address.
+SERVER_READERS = {ContactSource.GRAPH: exchange.graph_contacts}
 FILE_PARSERS = {ContactSource.CSV: contact_files.parse_csv, ContactSource.VCARD: contact_files.parse_vcard}
 PROGRESS_EVERY = 500
 FIELDS = ("name", "first_name", "last_name", "emails", "phones", "company", "job_title", "department", "colleague_id")
 
 
 def contact_import_start(*, actor, source: str, upload=None) -> ContactImport:
-    """Check the file and queue its import; the page follows its progress."""
+    """Check the file (or that Exchange is configured) and queue the import; the page
+    follows its progress."""
+    if source in SERVER_READERS:
+        if not exchange.graph_configured():
+            raise ValidationError(_("Exchange Online is not configured here: ask your administrator."))
+        return _queue(ContactImport(owner=actor, source=source))
     if source not in FILE_PARSERS:
         raise ValidationError(_("Choose a CSV or vCard file."))
     if upload is None:
@@ -34,12 +41,15 @@ def contact_import_start(*, actor, source: str, upload=None) -> ContactImport:
     text = contact_files.decode_upload(data)
     if source == ContactSource.VCARD and "BEGIN:VCARD" not in text.upper():
         raise ValidationError(_("No card found: is this a vCard (.vcf) file?"))
-    with transaction.atomic():
-        job = ContactImport.objects.create(
-            owner=actor, source=source, filename=(upload.name or "")[:255], payload=text, state=ImportState.QUEUED
-        )
-        from apps.directory.tasks import contact_import_task
+    return _queue(ContactImport(owner=actor, source=source, filename=(upload.name or "")[:255], payload=text))
 
+
+def _queue(job: ContactImport) -> ContactImport:
+    from apps.directory.tasks import contact_import_task
+
+    with transaction.atomic():
+        job.state = ImportState.QUEUED
+        job.save()
         transaction.on_commit(lambda: contact_import_task.delay(job.pk))
     return job
 
@@ -53,7 +63,10 @@ def contact_import_run(*, import_id: int) -> ContactImport | None:
         job.state = ImportState.RUNNING
         job.save(update_fields=["state", "updated_at"])
     try:
-        contacts, errors = FILE_PARSERS[job.source](job.payload)
+        if job.source in SERVER_READERS:
+            contacts, errors = contact_files.normalise(SERVER_READERS[job.source](mailbox=job.owner.email))
+        else:
+            contacts, errors = FILE_PARSERS[job.source](job.payload)
         if len(contacts) > settings.CONTACTS_MAX_PER_IMPORT:
             raise ValidationError(
                 _("%(count)d contacts: the limit is %(limit)d per import.")
@@ -65,6 +78,8 @@ def contact_import_run(*, import_id: int) -> ContactImport | None:
         job.state = ImportState.SUCCEEDED
     except ValidationError as error:
         job.state, job.message = ImportState.FAILED, " ".join(error.messages)
+    except exchange.ExchangeError as error:
+        job.state, job.message = ImportState.FAILED, str(error)
     job.payload, job.finished_at = "", timezone.now()
     job.save()
     return job

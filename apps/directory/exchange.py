@@ -1,0 +1,95 @@
+"""Employees' contacts from Exchange Online (Microsoft Graph, an application registered by
+the admin, with the Contacts.Read application permission). Only ever the signed-in
+employee's own mailbox is read."""
+
+from collections.abc import Iterator
+from urllib.parse import quote, urlsplit
+
+import msal
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from apps.directory.contact_files import ParsedContact
+
+GRAPH_FIELDS = "id,displayName,givenName,surname,emailAddresses,businessPhones,mobilePhone,homePhones,companyName,department,jobTitle"  # noqa: E501
+PAGE = 100
+
+
+class ExchangeError(Exception):
+    """Exchange could not be read; the message is for the employee (and their admin)."""
+
+
+class _Session(requests.Session):
+    # requests prefers REQUESTS_CA_BUNDLE (set on most Linux hosts) to a session's own CA
+    # bundle; a bundle given per request wins. Proxies from the environment still apply.
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("verify", self.verify)
+        return super().request(*args, **kwargs)
+
+
+def graph_configured() -> bool:
+    return bool(settings.GRAPH_TENANT_ID and settings.GRAPH_CLIENT_ID and settings.GRAPH_CLIENT_SECRET)
+
+
+def _graph_token(session: requests.Session) -> str:
+    api = urlsplit(settings.GRAPH_API_URL)
+    try:
+        app = msal.ConfidentialClientApplication(
+            settings.GRAPH_CLIENT_ID,
+            client_credential=settings.GRAPH_CLIENT_SECRET,
+            authority=f"{settings.GRAPH_AUTHORITY_HOST.rstrip('/')}/{settings.GRAPH_TENANT_ID}",
+            http_client=session,
+            instance_discovery=settings.GRAPH_AUTHORITY_HOST == "https://login.microsoftonline.com",
+            timeout=settings.GRAPH_TIMEOUT_SECONDS,
+        )
+        result = app.acquire_token_for_client(scopes=[f"{api.scheme}://{api.netloc}/.default"])
+    except (ValueError, requests.RequestException) as error:
+        raise ExchangeError(_("Microsoft sign-in could not be reached: %(error)s") % {"error": error}) from error
+    if "access_token" not in result:
+        raise ExchangeError(
+            _("Microsoft refused the application's credentials: %(error)s")
+            % {"error": result.get("error_description") or result.get("error") or "?"}
+        )
+    return result["access_token"]
+
+
+def graph_contacts(*, mailbox: str) -> Iterator[ParsedContact]:
+    """Every contact of the mailbox's default contacts folder, page by page."""
+    session = _Session()
+    session.verify = settings.GRAPH_CA_BUNDLE or True
+    token = _graph_token(session)
+    url = f"{settings.GRAPH_API_URL.rstrip('/')}/users/{quote(mailbox)}/contacts?$select={GRAPH_FIELDS}&$top={PAGE}"
+    number = 0
+    while url:
+        try:
+            response = session.get(url, headers={"Authorization": f"Bearer {token}"},
+                                   timeout=settings.GRAPH_TIMEOUT_SECONDS)  # fmt: skip
+        except requests.RequestException as error:
+            raise ExchangeError(_("Exchange Online could not be reached: %(error)s") % {"error": error}) from error
+        if response.status_code == 404:
+            raise ExchangeError(_("Exchange Online has no mailbox for %(mailbox)s.") % {"mailbox": mailbox})
+        if response.status_code in (401, 403):
+            raise ExchangeError(_("The application may not read contacts (Contacts.Read permission, admin consent)."))
+        if response.status_code != 200:
+            raise ExchangeError(_("Exchange Online answered %(status)d.") % {"status": response.status_code})
+        page = response.json()
+        for item in page.get("value", []):
+            number += 1
+            yield ParsedContact(
+                line=number,
+                first_name=item.get("givenName") or "",
+                last_name=item.get("surname") or "",
+                name=item.get("displayName") or "",
+                emails=[entry.get("address") or "" for entry in item.get("emailAddresses") or []],
+                phones=[
+                    *(item.get("businessPhones") or []),
+                    *([item["mobilePhone"]] if item.get("mobilePhone") else []),
+                    *(item.get("homePhones") or []),
+                ],
+                company=item.get("companyName") or "",
+                job_title=item.get("jobTitle") or "",
+                department=item.get("department") or "",
+                uid=item.get("id") or "",
+            )
+        url = page.get("@odata.nextLink")
