@@ -300,6 +300,13 @@ GRAPH_AUTHORITY_HOST = env.str("GRAPH_AUTHORITY_HOST", default="https://login.mi
 GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com/v1.0")
 GRAPH_CA_BUNDLE = env.str("GRAPH_CA_BUNDLE", default="")  # a proxy's CA, if TLS is intercepted
 GRAPH_TIMEOUT_SECONDS = env.int("GRAPH_TIMEOUT_SECONDS", default=20)
+# Exchange on premises (EWS): a service account holding the ApplicationImpersonation role.
+EWS_URL = env.str("EWS_URL", default="")  # https://mail.corp.example.com/EWS/Exchange.asmx
+EWS_USERNAME = env.str("EWS_USERNAME", default="")
+EWS_PASSWORD = env.str("EWS_PASSWORD", default="")
+EWS_AUTH_TYPE = env.str("EWS_AUTH_TYPE", default="NTLM")  # or "basic"
+EWS_VERSION = env.str("EWS_VERSION", default="")  # e.g. 15.1.2507.6; empty: asked of the server
+EWS_CA_BUNDLE = env.str("EWS_CA_BUNDLE", default="")
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.VAR_DIR / "celerybeat-schedule")
 
 # ---------------------------------------------------------------- accounts (allauth)

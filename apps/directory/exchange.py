@@ -1,12 +1,14 @@
-"""Employees' contacts from Exchange Online (Microsoft Graph, an application registered by
-the admin, with the Contacts.Read application permission). Only ever the signed-in
-employee's own mailbox is read."""
+"""Employees' contacts from Exchange: on premises through Exchange Web Services (a service
+account with the ApplicationImpersonation role), or Exchange Online through Microsoft Graph
+(an application registered by the admin, with the Contacts.Read application permission).
+Only ever the signed-in employee's own mailbox is read."""
 
 from collections.abc import Iterator
 from urllib.parse import quote, urlsplit
 
 import msal
 import requests
+import requests.adapters
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -93,3 +95,68 @@ def graph_contacts(*, mailbox: str) -> Iterator[ParsedContact]:
                 uid=item.get("id") or "",
             )
         url = page.get("@odata.nextLink")
+
+
+def ews_configured() -> bool:
+    return bool(settings.EWS_URL and settings.EWS_USERNAME and settings.EWS_PASSWORD)
+
+
+def _ews_account(mailbox: str):
+    from exchangelib import IMPERSONATION, Account, Build, Configuration, Credentials, Version
+    from exchangelib.protocol import BaseProtocol
+
+    if settings.EWS_CA_BUNDLE:
+        BaseProtocol.HTTP_ADAPTER_CLS = _adapter_with_ca(settings.EWS_CA_BUNDLE)
+    version = None
+    if settings.EWS_VERSION:  # without it, exchangelib asks the server first
+        version = Version(build=Build(*(int(part) for part in settings.EWS_VERSION.split("."))))
+    config = Configuration(
+        service_endpoint=settings.EWS_URL,
+        credentials=Credentials(settings.EWS_USERNAME, settings.EWS_PASSWORD),
+        auth_type=settings.EWS_AUTH_TYPE,
+        version=version,
+        max_connections=2,
+    )
+    return Account(primary_smtp_address=mailbox, config=config, autodiscover=False, access_type=IMPERSONATION)
+
+
+def _adapter_with_ca(ca_bundle: str):
+    class Adapter(requests.adapters.HTTPAdapter):
+        def send(self, *args, **kwargs):
+            kwargs["verify"] = ca_bundle
+            return super().send(*args, **kwargs)
+
+    return Adapter
+
+
+EWS_FIELDS = ("display_name", "given_name", "surname", "email_addresses", "phone_numbers", "company_name",
+              "department", "job_title")  # fmt: skip
+
+
+def ews_contacts(*, mailbox: str) -> Iterator[ParsedContact]:
+    """Every contact of the mailbox's default contacts folder."""
+    from exchangelib.errors import EWSError, TransportError
+    from exchangelib.items import Contact as EWSContact
+
+    try:
+        account = _ews_account(mailbox)
+        items = account.contacts.all().only(*EWS_FIELDS)
+        for number, item in enumerate(items, start=1):
+            if not isinstance(item, EWSContact):
+                continue  # distribution lists live in the same folder
+            emails = [entry.email for entry in item.email_addresses or () if entry.email]
+            yield ParsedContact(
+                line=number,
+                first_name=item.given_name or "",
+                last_name=item.surname or "",
+                name=item.display_name or "",
+                # Internal addresses may come as Exchange's legacy DN (/o=...): not an address.
+                emails=[email.removeprefix("SMTP:") for email in emails if not email.startswith("/")],
+                phones=[entry.phone_number for entry in item.phone_numbers or () if entry.phone_number],
+                company=item.company_name or "",
+                job_title=item.job_title or "",
+                department=item.department or "",
+                uid=item.id or "",
+            )
+    except (EWSError, TransportError, requests.RequestException) as error:
+        raise ExchangeError(_("Exchange could not be read: %(error)s") % {"error": error}) from error

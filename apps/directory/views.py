@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.directory import selectors
-from apps.directory.exchange import graph_configured
+from apps.directory.exchange import ews_configured, graph_configured
 from apps.directory.forms import ContactFileForm
 from apps.directory.models import ContactSource, ImportState
 from apps.directory.services import contacts as services
@@ -22,6 +22,7 @@ def contacts(request):
         form=ContactFileForm(),
         imports=selectors.contact_import_list(viewer=request.user),
         exchange_online=graph_configured(),
+        exchange_on_premises=ews_configured(),
     )
     return vary_on_htmx(render(request, "directory/contacts.html", context))
 
@@ -61,8 +62,11 @@ def contact_delete(request, contact_id):
 
 @require_POST
 def contacts_import_exchange(request):
+    source = request.POST.get("source")
+    if source not in (ContactSource.GRAPH, ContactSource.EWS):
+        source = ContactSource.GRAPH
     try:
-        job = services.contact_import_start(actor=request.user, source=ContactSource.GRAPH)
+        job = services.contact_import_start(actor=request.user, source=source)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("contacts:index")

@@ -1,6 +1,7 @@
 """Recorded HTTP exchanges replayed by a local HTTPS server: what stands in for Microsoft's
 servers, which cannot run here. A recording is a JSON list of
-{"request": {"method", "path"}, "response": {"status", "headers", "body"}}; "{base}" in a
+{"request": {"method", "path", "body_contains"?}, "response": {"status", "headers", "body"}}
+(the first that matches answers: SOAP calls share one path and differ by body); "{base}" in a
 response stands for this server's address. A request that no recording matches gets a
 501 and is kept in `unexpected`, so that a test sees it."""
 
@@ -35,7 +36,11 @@ class Replay:
                                         "body": body})  # fmt: skip
                 for exchange in replay.exchanges:
                     wanted = exchange["request"]
-                    if wanted["method"] == self.command and unquote(wanted["path"]) == path:
+                    if (
+                        wanted["method"] == self.command
+                        and unquote(wanted["path"]) == path
+                        and all(part in body for part in wanted.get("body_contains", ()))
+                    ):
                         response = exchange["response"]
                         payload = response["body"]
                         text = (json.dumps(payload) if not isinstance(payload, str) else payload).replace(

@@ -80,5 +80,5 @@ def test_a_mailbox_exchange_online_does_not_know(client, settings, tmp_path, cel
 def test_without_configuration_there_is_no_exchange_import(client, helene):
     assert "Exchange Online" not in client.get("/contacts/").content.decode()
     response = client.post("/contacts/import/exchange/", follow=True)
-    assert "Exchange Online is not configured here: ask your administrator." in response.content.decode()
+    assert "This Exchange import is not configured here: ask your administrator." in response.content.decode()
     assert not ContactImport.objects.exists()

@@ -13,7 +13,8 @@ from apps.directory import contact_files, exchange
 from apps.directory.models import Contact, ContactImport, ContactSource, ImportState
 
 # Read the employee's own mailbox, never another: the mailbox is the owner's address.
-SERVER_READERS = {ContactSource.GRAPH: exchange.graph_contacts}
+SERVER_READERS = {ContactSource.GRAPH: exchange.graph_contacts, ContactSource.EWS: exchange.ews_contacts}
+SERVER_CONFIGURED = {ContactSource.GRAPH: exchange.graph_configured, ContactSource.EWS: exchange.ews_configured}
 FILE_PARSERS = {ContactSource.CSV: contact_files.parse_csv, ContactSource.VCARD: contact_files.parse_vcard}
 PROGRESS_EVERY = 500
 FIELDS = ("name", "first_name", "last_name", "emails", "phones", "company", "job_title", "department", "colleague_id")
@@ -23,8 +24,8 @@ def contact_import_start(*, actor, source: str, upload=None) -> ContactImport:
     """Check the file (or that Exchange is configured) and queue the import; the page
     follows its progress."""
     if source in SERVER_READERS:
-        if not exchange.graph_configured():
-            raise ValidationError(_("Exchange Online is not configured here: ask your administrator."))
+        if not SERVER_CONFIGURED[source]():
+            raise ValidationError(_("This Exchange import is not configured here: ask your administrator."))
         return _queue(ContactImport(owner=actor, source=source))
     if source not in FILE_PARSERS:
         raise ValidationError(_("Choose a CSV or vCard file."))
