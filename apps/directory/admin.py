@@ -36,7 +36,7 @@ class SourceForm(forms.ModelForm):
 
     class Meta:
         model = DirectorySource
-        fields = ["name", "enabled", "preset", "uris", "security", "ca_file", "bind_dn", "bind_password_env",
+        fields = ["name", "enabled", "kind", "preset", "uris", "security", "ca_file", "bind_dn", "bind_password_env",
                   "user_base", "user_filter", "group_base", "group_filter", "attribute_map", "owned_fields",
                   "group_communities", "owns_account_status", "deactivation_limit", "allow_signin",
                   "create_at_signin", "sync_interval_minutes", "page_size", "timeout_seconds"]  # fmt: skip
@@ -79,7 +79,7 @@ class RunInline(admin.TabularInline):
 @admin.register(DirectorySource)
 class DirectorySourceAdmin(admin.ModelAdmin):
     form = SourceForm
-    list_display = ["name", "preset", "enabled", "uri_list", "sync_interval_minutes", "last_run"]
+    list_display = ["name", "kind", "preset", "enabled", "uri_list", "sync_interval_minutes", "last_run"]
     actions = ["test_connection", "dry_run", "sync_now"]
     inlines = [RunInline]
 

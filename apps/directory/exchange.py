@@ -3,6 +3,7 @@ account with the ApplicationImpersonation role), or Exchange Online through Micr
 (an application registered by the admin, with the Contacts.Read application permission).
 Only ever the signed-in employee's own mailbox is read."""
 
+import time
 from collections.abc import Iterator
 from urllib.parse import quote, urlsplit
 
@@ -56,45 +57,84 @@ def _graph_token(session: requests.Session) -> str:
     return result["access_token"]
 
 
-def graph_contacts(*, mailbox: str) -> Iterator[ParsedContact]:
-    """Every contact of the mailbox's default contacts folder, page by page."""
+def _graph_pages(path: str, *, not_found: str, forbidden: str, on_page=None) -> Iterator[dict]:
+    """Every item of a Graph collection, following @odata.nextLink; waits as Graph asks when
+    it throttles (429), a few times."""
     session = _Session()
     session.verify = settings.GRAPH_CA_BUNDLE or True
     token = _graph_token(session)
-    url = f"{settings.GRAPH_API_URL.rstrip('/')}/users/{quote(mailbox)}/contacts?$select={GRAPH_FIELDS}&$top={PAGE}"
-    number = 0
+    url, count = f"{settings.GRAPH_API_URL.rstrip('/')}{path}", 0
     while url:
-        try:
-            response = session.get(url, headers={"Authorization": f"Bearer {token}"},
-                                   timeout=settings.GRAPH_TIMEOUT_SECONDS)  # fmt: skip
-        except requests.RequestException as error:
-            raise ExchangeError(_("Exchange Online could not be reached: %(error)s") % {"error": error}) from error
+        for attempt in range(4):
+            try:
+                response = session.get(url, headers={"Authorization": f"Bearer {token}"},
+                                       timeout=settings.GRAPH_TIMEOUT_SECONDS)  # fmt: skip
+            except requests.RequestException as error:
+                raise ExchangeError(_("Exchange Online could not be reached: %(error)s") % {"error": error}) from error
+            if response.status_code != 429 or attempt == 3:
+                break
+            time.sleep(min(int(response.headers.get("Retry-After") or 1), 30))
         if response.status_code == 404:
-            raise ExchangeError(_("Exchange Online has no mailbox for %(mailbox)s.") % {"mailbox": mailbox})
+            raise ExchangeError(not_found)
         if response.status_code in (401, 403):
-            raise ExchangeError(_("The application may not read contacts (Contacts.Read permission, admin consent)."))
+            raise ExchangeError(forbidden)
         if response.status_code != 200:
             raise ExchangeError(_("Exchange Online answered %(status)d.") % {"status": response.status_code})
         page = response.json()
-        for item in page.get("value", []):
-            number += 1
-            yield ParsedContact(
-                line=number,
-                first_name=item.get("givenName") or "",
-                last_name=item.get("surname") or "",
-                name=item.get("displayName") or "",
-                emails=[entry.get("address") or "" for entry in item.get("emailAddresses") or []],
-                phones=[
-                    *(item.get("businessPhones") or []),
-                    *([item["mobilePhone"]] if item.get("mobilePhone") else []),
-                    *(item.get("homePhones") or []),
-                ],
-                company=item.get("companyName") or "",
-                job_title=item.get("jobTitle") or "",
-                department=item.get("department") or "",
-                uid=item.get("id") or "",
-            )
+        items = page.get("value", [])
+        yield from items
+        count += len(items)
+        if on_page:
+            on_page(count)
         url = page.get("@odata.nextLink")
+
+
+GRAPH_PEOPLE_FIELDS = "id,displayName,givenName,surname,mail,userPrincipalName,jobTitle,department,officeLocation,businessPhones,mobilePhone,accountEnabled,employeeHireDate"  # noqa: E501
+
+
+def graph_people(*, page_size: int = 999, on_page=None) -> Iterator[dict]:
+    """The organisation's people as Exchange Online's address list has them, each with its
+    manager's id (application permission User.Read.All)."""
+    return _graph_pages(
+        f"/users?$select={GRAPH_PEOPLE_FIELDS}&$expand=manager($select=id)&$top={page_size}",
+        not_found=_("Exchange Online's address list was not found."),
+        forbidden=_("The application may not read the address list (User.Read.All permission, admin consent)."),
+        on_page=on_page,
+    )
+
+
+def graph_group_members(group_id: str) -> Iterator[dict]:
+    return _graph_pages(
+        f"/groups/{quote(group_id)}/members?$select=id&$top=999",
+        not_found=_("The group %(group)s does not exist.") % {"group": group_id},
+        forbidden=_("The application may not read groups (GroupMember.Read.All permission, admin consent)."),
+    )
+
+
+def graph_contacts(*, mailbox: str) -> Iterator[ParsedContact]:
+    """Every contact of the mailbox's default contacts folder, page by page."""
+    items = _graph_pages(
+        f"/users/{quote(mailbox)}/contacts?$select={GRAPH_FIELDS}&$top={PAGE}",
+        not_found=_("Exchange Online has no mailbox for %(mailbox)s.") % {"mailbox": mailbox},
+        forbidden=_("The application may not read contacts (Contacts.Read permission, admin consent)."),
+    )
+    for number, item in enumerate(items, start=1):
+        yield ParsedContact(
+            line=number,
+            first_name=item.get("givenName") or "",
+            last_name=item.get("surname") or "",
+            name=item.get("displayName") or "",
+            emails=[entry.get("address") or "" for entry in item.get("emailAddresses") or []],
+            phones=[
+                *(item.get("businessPhones") or []),
+                *([item["mobilePhone"]] if item.get("mobilePhone") else []),
+                *(item.get("homePhones") or []),
+            ],
+            company=item.get("companyName") or "",
+            job_title=item.get("jobTitle") or "",
+            department=item.get("department") or "",
+            uid=item.get("id") or "",
+        )
 
 
 def ews_configured() -> bool:

@@ -177,7 +177,7 @@ def _expired(raw: str, now: datetime) -> bool:
         return False
 
 
-def _date(raw: str) -> date | None:
+def parse_date(raw: str) -> date | None:
     if not raw:
         return None
     # LDAP GeneralizedTime (20240131000000Z) or an ISO date.
@@ -194,6 +194,15 @@ def record_from_entry(
 ) -> Record:
     """`attributes` keys are lower-case attribute names; raises EntryError when unusable."""
     return EntryReader(names, owned, now).record(dn, attributes)
+
+
+def checked_email(email: str) -> str:
+    if not _EMAIL.match(email):
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise EntryError(_("Invalid e-mail address: %(email)s.") % {"email": email}) from error
+    return email
 
 
 class EntryReader:
@@ -219,11 +228,7 @@ class EntryReader:
             email = _text(attributes.get("userprincipalname")).lower()
         if not email:
             raise EntryError(_("No e-mail address (%(attribute)s).") % {"attribute": names["email"]})
-        if not _EMAIL.match(email):
-            try:
-                validate_email(email)
-            except ValidationError as error:
-                raise EntryError(_("Invalid e-mail address: %(email)s.") % {"email": email}) from error
+        checked_email(email)
         record = Record(
             dn=dn,
             external_id=external_id,
@@ -236,7 +241,7 @@ class EntryReader:
         for name, attribute, limit in self.texts:
             profile[name] = _text(attributes.get(attribute))[:limit]
         if self.start_date:
-            profile["start_date"] = _date(_text(attributes.get(key["start_date"])))
+            profile["start_date"] = parse_date(_text(attributes.get(key["start_date"])))
         if self.manager:
             record.manager_dn = _text(attributes.get(key["manager"]))
         control = _text(attributes.get(key["account_control"]))

@@ -14,6 +14,11 @@ class Preset(models.TextChoices):
     ACTIVE_DIRECTORY = "active_directory", _("Active Directory")
 
 
+class SourceKind(models.TextChoices):
+    LDAP = "ldap", _("LDAP or Active Directory")
+    GRAPH = "graph", _("Exchange Online address list (Microsoft Graph)")
+
+
 class Security(models.TextChoices):
     STARTTLS = "starttls", _("StartTLS")
     LDAPS = "ldaps", _("LDAPS")
@@ -25,9 +30,12 @@ class DirectorySource(TimeStampedModel):
 
     name = models.SlugField(_("name"), max_length=60, unique=True, help_text=_("Used by the command line."))
     enabled = models.BooleanField(_("enabled"), default=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=SourceKind.choices, default=SourceKind.LDAP)
     preset = models.CharField(_("preset"), max_length=20, choices=Preset.choices, default=Preset.OPENLDAP)
     uris = ArrayField(
         models.CharField(max_length=300),
+        blank=True,
+        default=list,
         verbose_name=_("server URIs"),
         help_text=_("Tried in this order: the next one when a server does not answer."),
     )
@@ -42,7 +50,7 @@ class DirectorySource(TimeStampedModel):
         blank=True,
         help_text=_("Name of an environment variable holding the password, instead of storing it."),
     )
-    user_base = models.CharField(_("user base DN"), max_length=500)
+    user_base = models.CharField(_("user base DN"), max_length=500, blank=True)
     user_filter = models.CharField(_("user filter"), max_length=1000, blank=True)
     group_base = models.CharField(_("group base DN"), max_length=500, blank=True)
     group_filter = models.CharField(_("group filter"), max_length=1000, blank=True)
@@ -89,7 +97,7 @@ class DirectorySource(TimeStampedModel):
     @property
     def label(self) -> str:
         """What a profile field owned by this source says it comes from."""
-        return f"LDAP {self.name}"
+        return f"{'Exchange' if self.kind == SourceKind.GRAPH else 'LDAP'} {self.name}"
 
 
 class StatusOwner(models.TextChoices):

@@ -36,7 +36,8 @@ def test_an_admin_adds_a_source_with_a_password_that_is_never_shown(admin_client
     response = admin_client.post(
         "/admin/directory/directorysource/add/",
         {
-            "name": "corp", "enabled": "on", "preset": "openldap", "uris": slapd.uri, "security": "none",
+            "name": "corp", "enabled": "on", "kind": "ldap", "preset": "openldap", "uris": slapd.uri,
+            "security": "none",
             "bind_dn": slapd.reader_dn, "bind_password": slapd.reader_password, "user_base": slapd.people_dn,
             "attribute_map": "{}", "owned_fields": ["job_title", "department"], "group_communities": "{}",
             "owns_account_status": "on", "sync_interval_minutes": "60", "page_size": "500", "timeout_seconds": "10",
@@ -57,7 +58,7 @@ def test_the_admin_form_says_what_is_wrong(admin_client, slapd):
     response = admin_client.post(
         "/admin/directory/directorysource/add/",
         {
-            "name": "corp", "preset": "openldap", "uris": "http://wrong", "security": "none",
+            "name": "corp", "kind": "ldap", "preset": "openldap", "uris": "http://wrong", "security": "none",
             "user_base": slapd.people_dn, "attribute_map": '{"salary": "x"}', "group_communities": "{}",
             "sync_interval_minutes": "60", "page_size": "500", "timeout_seconds": "10",
             "runs-TOTAL_FORMS": "0", "runs-INITIAL_FORMS": "0",

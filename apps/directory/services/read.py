@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.directory import ldap, mapping
-from apps.directory.models import DirectorySource
+from apps.directory import exchange, ldap, mapping
+from apps.directory.models import DirectorySource, SourceKind
 
 
 @dataclass
@@ -19,6 +19,85 @@ class Snapshot:
     entries_read: int = 0
     # Mapped group DN -> external ids of its members (people of this source only).
     groups: dict[str, set[str]] = field(default_factory=dict)
+
+
+def source_read(source: DirectorySource, *, on_progress: Callable[[int], None] | None = None) -> Snapshot:
+    """The whole of a source, LDAP or Exchange Online's address list; raises ldap.DirectoryError
+    (ReadIncomplete when the read stopped early)."""
+    if source.kind == SourceKind.GRAPH:
+        try:
+            return graph_snapshot_read(source, on_progress=on_progress)
+        except exchange.ExchangeError as error:
+            raise ldap.ReadIncomplete(str(error)) from error
+    connection = ldap.connect(source)
+    try:
+        return snapshot_read(source, connection=connection, on_progress=on_progress)
+    finally:
+        connection.unbind()
+
+
+# Exchange Online's field for each profile field a source may own.
+GRAPH_PROFILE_FIELDS = {
+    "display_name": "displayName", "job_title": "jobTitle", "department": "department", "team": None,
+    "location": "officeLocation", "phone_work": "businessPhones", "phone_mobile": "mobilePhone",
+    "start_date": "employeeHireDate",
+}  # fmt: skip
+
+
+def graph_snapshot_read(source: DirectorySource, *, on_progress=None) -> Snapshot:
+    owned = mapping.owned_profile_fields(source)
+    snapshot = Snapshot()
+    by_email: dict[str, str] = {}
+    managers: dict[str, str] = {}
+    for person in exchange.graph_people(on_page=on_progress):
+        snapshot.entries_read += 1
+        external_id = (person.get("id") or "").lower()
+        upn = person.get("userPrincipalName") or external_id
+        if not external_id:
+            snapshot.errors.append({"dn": upn, "reason": _("No id: the application may not read it.")})
+            continue
+        snapshot.seen.add(external_id)
+        email = (person.get("mail") or person.get("userPrincipalName") or "").strip().lower()
+        try:
+            if not email:
+                raise mapping.EntryError(_("No e-mail address (%(attribute)s).") % {"attribute": "mail"})
+            mapping.checked_email(email)
+        except mapping.EntryError as error:
+            snapshot.errors.append({"dn": upn, "reason": str(error)})
+            continue
+        if email in by_email:
+            reason = _("Same e-mail address as %(dn)s: %(email)s.") % {"dn": by_email[email], "email": email}
+            snapshot.errors.append({"dn": upn, "reason": reason})
+            continue
+        by_email[email] = upn
+        record = mapping.Record(
+            dn=upn, external_id=external_id, username=upn[:256], email=email[:254],
+            first_name=(person.get("givenName") or "")[:150], last_name=(person.get("surname") or "")[:150],
+            disabled="" if person.get("accountEnabled", True) else "disabled",
+        )  # fmt: skip
+        for name in owned:
+            if name == "manager":
+                managers[external_id] = ((person.get("manager") or {}).get("id") or "").lower()
+                continue
+            value = person.get(GRAPH_PROFILE_FIELDS[name] or "", None) if GRAPH_PROFILE_FIELDS[name] else None
+            if name == "start_date":
+                record.profile[name] = mapping.parse_date(value or "")
+            else:
+                value = value[0] if isinstance(value, list) and value else value
+                record.profile[name] = (value if isinstance(value, str) else "")[: mapping.PROFILE_FIELDS[name]]
+        snapshot.records[external_id] = record
+    config = mapping.config_digest(source)
+    for external_id, record in snapshot.records.items():
+        manager = managers.get(external_id, "")
+        record.manager_external_id = manager if manager in snapshot.records and manager != external_id else ""
+        record.values_hash = record.digest(config)
+    for group_id in source.group_communities:
+        try:
+            members = {(member.get("id") or "").lower() for member in exchange.graph_group_members(group_id)}
+        except exchange.ExchangeError as error:
+            raise ldap.ReadIncomplete(str(error)) from error
+        snapshot.groups[group_id] = members & set(snapshot.records)
+    return snapshot
 
 
 def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[[int], None] | None = None) -> Snapshot:

@@ -1,11 +1,12 @@
 """Creating, changing and testing directory sources."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.directory import ldap, mapping, secrets
-from apps.directory.models import DirectorySource, Security
+from apps.directory.models import DirectorySource, Security, SourceKind
 from apps.moderation.services import audit_record
 from apps.profiles.models import DIRECTORY_FIELDS
 
@@ -20,8 +21,15 @@ def _snapshot(source: DirectorySource) -> dict:
 
 def source_validate(source: DirectorySource) -> None:
     errors = {}
-    if not source.uris:
+    if source.kind == SourceKind.GRAPH:
+        from apps.directory.exchange import graph_configured
+
+        if not graph_configured():
+            errors["kind"] = _("Set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET first.")
+    elif not source.uris:
         errors["uris"] = _("Give at least one server URI.")
+    if source.kind == SourceKind.LDAP and not source.user_base:
+        errors["user_base"] = _("Give the base DN of the people.")
     for uri in source.uris:
         if not uri.lower().startswith(("ldap://", "ldaps://")):
             errors["uris"] = _("%(uri)s: a URI starts with ldap:// or ldaps://.") % {"uri": uri}
@@ -77,6 +85,15 @@ def source_remove(*, actor, source: DirectorySource) -> None:
 
 def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
     """Connect, bind and read a few people: what an administrator checks before a first sync."""
+    if source.kind == SourceKind.GRAPH:
+        from apps.directory.exchange import graph_people
+
+        found = []
+        for person in graph_people(page_size=sample):
+            found.append({"dn": person.get("userPrincipalName") or "", "email": person.get("mail") or ""})
+            if len(found) >= sample:
+                break
+        return {"server": settings.GRAPH_API_URL, "user": settings.GRAPH_CLIENT_ID, "sample": found}
     connection = ldap.connect(source)
     try:
         names = mapping.attribute_names(source)

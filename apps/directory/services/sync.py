@@ -16,7 +16,7 @@ from apps.directory import ldap
 from apps.directory.models import DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.apply import plan_apply
 from apps.directory.services.plan import Plan, plan_make
-from apps.directory.services.read import snapshot_read
+from apps.directory.services.read import source_read
 from apps.profiles.services import forget_directory_facets
 
 logger = logging.getLogger(__name__)
@@ -75,13 +75,9 @@ def directory_sync(
                 last[0] = count
                 DirectoryRun.objects.filter(pk=run.pk).update(entries_read=count)
 
-        conn = ldap.connect(source)
-        try:
-            with _garbage_collector_paused():
-                snapshot = snapshot_read(source, connection=conn, on_progress=progress)
-            timings["read"] = _ms_since(started)
-        finally:
-            conn.unbind()
+        with _garbage_collector_paused():
+            snapshot = source_read(source, on_progress=progress)
+        timings["read"] = _ms_since(started)
         run.entries_read = snapshot.entries_read
         if not snapshot.entries_read:
             raise SyncAborted(

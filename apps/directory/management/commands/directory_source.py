@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.directory import ldap, mapping
-from apps.directory.models import DirectorySource, Preset, Security
+from apps.directory.models import DirectorySource, Preset, Security, SourceKind
 from apps.directory.services.sources import source_remove, source_save, source_test
 from apps.profiles.models import DIRECTORY_FIELDS
 
@@ -28,9 +28,13 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="{add,list,show,test,remove}")
         add = actions.add_parser("add", help="Add a source.", description="Add an LDAP or Active Directory source.")
         add.add_argument("name", help="Short name (letters, digits, - and _), used by --source.")
+        add.add_argument("--kind", choices=SourceKind.values, default=SourceKind.LDAP,
+                         help="ldap (default), or graph: Exchange Online's address list, through the "
+                         "application of GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET "
+                         "(then no --uri, no --user-base).")  # fmt: skip
         add.add_argument("--preset", choices=Preset.values, default=Preset.OPENLDAP,
                          help="Attribute mapping and filters to start from (default: openldap).")  # fmt: skip
-        add.add_argument("--uri", action="append", required=True, dest="uris", metavar="URI",
+        add.add_argument("--uri", action="append", default=[], dest="uris", metavar="URI",
                          help="ldap://host:389 or ldaps://host:636; repeat for failover servers.")  # fmt: skip
         add.add_argument("--security", choices=Security.values, default=Security.STARTTLS,
                          help="starttls (default), ldaps, or none (test networks only).")  # fmt: skip
@@ -41,7 +45,7 @@ class Command(BaseCommand):
                             help="Read the bind password from this environment variable at each run.")  # fmt: skip
         secret.add_argument("--bind-password-stdin", action="store_true",
                             help="Read the bind password from standard input; it is stored encrypted.")  # fmt: skip
-        add.add_argument("--user-base", required=True, help="Base DN of the people, e.g. ou=people,dc=example,dc=com.")
+        add.add_argument("--user-base", default="", help="Base DN of the people, e.g. ou=people,dc=example,dc=com.")
         add.add_argument("--user-filter", default="", help="LDAP filter of the people (default: the preset's).")
         add.add_argument("--group-base", default="", help="Base DN of the groups.")
         add.add_argument("--group-filter", default="", help="LDAP filter of the groups (default: the preset's).")
@@ -85,7 +89,7 @@ class Command(BaseCommand):
             raise CommandError(f"A source named {name!r} exists already.")
         owned = list(DIRECTORY_FIELDS) if "all" in o["own"] else o["own"]
         source = DirectorySource(
-            name=name, preset=o["preset"], uris=o["uris"], security=o["security"], ca_file=o["ca_file"],
+            name=name, kind=o["kind"], preset=o["preset"], uris=o["uris"], security=o["security"], ca_file=o["ca_file"],
             bind_dn=o["bind_dn"], bind_password_env=o["bind_password_env"], user_base=o["user_base"],
             user_filter=o["user_filter"], group_base=o["group_base"], group_filter=o["group_filter"],
             attribute_map=_pairs(o["map"], "--map"), owned_fields=owned,
