@@ -176,5 +176,5 @@ class DirectoryAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Let the directory decide their account status again"))
     def hand_back(self, request, queryset):
-        count = account_status_handed_back(accounts=list(queryset))
+        count = account_status_handed_back(actor=request.user, accounts=list(queryset))
         self.message_user(request, _("%(count)d accounts follow the directory again.") % {"count": count})

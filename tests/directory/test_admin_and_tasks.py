@@ -121,6 +121,7 @@ def test_deactivating_in_the_user_admin_takes_the_status_from_the_directory(admi
     admin_client.post("/admin/directory/directoryaccount/", {"action": "hand_back", "_selected_action": [link.pk]})
     link.refresh_from_db()
     assert link.status_owner == StatusOwner.DIRECTORY
+    assert AuditLogEntry.objects.filter(action="directory.account.status_handed_back", target_id=str(user.pk)).exists()
     assert directory_sync(source=source).counts["reactivated"] == 1
 
 

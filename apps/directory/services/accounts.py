@@ -1,6 +1,9 @@
 """Who decides whether a directory account is active: the directory, or an administrator here."""
 
+from django.db import transaction
+
 from apps.directory.models import DirectoryAccount, StatusOwner
+from apps.moderation.services import audit_record
 
 
 def account_status_taken_locally(*, user) -> None:
@@ -9,9 +12,18 @@ def account_status_taken_locally(*, user) -> None:
     DirectoryAccount.objects.filter(user=user).update(status_owner=StatusOwner.LOCAL, deactivated_by_sync=False)
 
 
-def account_status_handed_back(*, accounts) -> int:
+def account_status_handed_back(*, actor, accounts) -> int:
     """The directory decides again, from the next run on: an inactive account comes back if
     its entry is there and enabled."""
-    chosen = DirectoryAccount.objects.filter(pk__in=[a.pk for a in accounts])
-    chosen.filter(user__is_active=False).update(deactivated_by_sync=True)
-    return chosen.update(status_owner=StatusOwner.DIRECTORY)
+    with transaction.atomic():
+        chosen = DirectoryAccount.objects.filter(pk__in=[a.pk for a in accounts])
+        for account in chosen.select_related("user"):
+            audit_record(
+                actor=actor,
+                action="directory.account.status_handed_back",
+                target=account.user,
+                before={"status_owner": account.status_owner},
+                after={"status_owner": StatusOwner.DIRECTORY},
+            )
+        chosen.filter(user__is_active=False).update(deactivated_by_sync=True)
+        return chosen.update(status_owner=StatusOwner.DIRECTORY)
