@@ -21,8 +21,14 @@ def contacts(request):
     context.update(
         form=ContactFileForm(),
         imports=selectors.contact_import_list(viewer=request.user),
-        exchange_online=graph_configured(),
-        exchange_on_premises=ews_configured(),
+        exchange_imports=[
+            (source, label)
+            for source, label, configured in (
+                (ContactSource.GRAPH, _("Import my Outlook contacts (Exchange Online)"), graph_configured),
+                (ContactSource.EWS, _("Import my Outlook contacts (Exchange)"), ews_configured),
+            )
+            if configured()
+        ],
     )
     return vary_on_htmx(render(request, "directory/contacts.html", context))
 

@@ -222,22 +222,19 @@ def _status_write(cursor, source: DirectorySource, plan: Plan, now) -> None:
                WHERE source_id = %s AND external_id = ANY(%s) AND missing_since IS NULL""",
             [now, source.pk, plan.missing],
         )
-    off = [user_id for user_id, _email, _why in plan.deactivate]
-    if off:
-        cursor.execute("UPDATE accounts_user SET is_active = false WHERE id = ANY(%s)", [off])
-        cursor.execute(
-            "UPDATE directory_directoryaccount SET deactivated_by_sync = true"
-            " WHERE source_id = %s AND user_id = ANY(%s)",
-            [source.pk, off],
-        )
-    on = [user_id for user_id, _email in plan.reactivate]
-    if on:
-        cursor.execute("UPDATE accounts_user SET is_active = true WHERE id = ANY(%s)", [on])
-        cursor.execute(
-            "UPDATE directory_directoryaccount SET deactivated_by_sync = false"
-            " WHERE source_id = %s AND user_id = ANY(%s)",
-            [source.pk, on],
-        )
+    _activity_write(cursor, source, [user_id for user_id, _email, _why in plan.deactivate], active=False)
+    _activity_write(cursor, source, [user_id for user_id, _email in plan.reactivate], active=True)
+
+
+def _activity_write(cursor, source: DirectorySource, user_ids: list[int], *, active: bool) -> None:
+    """Accounts the directory turns off (and marks as its own doing) or back on."""
+    if not user_ids:
+        return
+    cursor.execute("UPDATE accounts_user SET is_active = %s WHERE id = ANY(%s)", [active, user_ids])
+    cursor.execute(
+        "UPDATE directory_directoryaccount SET deactivated_by_sync = %s WHERE source_id = %s AND user_id = ANY(%s)",
+        [not active, source.pk, user_ids],
+    )
 
 
 def _memberships_write(cursor, source: DirectorySource, plan: Plan, now) -> dict[int, list[int]]:
