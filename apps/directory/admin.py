@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.directory import ldap
 from apps.directory.models import DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.accounts import account_status_handed_back
-from apps.directory.services.sources import source_remove, source_save, source_test
-from apps.directory.tasks import sync_source_task
 from apps.profiles.models import DIRECTORY_FIELDS
+
+# The sync's modules (ldap3, msal, requests, ...) load when an action needs them, not in every
+# web process at startup: a process holding idle WebSockets never does (make bench).
 
 
 class SourceForm(forms.ModelForm):
@@ -96,16 +96,23 @@ class DirectorySourceAdmin(admin.ModelAdmin):
                            f"{run.created_at:%Y-%m-%d %H:%M} {run.get_state_display()}")  # fmt: skip
 
     def save_model(self, request, obj, form, change):
+        from apps.directory.services.sources import source_save
+
         password = form.cleaned_data.get("bind_password") or None
         if form.cleaned_data.get("clear_bind_password"):
             password = ""
         source_save(actor=request.user, source=obj, password=password)
 
     def delete_model(self, request, obj):
+        from apps.directory.services.sources import source_remove
+
         source_remove(actor=request.user, source=obj)
 
     @admin.action(description=_("Test the connection"))
     def test_connection(self, request, queryset):
+        from apps.directory import ldap
+        from apps.directory.services.sources import source_test
+
         for source in queryset:
             try:
                 result = source_test(source)
@@ -116,6 +123,8 @@ class DirectorySourceAdmin(admin.ModelAdmin):
             self.message_user(request, f"{source.name}: {result['server']} — {people}", messages.SUCCESS)
 
     def _queue(self, request, queryset, dry_run):
+        from apps.directory.tasks import sync_source_task
+
         for source in queryset:
             transaction.on_commit(partial(sync_source_task.delay, source.pk, dry_run=dry_run, trigger=Trigger.ADMIN,
                                           actor_id=request.user.pk))  # fmt: skip

@@ -1,15 +1,19 @@
+"""Celery tasks of the directory. The services they call load their modules (ldap3, msal,
+requests) when a task runs: web processes import this module too."""
+
 from celery import shared_task
 from django.utils import timezone
 
 from apps.directory.models import DirectorySource, Trigger
 from apps.directory.selectors import sources_due, stale_contact_imports
-from apps.directory.services import sync
 
 
 @shared_task(name="directory.sync")
 def sync_source(
     source_id: int, dry_run: bool = False, force: bool = False, trigger: str = Trigger.ADMIN, actor_id=None
 ):
+    from apps.directory.services import sync
+
     source = DirectorySource.objects.filter(pk=source_id).first()
     if source is None:
         return None
