@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from apps.directory.models import DirectoryRun, DirectorySource, RunState
 from apps.directory.secrets import decrypt
 from tests.directory.helpers import make_source
-from tests.directory.slapd import people, person
+from tests.directory.slapd import group, people, person, person_dn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -32,11 +32,12 @@ def _call(*args, stdin=None):
 
 
 def test_add_list_show_test_remove(slapd):
-    slapd.add(people(3))
+    slapd.add([*people(3), group("finance", [person_dn("x")])])
     out = _call(
         "directory_source", "add", "corp", "--uri", "ldap://127.0.0.1:1", "--uri", slapd.uri,
         "--security", "starttls", "--ca-file", slapd.ca_file, "--bind-dn", slapd.reader_dn,
-        "--bind-password-stdin", "--user-base", slapd.people_dn, "--own", "job_title", "--own", "manager",
+        "--bind-password-stdin", "--user-base", slapd.people_dn, "--group-base", slapd.groups_dn,
+        "--own", "job_title", "--own", "manager",
         "--map", "team=ou", "--interval", "30", stdin=slapd.reader_password + "\n",
     )  # fmt: skip
     assert "Added corp" in out
@@ -52,6 +53,7 @@ def test_add_list_show_test_remove(slapd):
 
     tested = _call("directory_source", "test", "corp")
     assert "Connected to 127.0.0.1" in tested and "@example.com" in tested
+    assert "  cn=finance,ou=groups,dc=example,dc=com" in tested
 
     assert "Removed corp" in _call("directory_source", "remove", "corp")
     assert not DirectorySource.objects.exists()

@@ -155,19 +155,40 @@ def _groups_read(source: DirectorySource, connection, ids_by_dn: dict[str, str])
     member = mapping.member_attribute(source)
     groups = {}
     for group_dn in source.group_communities:
+        values = group_members(connection, group_dn, member, page_size=source.page_size)
+        members = {ids_by_dn.get(mapping.normalise_dn(value.decode("utf-8", errors="replace"))) for value in values}
+        groups[group_dn] = {external_id for external_id in members if external_id}
+    return groups
+
+
+def group_members(connection, group_dn: str, member: str, *, page_size: int) -> list[bytes]:
+    """Every value of the group's member attribute. Active Directory gives at most 1,500 per
+    read, as member;range=0-1499: the rest must be asked for range by range, or a sync would
+    take a big group's first 1,500 members for all of them and remove the others."""
+    values: list[bytes] = []
+    attribute, start = member, 0
+    while True:
         entries = list(
             ldap.paged_search(
                 connection,
                 base=group_dn,
                 search_filter="(objectClass=*)",
-                attributes=[member],
-                page_size=source.page_size,
+                attributes=[attribute],
+                page_size=page_size,
                 scope=ldap.BASE,
             )
         )
         if not entries:
             raise ldap.ReadIncomplete(_("The group %(dn)s cannot be read.") % {"dn": group_dn})
-        values = entries[0][1].get(member.lower(), [])
-        members = {ids_by_dn.get(mapping.normalise_dn(value.decode("utf-8", errors="replace"))) for value in values}
-        groups[group_dn] = {external_id for external_id in members if external_id}
-    return groups
+        attributes = entries[0][1]
+        ranged = next((key for key in attributes if key.startswith(f"{member.lower()};range=")), None)
+        if ranged is None:
+            return values + attributes.get(member.lower(), [])
+        values += attributes[ranged]
+        first, _dash, last = ranged.partition("=")[2].partition("-")
+        if last == "*":
+            return values
+        if int(first) != start:
+            raise ldap.ReadIncomplete(_("The group %(dn)s answered an unexpected range.") % {"dn": group_dn})
+        start = int(last) + 1
+        attribute = f"{member};range={start}-*"

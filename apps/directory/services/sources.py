@@ -93,7 +93,7 @@ def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
             found.append({"dn": person.get("userPrincipalName") or "", "email": person.get("mail") or ""})
             if len(found) >= sample:
                 break
-        return {"server": settings.GRAPH_API_URL, "user": settings.GRAPH_CLIENT_ID, "sample": found}
+        return {"server": settings.GRAPH_API_URL, "user": settings.GRAPH_CLIENT_ID, "sample": found, "groups": []}
     connection = ldap.connect(source)
     try:
         names = mapping.attribute_names(source)
@@ -107,6 +107,12 @@ def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
                 attributes = item["raw_attributes"]
                 email = attributes.get(names["email"].lower(), [b""])[0].decode("utf-8", errors="replace")
                 found.append({"dn": item["dn"], "email": email})
-        return {"server": connection.server.host, "user": connection.extend.standard.who_am_i() or "", "sample": found}
+        groups = []
+        if source.group_base:
+            # What an administrator picks from to map groups to communities.
+            connection.search(source.group_base, mapping.group_filter(source), attributes=["cn"], size_limit=20)
+            groups = [item["dn"] for item in connection.response or () if item.get("type") == "searchResEntry"]
+        return {"server": connection.server.host, "user": connection.extend.standard.who_am_i() or "", "sample": found,
+                "groups": groups}  # fmt: skip
     finally:
         connection.unbind()

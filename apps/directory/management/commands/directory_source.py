@@ -131,6 +131,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("No one found under the user base with this filter."))
         for person in result["sample"]:
             self.stdout.write(f"  {person['dn']}  {person['email']}")
+        if result["groups"]:
+            self.stdout.write("Groups (the first 20), to map to communities with --group DN=COMMUNITY:")
+            for dn in result["groups"]:
+                self.stdout.write(f"  {dn}")
 
     def _remove(self, name, **o):
         source_remove(actor=None, source=self._source(name))
