@@ -66,6 +66,7 @@ class RunInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     ordering = ["-created_at", "-id"]
+    shown = 20
 
     @admin.display(description=_("run"))
     def link(self, run):
@@ -73,7 +74,10 @@ class RunInline(admin.TabularInline):
                            run.created_at.strftime("%Y-%m-%d %H:%M:%S"))  # fmt: skip
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source")
+        # The latest runs only, without their diffs: an hourly source has thousands a year.
+        runs = DirectoryRun.objects.filter(source_id=getattr(request, "directory_source_id", None))
+        latest = runs.order_by("-created_at", "-id").values("pk")[: self.shown]
+        return super().get_queryset(request).filter(pk__in=latest).defer("diff").select_related("source")
 
 
 @admin.register(DirectorySource)
@@ -94,6 +98,10 @@ class DirectorySourceAdmin(admin.ModelAdmin):
             return "-"
         return format_html('<a href="{}">{}</a>', reverse("admin:directory_directoryrun_change", args=[run.pk]),
                            f"{run.created_at:%Y-%m-%d %H:%M} {run.get_state_display()}")  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request.directory_source_id = int(object_id) if str(object_id).isdigit() else None  # for RunInline
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         from apps.directory.services.sources import source_save
@@ -148,6 +156,11 @@ class DirectoryRunAdmin(admin.ModelAdmin):
               "duration_ms", "entries_read", "message", "summary", "changes"]  # fmt: skip
     readonly_fields = fields
     change_form_template = "admin/directory/directoryrun/change_form.html"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # The list shows counts, not the diffs (up to 500 entries per list each).
+        return queryset.defer("diff") if request.resolver_match.url_name.endswith("changelist") else queryset
 
     @admin.display(description=_("counts"))
     def summary(self, run):

@@ -105,7 +105,7 @@ def graph_people(*, page_size: int = 999, on_page=None) -> Iterator[dict]:
 
 def graph_group_members(group_id: str) -> Iterator[dict]:
     return _graph_pages(
-        f"/groups/{quote(group_id)}/members?$select=id&$top=999",
+        f"/groups/{quote(group_id, safe='')}/members?$select=id&$top=999",
         not_found=_("The group %(group)s does not exist.") % {"group": group_id},
         forbidden=_("The application may not read groups (GroupMember.Read.All permission, admin consent)."),
     )
@@ -114,7 +114,7 @@ def graph_group_members(group_id: str) -> Iterator[dict]:
 def graph_contacts(*, mailbox: str) -> Iterator[ParsedContact]:
     """Every contact of the mailbox's default contacts folder, page by page."""
     items = _graph_pages(
-        f"/users/{quote(mailbox)}/contacts?$select={GRAPH_FIELDS}&$top={PAGE}",
+        f"/users/{quote(mailbox, safe='')}/contacts?$select={GRAPH_FIELDS}&$top={PAGE}",
         not_found=_("Exchange Online has no mailbox for %(mailbox)s.") % {"mailbox": mailbox},
         forbidden=_("The application may not read contacts (Contacts.Read permission, admin consent)."),
     )

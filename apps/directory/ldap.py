@@ -67,6 +67,9 @@ def connect(source: DirectorySource, *, user: str | None = None, password: str |
     """A bound connection to the first server that answers, as the bind account (or as `user`)."""
     if user is None:
         user, password = source.bind_dn or None, bind_password(source) if source.bind_dn else None
+    elif not user or not password:
+        # An empty DN or password is an anonymous bind, which most servers accept.
+        raise BindRefused(_("The server refused the bind DN or its password."))
     errors = []
     for server in _servers(source):
         connection = ldap3.Connection(

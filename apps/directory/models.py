@@ -249,7 +249,8 @@ class Contact(TimeStampedModel):
         indexes = [models.Index(fields=["owner", "sort_name", "id"], name="contact_owner_sort_idx")]
 
     def __str__(self):
-        return self.name
+        # Not the name: admin pages (a user's deletion summary) list related objects by it.
+        return f"Contact #{self.pk}"
 
 
 class ImportState(models.TextChoices):

@@ -39,6 +39,9 @@ def schedule():
     # Imports whose task was never queued (the broker was down when they were asked for).
     for import_id in stale_contact_imports(now=now):
         contact_import_task.delay(import_id)
+    from apps.directory.services.contacts import contact_imports_unstick
+
+    contact_imports_unstick(now=now)
 
 
 @shared_task(name="directory.contact_import")

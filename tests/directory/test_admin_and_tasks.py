@@ -173,3 +173,14 @@ def test_one_run_at_a_time_per_source(slapd):
     stale.refresh_from_db()
     assert stale.state == RunState.FAILED and "Interrupted" in stale.message
     assert run.state == RunState.RUNNING
+
+
+def test_a_source_page_shows_its_latest_twenty_runs(admin_client, slapd):
+    source = make_source(slapd)
+    other = make_source(slapd, name="other")
+    DirectoryRun.objects.bulk_create(
+        [DirectoryRun(source=source, trigger=Trigger.SCHEDULE, state=RunState.SUCCEEDED) for _ in range(25)]
+        + [DirectoryRun(source=other, trigger=Trigger.SCHEDULE, state=RunState.SUCCEEDED) for _ in range(5)]
+    )
+    page = admin_client.get(f"/admin/directory/directorysource/{source.pk}/change/").content.decode()
+    assert page.count("/admin/directory/directoryrun/") - page.count("/admin/directory/directoryrun/?") == 20 + 1

@@ -140,3 +140,48 @@ def test_the_contact_list_runs_a_constant_number_of_queries(client, me, count):
 
 
 QUERIES_FOR_THE_CONTACTS_PAGE = 4  # session, user, the page of contacts, the recent imports
+
+
+def test_a_nul_byte_anywhere_in_the_file_is_refused(client, me):
+    content = b"First Name,E-mail Address\n" + b"a,a@b.example\n" * 400 + b"bad\x00row,x@y.example\n"
+    response = _upload(client, "export.csv", "csv", content=content)
+    assert response.status_code == 400 and "This is not a text file" in response.content.decode()
+    assert not ContactImport.objects.exists()
+
+
+def test_an_import_that_fails_unexpectedly_ends_failed_and_imports_nothing(client, me, celery_eager, monkeypatch):
+    from apps.directory.services import contacts as services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "contacts_upsert", broken)
+    _upload(client, "outlook_en.csv", "csv")
+    job = ContactImport.objects.get()
+    assert job.state == ImportState.FAILED and job.payload == ""
+    assert job.message == "The import failed unexpectedly: nothing was imported."
+    assert not Contact.objects.exists()
+
+
+def test_an_import_left_running_by_a_stopped_worker_fails_after_a_while(client, me):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.directory.tasks import schedule
+
+    job = ContactImport.objects.create(owner=me, source="csv", state=ImportState.RUNNING, payload="x")
+    ContactImport.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=20))
+    schedule()
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED and job.payload == "" and "interrupted" in job.message
+    page = client.get(f"/contacts/imports/{job.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' not in page
+
+
+def test_the_admins_user_deletion_page_does_not_show_contact_names(client, me):
+    Contact.objects.create(owner=me, key="x@partner.example", name="Canary Contact Name", source="csv")
+    admin = User.objects.create_superuser(email="root@example.com", password="x" * 12)
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{me.pk}/delete/").content.decode()
+    assert "Contact #" in page and "Canary Contact Name" not in page

@@ -100,18 +100,34 @@ def _users_write(cursor, now) -> None:
     )
     cursor.execute(
         """
+        UPDATE accounts_user AS u SET email = i.email, first_name = i.first_name, last_name = i.last_name
+        FROM directory_incoming AS i
+        WHERE u.id = i.user_id
+          AND (lower(u.email), u.first_name, u.last_name) IS DISTINCT FROM (i.email, i.first_name, i.last_name)
+        """
+    )
+    # The directory's address is the verified, primary one (signing in, password resets): a
+    # changed address replaces the old primary; addresses a person added stay.
+    cursor.execute(
+        """
+        DELETE FROM account_emailaddress AS e USING directory_incoming AS i
+        WHERE e.user_id = i.user_id AND e."primary" AND lower(e.email) <> i.email
+        """
+    )
+    cursor.execute(
+        """
         INSERT INTO account_emailaddress (user_id, email, verified, "primary")
         SELECT i.user_id, i.email, true, true FROM directory_incoming AS i
-        WHERE NOT EXISTS (SELECT 1 FROM account_emailaddress AS e WHERE e.user_id = i.user_id)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM account_emailaddress AS e WHERE e.user_id = i.user_id AND lower(e.email) = i.email
+        )
         ON CONFLICT DO NOTHING
         """
     )
     cursor.execute(
         """
-        UPDATE accounts_user AS u SET email = i.email, first_name = i.first_name, last_name = i.last_name
-        FROM directory_incoming AS i
-        WHERE u.id = i.user_id
-          AND (lower(u.email), u.first_name, u.last_name) IS DISTINCT FROM (i.email, i.first_name, i.last_name)
+        UPDATE account_emailaddress AS e SET verified = true, "primary" = true FROM directory_incoming AS i
+        WHERE e.user_id = i.user_id AND lower(e.email) = i.email AND NOT (e.verified AND e."primary")
         """
     )
 
@@ -194,10 +210,14 @@ def _profiles_write(cursor, source: DirectorySource, owned: list[str], now) -> N
 
 
 def _links_write(cursor, source: DirectorySource) -> None:
-    # An account adopted by a new entry leaves the entry it had (a person re-created).
+    # An account adopted by a new entry moves its link there (a person re-created), with who
+    # decides its status: an administrator's decision stays theirs.
     cursor.execute(
         """
-        DELETE FROM directory_directoryaccount AS a USING directory_incoming AS i
+        UPDATE directory_directoryaccount AS a
+        SET external_id = i.external_id, dn = i.dn, username = i.username, values_hash = i.values_hash,
+            missing_since = NULL
+        FROM directory_incoming AS i
         WHERE a.source_id = %s AND a.user_id = i.user_id AND a.external_id <> i.external_id
         """,
         [source.pk],
@@ -244,8 +264,9 @@ def _memberships_write(cursor, source: DirectorySource, plan: Plan, now) -> dict
         cursor.execute(
             """
             WITH wanted AS (
-                SELECT a.user_id FROM directory_directoryaccount AS a JOIN accounts_user AS u ON u.id = a.user_id
-                WHERE a.source_id = %(source)s AND a.external_id = ANY(%(members)s) AND u.is_active
+                -- Deactivated people too: their membership waits for their return.
+                SELECT a.user_id FROM directory_directoryaccount AS a
+                WHERE a.source_id = %(source)s AND a.external_id = ANY(%(members)s)
             ), added AS (
                 INSERT INTO communities_membership (community_id, user_id, role, state, message, created_at, updated_at)
                 SELECT %(community)s, user_id, 'member', 'active', '', %(now)s, %(now)s FROM wanted
@@ -258,6 +279,8 @@ def _memberships_write(cursor, source: DirectorySource, plan: Plan, now) -> dict
                 DELETE FROM directory_directorymembership AS dm
                 WHERE dm.source_id = %(source)s AND dm.community_id = %(community)s
                   AND dm.user_id NOT IN (SELECT user_id FROM wanted)
+                  -- Someone who left the company keeps their place for when they return.
+                  AND dm.user_id NOT IN (SELECT id FROM accounts_user WHERE NOT is_active)
                 RETURNING dm.user_id
             ), removed AS (
                 UPDATE communities_membership AS m SET state = 'removed', updated_at = %(now)s

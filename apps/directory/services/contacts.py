@@ -1,6 +1,9 @@
 """Employees' personal contacts: imports (files now, Exchange through the same path), upserts,
 and the link to colleagues with the same address."""
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -15,8 +18,10 @@ from apps.directory.models import Contact, ContactImport, ContactSource, ImportS
 # Read the employee's own mailbox, never another: the mailbox is the owner's address.
 SERVER_READERS = {ContactSource.GRAPH: exchange.graph_contacts, ContactSource.EWS: exchange.ews_contacts}
 SERVER_CONFIGURED = {ContactSource.GRAPH: exchange.graph_configured, ContactSource.EWS: exchange.ews_configured}
+logger = logging.getLogger(__name__)
 FILE_PARSERS = {ContactSource.CSV: contact_files.parse_csv, ContactSource.VCARD: contact_files.parse_vcard}
 PROGRESS_EVERY = 500
+STUCK_AFTER = timedelta(minutes=15)
 FIELDS = ("name", "first_name", "last_name", "emails", "phones", "company", "job_title", "department", "colleague_id")
 
 
@@ -37,7 +42,7 @@ def contact_import_start(*, actor, source: str, upload=None) -> ContactImport:
             % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.CONTACTS_UPLOAD_MAX_BYTES)}
         )
     data = upload.read(settings.CONTACTS_UPLOAD_MAX_BYTES + 1)
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         raise ValidationError(_("This is not a text file: export your contacts as CSV or vCard."))
     text = contact_files.decode_upload(data)
     if source == ContactSource.VCARD and "BEGIN:VCARD" not in text.upper():
@@ -59,8 +64,8 @@ def contact_import_run(*, import_id: int) -> ContactImport | None:
     """Parse and upsert; running it twice does no harm (the second finds it finished)."""
     with transaction.atomic():
         job = ContactImport.objects.select_for_update(skip_locked=True).filter(pk=import_id).first()
-        if job is None or job.state in (ImportState.SUCCEEDED, ImportState.FAILED):
-            return job
+        if job is None or job.state != ImportState.QUEUED:
+            return job  # finished, or another worker has it
         job.state = ImportState.RUNNING
         job.save(update_fields=["state", "updated_at"])
     try:
@@ -75,12 +80,17 @@ def contact_import_run(*, import_id: int) -> ContactImport | None:
             )
         job.total, job.errors = len(contacts), [{"line": e.line, "reason": e.reason} for e in errors][:1000]
         job.save(update_fields=["total", "errors", "updated_at"])
-        contacts_upsert(owner=job.owner, parsed=contacts, source=job.source, job=job)
+        with transaction.atomic():  # all or nothing: a failure leaves the address book as it was
+            contacts_upsert(owner=job.owner, parsed=contacts, source=job.source, job=job)
         job.state = ImportState.SUCCEEDED
     except ValidationError as error:
         job.state, job.message = ImportState.FAILED, " ".join(error.messages)
     except exchange.ExchangeError as error:
         job.state, job.message = ImportState.FAILED, str(error)
+    except Exception:
+        # Whatever went wrong, the page stops waiting and the file's text does not linger.
+        logger.exception("contact import %s failed", job.pk)
+        job.state, job.message = ImportState.FAILED, _("The import failed unexpectedly: nothing was imported.")
     job.payload, job.finished_at = "", timezone.now()
     job.save()
     return job
@@ -132,7 +142,7 @@ def contacts_upsert(*, owner, parsed: list, source: str, job: ContactImport | No
         )
         done += len(created[start : start + PROGRESS_EVERY]) + len(changed[start : start + PROGRESS_EVERY])
         if job is not None:
-            ContactImport.objects.filter(pk=job.pk).update(done=done)
+            ContactImport.objects.filter(pk=job.pk).update(done=done, updated_at=timezone.now())
     if job is not None:
         job.done, job.created, job.updated, job.unchanged = len(by_key), len(created), len(changed), unchanged
         job.total = len(by_key)
@@ -146,3 +156,14 @@ def contact_delete(*, actor, contact: Contact) -> None:
 
 def contacts_delete_all(*, actor) -> int:
     return Contact.objects.filter(owner=actor).delete()[0]
+
+
+def contact_imports_unstick(*, now) -> int:
+    """Imports left running by a worker that stopped (nothing moved for 15 minutes) fail, so
+    that their page stops waiting; their file's text goes."""
+    return ContactImport.objects.filter(state=ImportState.RUNNING, updated_at__lt=now - STUCK_AFTER).update(
+        state=ImportState.FAILED,
+        payload="",
+        finished_at=now,
+        message=_("The import was interrupted: please import the file again."),
+    )

@@ -41,6 +41,12 @@ class Plan:
     # Community id -> external ids of its mapped group's members; and what that would change.
     groups: dict[int, list[str]] = field(default_factory=dict)
     membership_changes: dict[str, dict] = field(default_factory=dict)  # slug -> {"added": n, "removed": n}
+    # Mapped groups that came back empty although they had brought people in: suspicious.
+    emptied_groups: list[str] = field(default_factory=list)
+
+    @property
+    def memberships_removed(self) -> int:
+        return sum(change["removed"] for change in self.membership_changes.values())
 
     def counts(self) -> dict:
         return {
@@ -96,6 +102,7 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
     }
     plan.linked = len(links)
     by_user = {link[0]: (link[2], link[3]) for link in links.values()}  # user id -> (status owner, by sync)
+    linked_entry = {link[0]: external_id for external_id, link in links.items()}  # user id -> external id
     owns_status = source.owns_account_status
     by_user_email: dict[str, tuple[int, bool]] = {}
     unlinked = [r for r in snapshot.records.values() if r.external_id not in links]
@@ -115,8 +122,15 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
                 plan.created += 1
                 continue
             # Also when the account is linked to an entry that is gone (re-created with a new
-            # id): the account follows its person to the new entry.
+            # id): the account follows its person to the new entry. Not when that entry is
+            # still there: two entries would claim one account.
             user_id, active = match
+            current = linked_entry.get(user_id)
+            if current is not None and current in snapshot.seen:
+                plan.errors.append({"dn": record.dn, "reason": _(
+                    "The account with the address %(email)s belongs to another entry of this directory."
+                ) % {"email": record.email}})  # fmt: skip
+                continue
             plan.writes.append(Change(record=record, user_id=user_id, changes={"adopted": [None, record.dn]}))
             plan.adopted += 1
             previous = by_user.get(user_id)  # the link of the entry it leaves, if any
@@ -154,8 +168,9 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
 
 
 def _plan_groups(source: DirectorySource, plan: Plan, snapshot: Snapshot) -> None:
-    """Members of a mapped group join its community; people a group had brought in and who
-    left the group leave it. Nobody is re-added after leaving or being banned by hand."""
+    """Members of a mapped group join its community (several groups may feed one); people a
+    group had brought in and who left the group leave it. Nobody is re-added after leaving or
+    being banned by hand; a deactivated person keeps their memberships for when they return."""
     if not snapshot.groups:
         return
     from apps.communities.models import Community, Membership, Role, State
@@ -167,15 +182,23 @@ def _plan_groups(source: DirectorySource, plan: Plan, snapshot: Snapshot) -> Non
         )
     )
     links = dict(DirectoryAccount.objects.filter(source=source).values_list("external_id", "user_id"))
-    leaving = {user_id for user_id, _email, _why in plan.deactivate}
+    # People who left (or are leaving in this run) keep their memberships for their return.
+    away = {user_id for user_id, _email, _why in plan.deactivate} | set(
+        DirectoryAccount.objects.filter(source=source, user__is_active=False).values_list("user_id", flat=True)
+    )
+    fed: dict[int, tuple[str, set[str], list[str]]] = {}  # community id -> (slug, members, group DNs)
     for group_dn, members in snapshot.groups.items():
         slug = source.group_communities[group_dn]
         community_id = communities.get(slug)
         if community_id is None:
             plan.errors.append({"dn": group_dn, "reason": _("No open community at %(slug)s.") % {"slug": slug}})
             continue
+        _slug, union, dns = fed.setdefault(community_id, (slug, set(), []))
+        union |= members
+        dns.append(group_dn)
+    for community_id, (slug, members, dns) in fed.items():
         plan.groups[community_id] = sorted(members)
-        wanted = {links[m] for m in members if m in links} - leaving
+        wanted = {links[m] for m in members if m in links}
         newcomers = sum(1 for m in members if m not in links and m in snapshot.records)
         rows = dict(Membership.objects.filter(community_id=community_id).values_list("user_id", "state"))
         brought = set(
@@ -190,8 +213,10 @@ def _plan_groups(source: DirectorySource, plan: Plan, snapshot: Snapshot) -> Non
         )
         plan.membership_changes[slug] = {
             "added": sum(1 for user_id in wanted if user_id not in rows) + newcomers,
-            "removed": len((brought - wanted) & active_members),
+            "removed": len((brought - wanted - away) & active_members),
         }
+        if not members and brought:
+            plan.emptied_groups.extend(dns)
 
 
 def _users_by_email(emails: list[str]) -> list[tuple[int, str, bool]]:

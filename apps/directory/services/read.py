@@ -44,10 +44,30 @@ GRAPH_PROFILE_FIELDS = {
 }  # fmt: skip
 
 
+def _drop_shared_addresses(snapshot: Snapshot) -> None:
+    """Entries that share an address are all left out (and reported): which one a server
+    returns first may change from run to run, and taking it would hand one person's account
+    to another entry (an admin account, a leaver's). Their people stay as they are."""
+    holders: dict[str, list[mapping.Record]] = {}
+    for record in snapshot.records.values():
+        holders.setdefault(record.email, []).append(record)
+    for email, records in holders.items():
+        if len(records) < 2:
+            continue
+        for record in records:
+            others = ", ".join(other.dn for other in records if other is not record)
+            snapshot.errors.append(
+                {
+                    "dn": record.dn,
+                    "reason": _("Same e-mail address as %(dn)s: %(email)s.") % {"dn": others, "email": email},
+                }
+            )
+            del snapshot.records[record.external_id]
+
+
 def graph_snapshot_read(source: DirectorySource, *, on_progress=None) -> Snapshot:
     owned = mapping.owned_profile_fields(source)
     snapshot = Snapshot()
-    by_email: dict[str, str] = {}
     managers: dict[str, str] = {}
     for person in exchange.graph_people(on_page=on_progress):
         snapshot.entries_read += 1
@@ -65,11 +85,6 @@ def graph_snapshot_read(source: DirectorySource, *, on_progress=None) -> Snapsho
         except mapping.EntryError as error:
             snapshot.errors.append({"dn": upn, "reason": str(error)})
             continue
-        if email in by_email:
-            reason = _("Same e-mail address as %(dn)s: %(email)s.") % {"dn": by_email[email], "email": email}
-            snapshot.errors.append({"dn": upn, "reason": reason})
-            continue
-        by_email[email] = upn
         record = mapping.Record(
             dn=upn, external_id=external_id, username=upn[:256], email=email[:254],
             first_name=(person.get("givenName") or "")[:150], last_name=(person.get("surname") or "")[:150],
@@ -86,17 +101,18 @@ def graph_snapshot_read(source: DirectorySource, *, on_progress=None) -> Snapsho
                 value = value[0] if isinstance(value, list) and value else value
                 record.profile[name] = (value if isinstance(value, str) else "")[: mapping.PROFILE_FIELDS[name]]
         snapshot.records[external_id] = record
+    _drop_shared_addresses(snapshot)
     config = mapping.config_digest(source)
     for external_id, record in snapshot.records.items():
         manager = managers.get(external_id, "")
-        record.manager_external_id = manager if manager in snapshot.records and manager != external_id else ""
+        record.manager_external_id = manager if manager in snapshot.seen and manager != external_id else ""
         record.values_hash = record.digest(config)
     for group_id in source.group_communities:
         try:
             members = {(member.get("id") or "").lower() for member in exchange.graph_group_members(group_id)}
         except exchange.ExchangeError as error:
             raise ldap.ReadIncomplete(str(error)) from error
-        snapshot.groups[group_id] = members & set(snapshot.records)
+        snapshot.groups[group_id] = members & snapshot.seen
     return snapshot
 
 
@@ -104,7 +120,6 @@ def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[
     names = mapping.attribute_names(source)
     reader = mapping.EntryReader(names, mapping.owned_profile_fields(source), timezone.now())
     snapshot = Snapshot()
-    by_email: dict[str, str] = {}
     ids_by_dn: dict[str, str] = {}
     for dn, attributes in ldap.paged_search(
         connection,
@@ -125,20 +140,14 @@ def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[
                 external_id = ""
             if external_id:
                 snapshot.seen.add(external_id)
+                # Still a member of its groups, still someone's manager: nobody loses anything
+                # because of an entry the run could not take.
+                ids_by_dn[mapping.normalise_dn(dn)] = external_id
             continue
         snapshot.seen.add(record.external_id)
-        if record.email in by_email:
-            snapshot.errors.append(
-                {
-                    "dn": dn,
-                    "reason": _("Same e-mail address as %(dn)s: %(email)s.")
-                    % {"dn": by_email[record.email], "email": record.email},
-                }
-            )
-            continue
-        by_email[record.email] = dn
         snapshot.records[record.external_id] = record
         ids_by_dn[mapping.normalise_dn(dn)] = record.external_id
+    _drop_shared_addresses(snapshot)
     # Managers are DNs: resolved once every entry is known (a manager may come after a report).
     config = mapping.config_digest(source)
     for record in snapshot.records.values():

@@ -36,6 +36,17 @@ def _entry_for(source: DirectorySource, login: str):
     return entries[0] if len(entries) == 1 else None
 
 
+def _entries_with_address(source: DirectorySource, email: str) -> int:
+    names = mapping.attribute_names(source)
+    search_filter = f"(&{mapping.user_filter(source)}({names['email']}={escape_filter_chars(email)}))"
+    connection = ldap.connect(source)
+    try:
+        return sum(1 for _entry in ldap.paged_search(connection, base=source.user_base, search_filter=search_filter,
+                                                      attributes=["1.1"], page_size=10))  # fmt: skip
+    finally:
+        connection.unbind()
+
+
 def _binds(source: DirectorySource, dn: str, password: str) -> bool:
     try:
         connection = ldap.connect(source, user=dn, password=password)
@@ -49,9 +60,9 @@ def directory_authenticate(*, login: str, password: str):
     """The active account whose directory entry accepts this password, or None. A person the
     directory knows but this network does not is created (or their account linked) when the
     source allows it."""
+    login = (login or "").strip()
     if not login or not password:
         return None
-    login = login.strip()
     User = get_user_model()
     for source in DirectorySource.objects.filter(enabled=True, allow_signin=True):
         try:
@@ -83,6 +94,14 @@ def directory_authenticate(*, login: str, password: str):
                 continue
             existing = User.objects.filter(email__iexact=record.email).first()
             if existing is None and not source.create_at_signin:
+                continue
+            if existing is not None and (
+                existing.is_staff or existing.is_superuser or DirectoryAccount.objects.filter(user=existing).exists()
+            ):
+                # An account the directory already links to another entry, or an administrator's:
+                # a second entry with the same address (adm-alice) never takes it over.
+                continue
+            if _entries_with_address(source, record.email) != 1:
                 continue
             record.values_hash = ""  # the next sync writes it whole (managers included)
             with transaction.atomic():

@@ -98,6 +98,23 @@ def directory_sync(
                 )
                 % {"count": len(plan.deactivate), "limit": plan.limit}
             )
+        if plan.emptied_groups and not force:
+            raise SyncAborted(
+                _(
+                    "These groups came back empty although they had brought people into their community: "
+                    "%(groups)s. Nothing was changed: check the member attribute and what the bind account may "
+                    "read. If that is right, run again with --force."
+                )
+                % {"groups": "; ".join(plan.emptied_groups)}
+            )
+        if plan.memberships_removed > plan.limit and not force:
+            raise SyncAborted(
+                _(
+                    "%(count)d people would leave communities their groups brought them into, more than the limit "
+                    "of %(limit)d: nothing was changed. If that is right, run again with --force."
+                )
+                % {"count": plan.memberships_removed, "limit": plan.limit}
+            )
         if not dry_run:
             with transaction.atomic():
                 # A run lost to a crash right after its commit is redone by the next one:
