@@ -112,6 +112,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "contacts/import/exchange/": (signed_in(POST_ONLY), {}),
     "contacts/imports/<int:import_id>/": (signed_in(NOT_FOUND), {"import_id": CONTACT_IMPORT}),
     "contacts/<int:contact_id>/delete/": (signed_in(POST_ONLY), {"contact_id": CONTACT}),
+    "contacts/delete-all/": (signed_in(POST_ONLY), {}),
     "notifications/": (signed_in(OK), {}),
     "notifications/count/": (signed_in(OK), {}),
     "notifications/read-all/": (signed_in(POST_ONLY), {}),

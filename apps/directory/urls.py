@@ -10,4 +10,5 @@ urlpatterns = [
     path("import/exchange/", views.contacts_import_exchange, name="import_exchange"),
     path("imports/<int:import_id>/", views.contacts_import_status, name="import"),
     path("<int:contact_id>/delete/", views.contact_delete, name="delete"),
+    path("delete-all/", views.contacts_delete_all, name="delete_all"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.htmx import vary_on_htmx, wants_fragment
@@ -77,3 +78,14 @@ def contacts_import_exchange(request):
         messages.error(request, " ".join(error.messages))
         return redirect("contacts:index")
     return redirect("contacts:import", import_id=job.pk)
+
+
+@require_POST
+def contacts_delete_all(request):
+    count = services.contacts_delete_all(actor=request.user)
+    messages.success(
+        request,
+        ngettext("Your %(count)d contact was removed.", "Your %(count)d contacts were removed.", count)
+        % {"count": count},
+    )
+    return redirect("contacts:index")

@@ -185,3 +185,13 @@ def test_the_admins_user_deletion_page_does_not_show_contact_names(client, me):
     client.force_login(admin)
     page = client.get(f"/admin/accounts/user/{me.pk}/delete/").content.decode()
     assert "Contact #" in page and "Canary Contact Name" not in page
+
+
+def test_removing_all_of_ones_contacts_leaves_everyone_elses(client, me):
+    other = ProfileFactory().user
+    Contact.objects.create(owner=me, key="a@partner.example", name="A", source="csv")
+    Contact.objects.create(owner=me, key="b@partner.example", name="B", source="csv")
+    Contact.objects.create(owner=other, key="c@partner.example", name="C", source="csv")
+    response = client.post("/contacts/delete-all/", follow=True)
+    assert "Your 2 contacts were removed." in response.content.decode()
+    assert list(Contact.objects.values_list("owner_id", flat=True)) == [other.pk]
