@@ -201,7 +201,8 @@ class TestDirectory:
 
 def _directory_people(n):
     skills = [Skill.objects.create(name=name, folded=name.lower()) for name in ("Python", "Kubernetes")]
-    boss = person("Big", "Boss")
+    # A fixed title: a random one ("Personnel officer") would match the tests' search for "person".
+    boss = person("Big", "Boss", job_title="Director")
     for profile in people(n, manager=boss):
         profile.skills.set(skills)
     return boss
