@@ -105,7 +105,7 @@ def graph_people(*, page_size: int = 999, on_page=None) -> Iterator[dict]:
 
 def graph_group_members(group_id: str) -> Iterator[dict]:
     return _graph_pages(
-        f"/groups/{quote(group_id, safe='')}/members?$select=id&$top=999",
+        f"/groups/{quote(group_id, safe='')}/transitiveMembers?$select=id&$top=999",
         not_found=_("The group %(group)s does not exist.") % {"group": group_id},
         forbidden=_("The application may not read groups (GroupMember.Read.All permission, admin consent)."),
     )

@@ -124,6 +124,10 @@ def _decode_entries_raw(connection: ldap3.Connection) -> None:
     strategy.decode_response_fast = decode
 
 
+class NoSuchObject(ReadIncomplete):
+    """The base of a search is not there (or not visible to the bind account)."""
+
+
 class BindRefused(DirectoryError):
     """Wrong DN or password: trying another replica would not help."""
 
@@ -163,7 +167,7 @@ def paged_search(
                 % {"count": total + len(connection.response or [])}
             )
         if code == NO_SUCH_OBJECT:
-            raise ReadIncomplete(_("The base %(base)s does not exist.") % {"base": base})
+            raise NoSuchObject(_("The base %(base)s does not exist.") % {"base": base})
         if code == INSUFFICIENT_ACCESS:
             raise ReadIncomplete(_("The bind account may not search %(base)s.") % {"base": base})
         if code != SUCCESS:

@@ -75,3 +75,17 @@ def test_an_unreadable_mapped_group_aborts_the_run(slapd, finance):
     assert run.state == RunState.ABORTED
     assert "does not exist" in run.message
     assert User.objects.filter(email__endswith="@example.com").count() == 1  # the owner only
+
+
+def test_members_of_nested_groups_join_too_and_loops_end(slapd, finance):
+    entries = people(6)
+    lyon_dn = "cn=finance-lyon,ou=groups,dc=example,dc=com"
+    paris = group("finance", [entries[0][0], entries[1][0], lyon_dn, "uid=gone,ou=people,dc=example,dc=com"])
+    lyon = group("finance-lyon", [entries[2][0], entries[3][0], paris[0]])  # a loop back to the parent
+    slapd.add([*entries, paris, lyon])
+    source = make_source(slapd, group_communities={paris[0]: finance.slug})
+
+    run = directory_sync(source=source)
+
+    assert run.state == RunState.SUCCEEDED, run.message
+    assert _members(finance) == {attributes["mail"] for _dn, attributes in entries[:4]}

@@ -161,13 +161,49 @@ def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[
 
 
 def _groups_read(source: DirectorySource, connection, ids_by_dn: dict[str, str]) -> dict[str, set[str]]:
-    member = mapping.member_attribute(source)
+    member, group_filter = mapping.member_attribute(source), mapping.group_filter(source)
     groups = {}
     for group_dn in source.group_communities:
-        values = group_members(connection, group_dn, member, page_size=source.page_size)
-        members = {ids_by_dn.get(mapping.normalise_dn(value.decode("utf-8", errors="replace"))) for value in values}
-        groups[group_dn] = {external_id for external_id in members if external_id}
+        visited = {mapping.normalise_dn(group_dn)}
+        groups[group_dn] = _expanded_members(
+            connection, group_dn, member, group_filter, ids_by_dn, page_size=source.page_size, visited=visited
+        )
     return groups
+
+
+MAX_NESTED_GROUPS = 1000  # per mapped group: a safeguard, far above real hierarchies
+
+
+def _expanded_members(
+    connection, group_dn: str, member: str, group_filter: str, ids_by_dn: dict[str, str], *, page_size: int,
+    visited: set[str],
+) -> set[str]:  # fmt: skip
+    """The people of a group, and of the groups in it, at any depth (each group once)."""
+    found: set[str] = set()
+    for value in group_members(connection, group_dn, member, page_size=page_size):
+        dn = value.decode("utf-8", errors="replace")
+        key = mapping.normalise_dn(dn)
+        if key in ids_by_dn:
+            found.add(ids_by_dn[key])
+            continue
+        if key in visited or len(visited) > MAX_NESTED_GROUPS:
+            continue
+        visited.add(key)
+        if _is_group(connection, dn, group_filter):
+            found |= _expanded_members(connection, dn, member, group_filter, ids_by_dn, page_size=page_size,
+                                       visited=visited)  # fmt: skip
+    return found
+
+
+def _is_group(connection, dn: str, group_filter: str) -> bool:
+    """Whether a member that is nobody of this source is a group. A dangling reference is not;
+    a group the bind account may not read stops the run (its people would be taken as gone)."""
+    try:
+        entries = list(ldap.paged_search(connection, base=dn, search_filter=group_filter, attributes=["1.1"],
+                                         page_size=2, scope=ldap.BASE))  # fmt: skip
+    except ldap.NoSuchObject:
+        return False
+    return bool(entries)
 
 
 def group_members(connection, group_dn: str, member: str, *, page_size: int) -> list[bytes]:
