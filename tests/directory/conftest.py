@@ -26,3 +26,14 @@ def slapd(slapd_server):
     """The session's slapd with nothing under people, staff and groups."""
     slapd_server.reset()
     return slapd_server
+
+
+@pytest.fixture
+def finance(db):
+    """A private community, "Finance", that directory groups can be mapped to."""
+    from django.contrib.auth import get_user_model
+
+    from apps.communities.services import community_create
+
+    owner = get_user_model().objects.create_user(email="owner@example.com", password="x" * 12)
+    return community_create(actor=owner, name="Finance", visibility="private")

@@ -27,3 +27,14 @@ def make_ad_source(slapd, **overrides) -> DirectorySource:
     return make_source(
         slapd, **{"name": "ad", "preset": Preset.ACTIVE_DIRECTORY, "user_base": slapd.ad_people_dn, **overrides}
     )
+
+
+def community_members(community) -> set[str]:
+    """The addresses of the community's active members (owners and moderators aside)."""
+    from apps.communities.models import Membership, Role, State
+
+    return set(
+        Membership.objects.filter(community=community, state=State.ACTIVE, role=Role.MEMBER).values_list(
+            "user__email", flat=True
+        )
+    )

@@ -4,28 +4,13 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from apps.communities.models import Membership, Role, State
-from apps.communities.services import community_create
 from apps.directory.models import RunState
 from apps.directory.services.sync import directory_sync
-from tests.directory.helpers import make_source
+from tests.directory.helpers import community_members, make_source
 from tests.directory.slapd import group, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
-
-
-@pytest.fixture
-def finance(db):
-    owner = User.objects.create_user(email="owner@example.com", password="x" * 12)
-    return community_create(actor=owner, name="Finance", visibility="private")
-
-
-def _members(community):
-    return set(
-        Membership.objects.filter(community=community, state=State.ACTIVE, role=Role.MEMBER).values_list(
-            "user__email", flat=True
-        )
-    )
 
 
 def test_group_members_join_and_leave_the_mapped_community(slapd, finance):
@@ -39,7 +24,7 @@ def test_group_members_join_and_leave_the_mapped_community(slapd, finance):
     assert run.state == RunState.SUCCEEDED, run.message
     assert run.counts["memberships_added"] == 4
     first_four = {attributes["mail"] for _dn, attributes in entries[:4]}
-    assert _members(finance) == first_four
+    assert community_members(finance) == first_four
 
     # One leaves the group, another joins; someone who joined by hand stays.
     by_hand = User.objects.get(email=entries[9][1]["mail"])
@@ -49,7 +34,7 @@ def test_group_members_join_and_leave_the_mapped_community(slapd, finance):
     run = directory_sync(source=source)
 
     assert run.counts["memberships_added"] == 1 and run.counts["memberships_removed"] == 1
-    assert _members(finance) == {attributes["mail"] for _dn, attributes in entries[1:5]} | {by_hand.email}
+    assert community_members(finance) == {attributes["mail"] for _dn, attributes in entries[1:5]} | {by_hand.email}
     left = Membership.objects.get(community=finance, user__email=entries[0][1]["mail"])
     assert left.state == State.REMOVED
 
@@ -88,4 +73,4 @@ def test_members_of_nested_groups_join_too_and_loops_end(slapd, finance):
     run = directory_sync(source=source)
 
     assert run.state == RunState.SUCCEEDED, run.message
-    assert _members(finance) == {attributes["mail"] for _dn, attributes in entries[:4]}
+    assert community_members(finance) == {attributes["mail"] for _dn, attributes in entries[:4]}

@@ -4,31 +4,15 @@ community, groups that come back empty, people who leave and return, changed add
 import pytest
 from django.contrib.auth import get_user_model
 
-from apps.communities.models import Membership, Role, State
-from apps.communities.services import community_create
 from apps.directory.models import DirectoryAccount, RunState, StatusOwner
 from apps.directory.services.signin import directory_authenticate
 from apps.directory.services.sync import directory_sync
 from apps.profiles.services import user_set_active
-from tests.directory.helpers import make_source
+from tests.directory.helpers import community_members, make_source
 from tests.directory.slapd import group, people, person, person_dn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
-
-
-@pytest.fixture
-def finance(db):
-    owner = User.objects.create_user(email="owner@example.com", password="x" * 12)
-    return community_create(actor=owner, name="Finance", visibility="private")
-
-
-def _members(community):
-    return set(
-        Membership.objects.filter(community=community, state=State.ACTIVE, role=Role.MEMBER).values_list(
-            "user__email", flat=True
-        )
-    )
 
 
 def test_entries_sharing_an_address_are_all_left_out_and_nobody_is_taken_over(slapd):
@@ -87,7 +71,7 @@ def test_several_groups_can_feed_one_community(slapd, finance):
     run = directory_sync(source=source)
 
     assert run.counts["memberships_added"] == 6
-    assert _members(finance) == {attributes["mail"] for _dn, attributes in entries}
+    assert community_members(finance) == {attributes["mail"] for _dn, attributes in entries}
     assert directory_sync(source=source).counts["memberships_removed"] == 0
 
 
@@ -102,9 +86,9 @@ def test_a_group_that_comes_back_empty_aborts_unless_forced(slapd, finance):
     run = directory_sync(source=source)
 
     assert run.state == RunState.ABORTED and "came back empty" in run.message
-    assert len(_members(finance)) == 5
+    assert len(community_members(finance)) == 5
     assert directory_sync(source=source, force=True).state == RunState.SUCCEEDED
-    assert _members(finance) == set()
+    assert community_members(finance) == set()
 
 
 def test_someone_who_leaves_and_returns_gets_their_communities_back(slapd, finance):
@@ -123,7 +107,7 @@ def test_someone_who_leaves_and_returns_gets_their_communities_back(slapd, finan
     run = directory_sync(source=source)
 
     assert run.counts["reactivated"] == 1
-    assert attributes["mail"] in _members(finance)
+    assert attributes["mail"] in community_members(finance)
 
 
 def test_an_account_adopted_by_a_recreated_entry_keeps_the_administrators_decision(slapd):
