@@ -184,3 +184,17 @@ def test_a_source_page_shows_its_latest_twenty_runs(admin_client, slapd):
     )
     page = admin_client.get(f"/admin/directory/directorysource/{source.pk}/change/").content.decode()
     assert page.count("/admin/directory/directoryrun/") - page.count("/admin/directory/directoryrun/?") == 20 + 1
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_source_list_runs_a_constant_number_of_queries(admin_client, slapd, count, django_assert_num_queries):
+    for index in range(count):
+        source = make_source(slapd, name=f"source-{index}")
+        DirectoryRun.objects.create(source=source, trigger=Trigger.SCHEDULE, state=RunState.ABORTED)
+    admin_client.get("/admin/directory/directorysource/")  # warm caches (permissions, content types)
+    with django_assert_num_queries(QUERIES_FOR_THE_SOURCE_LIST):
+        response = admin_client.get("/admin/directory/directorysource/")
+    assert response.content.decode().count("aborted") == count
+
+
+QUERIES_FOR_THE_SOURCE_LIST = 5  # the same for 1 source and for 6

@@ -195,3 +195,25 @@ def test_removing_all_of_ones_contacts_leaves_everyone_elses(client, me):
     response = client.post("/contacts/delete-all/", follow=True)
     assert "Your 2 contacts were removed." in response.content.decode()
     assert list(Contact.objects.values_list("owner_id", flat=True)) == [other.pk]
+
+
+def test_an_upload_stands_when_the_broker_is_down_and_the_sweep_imports_it(client, me, monkeypatch, celery_eager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from apps.directory.tasks import contact_import_task, schedule
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis. Connection refused.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(contact_import_task, "apply_async", broker_down)
+        response = _upload(client, "outlook_fr.csv", "csv")
+    job = ContactImport.objects.get()
+    assert response.status_code == 302 and job.state == ImportState.QUEUED
+    ContactImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    schedule()
+    job.refresh_from_db()
+    assert job.state == ImportState.SUCCEEDED and job.created == 2

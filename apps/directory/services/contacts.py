@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.queue import enqueue_on_commit
 from apps.core.text import fold
 from apps.directory import contact_files, exchange
 from apps.directory.models import Contact, ContactImport, ContactSource, ImportState
@@ -56,7 +57,8 @@ def _queue(job: ContactImport) -> ContactImport:
     with transaction.atomic():
         job.state = ImportState.QUEUED
         job.save()
-        transaction.on_commit(lambda: contact_import_task.delay(job.pk))
+        # With the broker down the import still stands: beat's sweep queues it later.
+        enqueue_on_commit(contact_import_task, job.pk)
     return job
 
 
