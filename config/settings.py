@@ -280,7 +280,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-prune": {"task": "notifications.prune", "schedule": crontab(hour=3, minute=30)},
     # Each directory source has its own interval: this only looks for the ones that are due.
     "directory-schedule": {"task": "directory.schedule", "schedule": 60.0},
+    # Direct messages still unread after MESSAGING_EMAIL_DELAY_MINUTES are e-mailed.
+    "messaging-email-unread": {"task": "messaging.email_unread", "schedule": 60.0},
 }
+
+# ---------------------------------------------------------------- direct messaging
+
+# The most people in a group conversation, its creator included.
+MESSAGING_GROUP_MAX_PARTICIPANTS = env.int("MESSAGING_GROUP_MAX_PARTICIPANTS", default=50)
+# How long a message stays unread before the recipient hears of it by e-mail.
+MESSAGING_EMAIL_DELAY_MINUTES = env.int("MESSAGING_EMAIL_DELAY_MINUTES", default=10)
 
 # ---------------------------------------------------------------- directory sync
 

@@ -106,6 +106,16 @@ def send_many_now(messages: list[tuple[str, dict]]) -> int:
     return len(messages) - len(failed)
 
 
+async def send_from_socket(messages: list[tuple[str, dict]]) -> None:
+    """Events that a socket relays at once, stored nowhere (someone is typing): sent from
+    the consumer's own loop; one lost is no loss."""
+    for group, payload in messages:
+        try:
+            await _send(group, _forward(group, payload))
+        except Exception as error:  # noqa: BLE001 - a passing signal; the socket carries on
+            logger.warning("event to %s dropped: %r", group, error)
+
+
 def broadcast_many_on_commit(messages: list[tuple[str, dict]]) -> None:
     for group, payload in messages:
         if not GROUP_NAME.match(group) or "type" not in payload:

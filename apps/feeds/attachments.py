@@ -144,9 +144,9 @@ def prepare_uploads(uploads: list) -> list[PreparedFile]:
     return prepared
 
 
-def store(prepared: PreparedFile, *, post_id: int) -> dict:
-    """Write the files of one attachment; the storage names, for the Attachment row."""
-    folder = f"attachments/{post_id}/{secrets.token_hex(8)}"
+def store(prepared: PreparedFile, *, folder: str) -> dict:
+    """Write the files of one attachment under `folder`; the storage names, for its row."""
+    folder = f"{folder}/{secrets.token_hex(8)}"
     stored = {"file": default_storage.save(f"{folder}/file", ContentFile(prepared.data))}
     if prepared.thumbnail:
         stored["thumbnail"] = default_storage.save(f"{folder}/thumbnail.webp", ContentFile(prepared.thumbnail))

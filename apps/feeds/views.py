@@ -5,8 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.communities.models import Community, Visibility
 from apps.communities.selectors import community_get
+from apps.core.files import file_response
 from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.feeds import selectors, services
 from apps.feeds.forms import CommentForm, ComposerForm, EditPostForm, ShareForm
@@ -462,35 +462,17 @@ def _attachment(request, attachment_id) -> Attachment:
     return get_object_or_404(Attachment.objects.visible_to(request.user), pk=attachment_id)
 
 
-def _file_response(request, name: str, *, etag: str, content_type: str, download_name: str, inline: bool):
-    # no-cache: the browser asks again each time, and this view checks access again; a
-    # file never changes, so a reader still allowed gets a 304 without the bytes.
-    headers = {"Cache-Control": "private, no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponseNotModified()
-    else:
-        try:
-            handle = default_storage.open(name)
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=download_name)
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    for header, value in headers.items():
-        response[header] = value
-    return response
-
-
 @require_GET
 def attachment_download(request, attachment_id, name=None):
     attachment = _attachment(request, attachment_id)
     etag = f'"a{attachment.pk}"'
     if attachment.is_image:
         # Re-encoded by us: WebP is the only thing ever shown inline.
-        return _file_response(
+        return file_response(
             request, attachment.file, etag=etag, content_type="image/webp", download_name=attachment.name, inline=True
         )
     # Whatever it claims to be, a file is a download and never rendered by the browser.
-    return _file_response(
+    return file_response(
         request,
         attachment.file,
         etag=etag,
@@ -505,7 +487,7 @@ def attachment_thumbnail(request, attachment_id):
     attachment = _attachment(request, attachment_id)
     if not attachment.is_image or not attachment.thumbnail:
         raise Http404
-    return _file_response(
+    return file_response(
         request,
         attachment.thumbnail,
         etag=f'"t{attachment.pk}"',

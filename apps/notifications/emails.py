@@ -60,7 +60,7 @@ def _items(rows) -> list[dict]:
     ]
 
 
-def _send(user, *, subject: str, items: list[dict], kinds: list[str], intro: str) -> None:
+def send_email(user, *, subject: str, items: list[dict], kinds: list[str], intro: str) -> None:
     unsubscribe = [
         {
             "label": Kind(kind).label,
@@ -126,7 +126,7 @@ def send_immediate(notification_ids) -> int:
                 if not rows:
                     continue
                 items = _items(rows)
-                _send(user, subject=items[0]["text"], items=items, kinds=[rows[0].kind], intro="")
+                send_email(user, subject=items[0]["text"], items=items, kinds=[rows[0].kind], intro="")
                 sent += 1
     return sent
 
@@ -163,7 +163,7 @@ def send_digests(*, channel: str) -> int:
                     "%(count)d new notification %(period)s", "%(count)d new notifications %(period)s", count
                 ) % {"count": count, "period": period}
                 kinds = sorted({row.kind for row in rows})
-                _send(user, subject=subject, items=_items(rows), kinds=kinds, intro=subject)
+                send_email(user, subject=subject, items=_items(rows), kinds=kinds, intro=subject)
                 sent += 1
         except OSError as error:  # one person's mail server refusing does not stop the others
             logger.warning("digest for user %s not sent: %r", uid, error)

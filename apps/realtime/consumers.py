@@ -1,9 +1,13 @@
 """The one WebSocket endpoint (/ws/): every open tab keeps one."""
 
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.core.broadcast import FORWARD, group_name
+from apps.core.broadcast import FORWARD, group_name, send_from_socket
+from apps.messaging.events import typing_now
+from apps.messaging.selectors import typing_recipients
 from apps.realtime.selectors import (
     PAGE_FOLLOWS,
     community_group,
@@ -15,6 +19,8 @@ from apps.realtime.selectors import (
 
 # WebSocket close code for "policy violation": no active signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
+# A socket relays "typing" for one conversation at most this often (seconds).
+TYPING_INTERVAL = 2.0
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
@@ -79,6 +85,24 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self._follow_page(content["community"])
         elif content.get("type") == "follow" and content.get("open") is True and not self.follows_open:
             await self._follow_open()
+        elif content.get("type") == "typing" and isinstance(content.get("conversation"), int):
+            await self._typing(content["conversation"])
+
+    async def _typing(self, conversation_id: int) -> None:
+        """Tell the conversation's other participants, if this user takes part in it now."""
+        now = time.monotonic()
+        last = getattr(self, "typing_at", {})
+        if now - last.get(conversation_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
+            return
+        self.typing_at = {**{k: v for k, v in last.items() if now - v < TYPING_INTERVAL}, conversation_id: now}
+        user = self.scope["user"]
+        name, recipients = await database_sync_to_async(typing_recipients)(
+            user_id=user.pk, conversation_id=conversation_id
+        )
+        if recipients:
+            await send_from_socket(
+                typing_now(conversation_id=conversation_id, user_id=user.pk, name=name, recipients=recipients)
+            )
 
     async def _follow_page(self, community_id: int) -> None:
         if community_id in self.page_follows or len(self.page_follows) >= PAGE_FOLLOWS:

@@ -32,10 +32,12 @@ def subscription_groups(*, user) -> list[str]:
 
 def connection_state(*, user) -> tuple[list[str], dict]:
     """What a socket needs at connect, in one trip to the database thread: its groups and
-    its greeting (with the bell's count)."""
+    its greeting (with the bell's count and the Messages link's)."""
+    from apps.messaging.selectors import unread_total
     from apps.notifications.selectors import unread_count
 
-    return subscription_groups(user=user), {"type": "hello", "unread": unread_count(viewer=user)}
+    hello = {"type": "hello", "unread": unread_count(viewer=user), "messages_unread": unread_total(viewer=user)}
+    return subscription_groups(user=user), hello
 
 
 def follow_state(*, user_id: int, community_id: int) -> tuple[bool, bool, bool]:

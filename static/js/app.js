@@ -60,6 +60,10 @@
     window.setInterval(function () {
       if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "ping" })); }
     }, 25000);
+    // For the page's features that speak too (the typing indicator): dropped while disconnected.
+    window.liveSend = function (message) {
+      if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+    };
     connect();
   }
 
@@ -521,9 +525,31 @@
     });
   }
 
+  // The Messages link's count: unread messages of conversations that are not muted.
+  function messagesBadge() {
+    var badge = document.getElementById("messages-count");
+    if (!badge) { return; }
+    function show(count) {
+      if (typeof count !== "number") { return; }
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = count === 0;
+      badge.dataset.unread = String(count);
+    }
+    document.addEventListener("live:hello", function (event) { show(event.detail.messages_unread); });
+    document.addEventListener("live:message.new", function (event) { show(event.detail.unread); });
+    document.addEventListener("live:conversation.read", function (event) { show(event.detail.unread); });
+    document.addEventListener("messages:unread", function (event) { show(event.detail.unread); });
+    window.setTimeout(function () {
+      if (!badge.dataset.unread) {
+        getJSON(badge.closest("a").dataset.countUrl).then(function (answer) { if (answer) { show(answer.unread); } });
+      }
+    }, 3000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     bell();
+    messagesBadge();
     browserNotificationSettings();
     newPosts();
     liveCards();

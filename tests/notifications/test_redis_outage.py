@@ -81,7 +81,7 @@ def own_redis(settings, tmp_path):
 async def test_a_post_made_while_redis_is_down_is_kept_and_notifies_once_redis_is_back(own_redis, anna, bob, public):
     await sync_to_async(Membership.objects.create)(community=public, user=bob, role=Role.MEMBER, state=State.ACTIVE)
     _socket_before, hello = await open_socket(bob)
-    assert hello == {"type": "hello", "unread": 0}
+    assert hello == {"type": "hello", "unread": 0, "messages_unread": 0}
 
     own_redis.stop()
     started = time.monotonic()
@@ -104,7 +104,7 @@ async def test_a_post_made_while_redis_is_down_is_kept_and_notifies_once_redis_i
 
     # A page that reconnects gets the count, and live updates flow again.
     socket_after, hello = await open_socket(bob)
-    assert hello == {"type": "hello", "unread": 1}
+    assert hello == {"type": "hello", "unread": 1, "messages_unread": 0}
     await sync_to_async(post_create)(actor=anna, community=public, body="And we are back, @bob.stone")
     event = await socket_after.receive_json_from(timeout=5)
     assert event["type"] == "post.created"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 async def _signed_in_socket(user):
     communicator, hello = await open_socket(user)
-    assert hello == {"type": "hello", "unread": 0}
+    assert hello == {"type": "hello", "unread": 0, "messages_unread": 0}
     return communicator
 
 
@@ -102,7 +102,7 @@ async def test_signing_out_closes_the_sockets_of_that_session():
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
     communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
     assert connected
-    assert await communicator.receive_json_from(timeout=5) == {"type": "hello", "unread": 0}
+    assert await communicator.receive_json_from(timeout=5) == {"type": "hello", "unread": 0, "messages_unread": 0}
     other_session = await _signed_in_socket(user)
 
     await sync_to_async(client.post)("/accounts/logout/")

@@ -247,7 +247,7 @@ def post_create(
                 PraiseRecipient.objects.bulk_create([PraiseRecipient(post=post, user=user) for user in people])
             rows = []
             for position, item in enumerate(prepared):
-                names = files.store(item, post_id=post.pk)
+                names = files.store(item, folder=f"attachments/{post.pk}")
                 stored.extend(names.values())
                 rows.append(
                     Attachment(

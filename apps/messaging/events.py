@@ -1,0 +1,98 @@
+"""What messaging broadcasts, and to whom: each active participant's own group (`user.<id>`),
+read afresh once the write has committed.
+
+A conversation has no group of its own: its participants change, and the sockets of someone
+removed must not stay subscribed to it. Sending to each participant's group decides the
+recipients at the moment of sending, and lets each one's event carry their own unread counts
+and be rendered in their language."""
+
+import logging
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from apps.core.broadcast import broadcast_many_on_commit, group_name, send_many_now
+from apps.messaging import selectors
+
+logger = logging.getLogger(__name__)
+
+
+def _rendered(message, languages: set[str]) -> dict[str, str]:
+    html = {}
+    for language in languages:
+        with translation.override(language):
+            html[language] = render_to_string("messaging/_message.html", {"message": message, "live": True})
+    return html
+
+
+def _send_message_event(message_id: int, event_type: str, client_id: str | None) -> int:
+    from apps.notifications.services import email_languages
+
+    message = selectors.message_for_event(message_id)
+    if message is None:
+        return 0
+    recipients = selectors.active_participant_ids(conversation_id=message.conversation_id)
+    if not recipients:
+        return 0
+    languages = email_languages(recipients)
+    html = _rendered(message, set(languages.values()))
+    unread = selectors.unread_counts(user_ids=recipients, conversation_id=message.conversation_id)
+    events = []
+    for user_id in recipients:
+        payload = {
+            "type": event_type,
+            "conversation": message.conversation_id,
+            "message": message.pk,
+            "sender": message.sender_id,
+            "html": html[languages[user_id]],
+        }
+        if event_type == "message.new":
+            total, here = unread.get(user_id, (0, 0))
+            payload.update(unread=total, conversation_unread=here)
+            if user_id == message.sender_id and client_id:
+                # The sending tab recognises its own message and does not show it twice.
+                payload["client_id"] = client_id
+        events.append((group_name("user", user_id), payload))
+    return send_many_now(events)
+
+
+def message_on_commit(message, *, event_type: str = "message.new") -> None:
+    """After commit: the message, rendered, to every participant's sockets."""
+    message_id, client_id = message.pk, str(message.client_id) if message.client_id else None
+
+    def send():
+        try:
+            _send_message_event(message_id, event_type, client_id)
+        except Exception:  # a live update must never break a committed write; pages catch up
+            logger.exception("message event %s for #%s dropped", event_type, message_id)
+
+    transaction.on_commit(send)
+
+
+def read_on_commit(*, conversation_id: int, user_id: int, last_read_id: int, unread: int) -> None:
+    """Someone read up to a message: the others see "seen by", their other tabs their count."""
+    recipients = selectors.active_participant_ids(conversation_id=conversation_id)
+    seen = {"type": "conversation.read", "conversation": conversation_id, "user": user_id, "message": last_read_id}
+    events = [(group_name("user", uid), seen) for uid in recipients if uid != user_id]
+    events.append((group_name("user", user_id), {**seen, "unread": unread}))
+    broadcast_many_on_commit(events)
+
+
+def changed_on_commit(*, conversation_id: int, user_ids, removed=()) -> None:
+    """The conversation's people or name changed: its pages and lists refresh; someone
+    removed learns only that they are out (their page stops showing it)."""
+    events = [
+        (
+            group_name("user", uid),
+            {"type": "conversation.changed", "conversation": conversation_id, "removed": uid in removed},
+        )
+        for uid in {*user_ids, *removed}
+    ]
+    broadcast_many_on_commit(events)
+
+
+def typing_now(*, conversation_id: int, user_id: int, name: str, recipients: list[int]) -> list[tuple[str, dict]]:
+    """The typing indicator's events (sent by the socket that heard it, not stored)."""
+    payload = {"type": "typing", "conversation": conversation_id, "user": user_id, "name": name}
+    return [(group_name("user", uid), payload) for uid in recipients if uid != user_id]

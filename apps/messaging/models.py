@@ -1,0 +1,177 @@
+"""Direct messaging: conversations between colleagues, their participants and messages.
+
+A conversation is read by its active participants only (`visible_to`): someone who left or
+was removed reads nothing of it any more, and a site administrator is no exception."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+from apps.feeds.models import ReactionKind
+
+
+class ConversationKind(models.TextChoices):
+    DIRECT = "direct", _("One-to-one")
+    GROUP = "group", _("Group")
+
+
+class WhoManages(models.TextChoices):
+    ANYONE = "anyone", _("Any participant")
+    CREATOR = "creator", _("Only the creator")
+
+
+class ConversationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(
+            Exists(Participant.objects.filter(conversation_id=OuterRef("pk"), user_id=user.pk, left_at__isnull=True))
+        )
+
+
+class Conversation(TimeStampedModel):
+    kind = models.CharField(max_length=8, choices=ConversationKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    who_manages = models.CharField(
+        _("who may add and remove participants"), max_length=8, choices=WhoManages.choices, default=WhoManages.ANYONE
+    )
+    # One one-to-one conversation per pair: "<smaller user id>:<larger user id>".
+    pair_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    def __str__(self):
+        return f"conversation #{self.pk}"
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == ConversationKind.DIRECT
+
+
+class Participant(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    # The last message this participant has read (what "seen by" shows and unread counts from).
+    last_read_id = models.BigIntegerField(default=0)
+    muted = models.BooleanField(default=False)
+    # The newest message an e-mail has told them about.
+    emailed_through_id = models.BigIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="participant_once")]
+        indexes = [
+            models.Index(fields=["user", "conversation"], name="participant_active_idx", condition=Q(left_at=None))
+        ]
+
+    def __str__(self):
+        return f"#{self.user_id} in #{self.conversation_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+
+class MessageKind(models.TextChoices):
+    TEXT = "text", _("Message")
+    # What happened to the conversation, told in its history ("Anna added Ben").
+    EVENT = "event", _("Event")
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(
+            Exists(
+                Participant.objects.filter(
+                    conversation_id=OuterRef("conversation_id"), user_id=user.pk, left_at__isnull=True
+                )
+            )
+        )
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.TEXT)
+    # Made by the sender's browser: the same send retried (a double click, a lost answer)
+    # finds the message it made the first time.
+    client_id = models.UUIDField(null=True, blank=True)
+    body = models.TextField(_("message"), blank=True, max_length=10000)
+    body_html = models.TextField(blank=True, editable=False)
+    # An event's details: {"event": "added", "users": [ids]}, {"event": "renamed", "name": ...}
+    data = models.JSONField(default=dict, blank=True)
+    search_text = models.TextField(blank=True, editable=False)
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reaction_counts = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_id"], condition=Q(client_id__isnull=False), name="message_client_once"
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="message_conversation_idx")]
+
+    def __str__(self):
+        return f"message #{self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind == MessageKind.EVENT
+
+
+class MessageAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(message__in=Message.objects.visible_to(user), message__deleted_at__isnull=True)
+
+
+class MessageAttachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    file = models.CharField(max_length=300)
+    is_image = models.BooleanField(default=False)
+    thumbnail = models.CharField(max_length=300, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = MessageAttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["message", "position"], name="message_attachment_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class MessageReaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="message_reaction_once")]
+
+    def __str__(self):
+        return f"{self.kind} on #{self.message_id}"

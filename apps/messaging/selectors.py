@@ -1,0 +1,216 @@
+"""Reads of messaging. Everything a person reads starts from `visible_to`: the conversations
+they take part in now, and those conversations' messages."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.shortcuts import get_object_or_404
+
+from apps.core.text import search_terms
+from apps.messaging.models import (
+    Conversation,
+    Message,
+    MessageAttachment,
+    MessageKind,
+    Participant,
+)
+
+PAGE_SIZE = 30
+LIST_SIZE = 50
+SEARCH_SIZE = 20
+
+# Unread: text messages of others after the participant's last read one, not deleted.
+_UNREAD_SQL = """
+    SELECT p.user_id,
+           count(m.id) FILTER (WHERE NOT p.muted) AS total,
+           count(m.id) FILTER (WHERE p.conversation_id = %s) AS here
+    FROM messaging_participant p
+    JOIN messaging_message m
+      ON m.conversation_id = p.conversation_id AND m.id > p.last_read_id
+     AND m.sender_id <> p.user_id AND m.kind = 'text' AND m.deleted_at IS NULL
+    WHERE p.user_id = ANY(%s) AND p.left_at IS NULL
+    GROUP BY p.user_id
+"""
+
+
+def unread_counts(*, user_ids: list[int], conversation_id: int = 0) -> dict[int, tuple[int, int]]:
+    """{user: (unread messages in their conversations that are not muted, unread in
+    `conversation_id`)} in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_SQL, [conversation_id, list(user_ids)])
+        return {uid: (total, here) for uid, total, here in cursor.fetchall()}
+
+
+def unread_total(*, viewer) -> int:
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return 0
+    return unread_counts(user_ids=[viewer.pk]).get(viewer.pk, (0, 0))[0]
+
+
+def active_participant_ids(*, conversation_id: int) -> list[int]:
+    return list(
+        Participant.objects.filter(conversation_id=conversation_id, left_at__isnull=True, user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def conversation_get(*, viewer, conversation_id: int) -> Conversation:
+    """The conversation if the viewer takes part in it now; 404 otherwise (whoever asks)."""
+    return get_object_or_404(
+        Conversation.objects.visible_to(viewer).select_related("creator"),
+        pk=conversation_id,
+    )
+
+
+def _active_participants():
+    return Prefetch(
+        "participants",
+        queryset=Participant.objects.filter(left_at__isnull=True).select_related("user__profile").order_by("id"),
+        to_attr="active_participants",
+    )
+
+
+@dataclass
+class ConversationRow:
+    conversation: Conversation
+    title: str
+    others: list
+    unread: int
+    muted: bool
+    last: Message | None
+
+
+def title_of(conversation: Conversation, *, viewer, participants: list[Participant]) -> str:
+    if conversation.name:
+        return conversation.name
+    names = [p.user.profile.name for p in participants if p.user_id != viewer.pk and hasattr(p.user, "profile")]
+    return ", ".join(names[:4]) or viewer.profile.name
+
+
+def conversation_list(*, viewer, limit: int = LIST_SIZE) -> list[ConversationRow]:
+    """The viewer's conversations, the one with the latest message first, with their
+    unread counts and last message: four queries however many there are."""
+    mine = Participant.objects.filter(conversation_id=OuterRef("pk"), user_id=viewer.pk)
+    last = Message.objects.filter(conversation_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+    conversations = list(
+        Conversation.objects.visible_to(viewer)
+        .filter(last_message_at__isnull=False)
+        .annotate(
+            my_last_read=Subquery(mine.values("last_read_id")[:1]),
+            my_muted=Subquery(mine.values("muted")[:1]),
+            last_id=Subquery(last),
+        )
+        .prefetch_related(_active_participants())
+        .order_by("-last_message_at", "-id")[:limit]
+    )
+    ids = [c.pk for c in conversations]
+    unread = _unread_by_conversation(viewer, ids)
+    last_messages = Message.objects.select_related("sender__profile").in_bulk([c.last_id for c in conversations])
+    return [
+        ConversationRow(
+            conversation=c,
+            title=title_of(c, viewer=viewer, participants=c.active_participants),
+            others=[p.user for p in c.active_participants if p.user_id != viewer.pk],
+            unread=unread.get(c.pk, 0),
+            muted=c.my_muted,
+            last=last_messages.get(c.last_id),
+        )
+        for c in conversations
+    ]
+
+
+def _unread_by_conversation(viewer, conversation_ids: list[int]) -> dict[int, int]:
+    if not conversation_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.conversation_id, count(m.id)
+            FROM messaging_participant p
+            JOIN messaging_message m
+              ON m.conversation_id = p.conversation_id AND m.id > p.last_read_id
+             AND m.sender_id <> p.user_id AND m.kind = 'text' AND m.deleted_at IS NULL
+            WHERE p.user_id = %s AND p.left_at IS NULL AND p.conversation_id = ANY(%s)
+            GROUP BY p.conversation_id
+            """,
+            [viewer.pk, conversation_ids],
+        )
+        return dict(cursor.fetchall())
+
+
+def _with_details(messages):
+    return messages.select_related("sender__profile", "reply_to__sender__profile").prefetch_related(
+        Prefetch("attachments", queryset=MessageAttachment.objects.order_by("position", "id"))
+    )
+
+
+def messages_page(
+    *, viewer, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Message], bool]:
+    """A page of the conversation's messages, oldest first, and whether older ones exist.
+    `before`: the page before that message (scrolling back); `after`: every message after
+    it (catching up after a reconnection), at most `limit`."""
+    messages = _with_details(Message.objects.visible_to(viewer).filter(conversation=conversation))
+    if after is not None:
+        rows = list(messages.filter(id__gt=after).order_by("id")[:limit])
+        return rows, False
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    rows = list(messages.order_by("-id")[: limit + 1])
+    more = len(rows) > limit
+    return list(reversed(rows[:limit])), more
+
+
+def message_get(*, viewer, message_id: int) -> Message:
+    return get_object_or_404(
+        _with_details(Message.objects.visible_to(viewer)).select_related("conversation"), pk=message_id
+    )
+
+
+def message_for_event(message_id: int) -> Message | None:
+    """A message as its live event shows it (the event's recipients are its participants)."""
+    return _with_details(Message.objects.all()).filter(pk=message_id).first()
+
+
+def participants_of(*, conversation: Conversation) -> list[Participant]:
+    return list(
+        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+        .select_related("user__profile")
+        .order_by("user__profile__sort_name", "id")
+    )
+
+
+def participant_of(*, viewer, conversation: Conversation) -> Participant:
+    return Participant.objects.get(conversation=conversation, user_id=viewer.pk, left_at__isnull=True)
+
+
+def message_search(*, viewer, query: str, before: int | None = None, limit: int = SEARCH_SIZE) -> tuple[list, bool]:
+    """Messages of the viewer's own conversations holding every word of `query`, newest first."""
+    terms = search_terms(query, limit=6)
+    if not terms:
+        return [], False
+    messages = Message.objects.visible_to(viewer).filter(kind=MessageKind.TEXT, deleted_at__isnull=True)
+    for term in terms:
+        messages = messages.filter(search_text__contains=term)
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    rows = list(messages.select_related("sender__profile", "conversation").order_by("-id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def typing_recipients(*, user_id: int, conversation_id: int) -> tuple[str, list[int]]:
+    """(the typist's name, the other participants) if the typist takes part in the
+    conversation now, else ("", [])."""
+    rows = list(
+        Participant.objects.filter(
+            conversation_id=conversation_id, left_at__isnull=True, user__is_active=True
+        ).select_related("user__profile")
+    )
+    typist = next((row for row in rows if row.user_id == user_id), None)
+    if typist is None:
+        return "", []
+    profile = getattr(typist.user, "profile", None)
+    name = profile.name if profile else typist.user.get_full_name() or typist.user.email
+    return name, [row.user_id for row in rows if row.user_id != user_id]

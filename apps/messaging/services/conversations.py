@@ -1,0 +1,284 @@
+"""Writes of conversations: open a one-to-one, start a group, add and remove people, leave,
+rename, mute, read. Each checks what the actor may do, writes, and broadcasts on commit."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from apps.feeds.services.posts import display_name
+from apps.messaging import events, selectors
+from apps.messaging.models import (
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageKind,
+    Participant,
+    WhoManages,
+)
+
+NAME_MAX = 100
+
+
+def _colleagues(actor, people) -> list:
+    """The people named, once each, without the actor; all of them must be active."""
+    chosen = {}
+    for user in people:
+        if user.pk != actor.pk:
+            chosen[user.pk] = user
+    if any(not user.is_active for user in chosen.values()):
+        raise ValidationError(_("Only current colleagues can take part in a conversation."))
+    return list(chosen.values())
+
+
+def _names(users) -> list[str]:
+    # Kept with the event: its sentence reads the same whatever becomes of the people.
+    return [display_name(user) for user in users]
+
+
+def _check_size(count: int) -> None:
+    limit = settings.MESSAGING_GROUP_MAX_PARTICIPANTS
+    if count > limit:
+        raise ValidationError(
+            ngettext(
+                "A conversation has at most %(limit)d participant.",
+                "A conversation has at most %(limit)d participants.",
+                limit,
+            )
+            % {"limit": limit}
+        )
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("Give the conversation a name.")})
+    if len(name) > NAME_MAX:
+        raise ValidationError({"name": _("A name has at most %(max)d characters.") % {"max": NAME_MAX}})
+    return name
+
+
+def _event(conversation: Conversation, actor, **data) -> Message:
+    """An event told in the conversation's history ("Anna added Ben"): shown live to its
+    participants, never counted as unread nor e-mailed."""
+    message = Message.objects.create(conversation=conversation, sender=actor, kind=MessageKind.EVENT, data=data)
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    Participant.objects.filter(conversation=conversation, user=actor).update(
+        last_read_id=Greatest("last_read_id", message.pk)
+    )
+    events.message_on_commit(message)
+    return message
+
+
+def _active(conversation: Conversation, user) -> Participant:
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(conversation=conversation, user_id=user.pk, left_at__isnull=True)
+        .first()
+    )
+    if participant is None:
+        raise PermissionDenied(_("You are not in this conversation."))
+    return participant
+
+
+def _may_manage(conversation: Conversation, actor) -> None:
+    if not conversation.kind == ConversationKind.GROUP:
+        raise PermissionDenied(_("A one-to-one conversation has no one to add or remove."))
+    if conversation.who_manages == WhoManages.CREATOR and conversation.creator_id != actor.pk:
+        raise PermissionDenied(_("Only the conversation's creator adds and removes participants."))
+
+
+def _join(conversation: Conversation, users) -> list[int]:
+    """Add or bring back `users`; a returning participant starts as having read everything."""
+    latest = Message.objects.filter(conversation=conversation).aggregate(latest=Max("id"))["latest"] or 0
+    now = timezone.now()
+    existing = {p.user_id: p for p in Participant.objects.filter(conversation=conversation, user__in=users)}
+    added = []
+    for user in users:
+        row = existing.get(user.pk)
+        if row is None:
+            Participant.objects.create(conversation=conversation, user=user, last_read_id=latest)
+        elif row.left_at is not None:
+            row.left_at, row.joined_at, row.last_read_id = None, now, max(row.last_read_id, latest)
+            row.save(update_fields=["left_at", "joined_at", "last_read_id"])
+        else:
+            continue
+        added.append(user.pk)
+    return added
+
+
+def conversation_direct_open(*, actor, other) -> Conversation:
+    """The one conversation of the pair, made the first time; opening it brings it back
+    for the actor if they had left it (the other person sees it again when a message comes)."""
+    if other.pk == actor.pk:
+        raise ValidationError(_("Choose a colleague other than yourself."))
+    _colleagues(actor, [other])
+    key = f"{min(actor.pk, other.pk)}:{max(actor.pk, other.pk)}"
+    with transaction.atomic():
+        conversation = Conversation.objects.filter(pair_key=key).first()
+        if conversation is None:
+            try:
+                with transaction.atomic():
+                    conversation = Conversation.objects.create(
+                        kind=ConversationKind.DIRECT, pair_key=key, creator=actor
+                    )
+                    Participant.objects.bulk_create(
+                        [
+                            Participant(conversation=conversation, user=actor),
+                            Participant(conversation=conversation, user=other),
+                        ]
+                    )
+            except IntegrityError:  # both opened it at the same moment: one made it
+                conversation = Conversation.objects.get(pair_key=key)
+        Participant.objects.filter(conversation=conversation, user=actor).update(left_at=None)
+    return conversation
+
+
+def conversation_group_create(*, actor, name: str, people, who_manages: str = WhoManages.ANYONE) -> Conversation:
+    colleagues = _colleagues(actor, people)
+    if not colleagues:
+        raise ValidationError({"people": _("Add at least one colleague.")})
+    name = _clean_name(name)
+    if who_manages not in WhoManages.values:
+        raise ValidationError({"who_manages": _("Choose who may add and remove participants.")})
+    _check_size(len(colleagues) + 1)
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            kind=ConversationKind.GROUP, name=name, creator=actor, who_manages=who_manages
+        )
+        Participant.objects.bulk_create(
+            [Participant(conversation=conversation, user=user) for user in [actor, *colleagues]]
+        )
+        _event(
+            conversation, actor, event="created", name=name, users=[u.pk for u in colleagues], names=_names(colleagues)
+        )
+    return conversation
+
+
+def participants_add(*, actor, conversation: Conversation, people) -> list[int]:
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _active(conversation, actor)
+        _may_manage(conversation, actor)
+        colleagues = _colleagues(actor, people)
+        if not colleagues:
+            raise ValidationError({"people": _("Add at least one colleague.")})
+        current = set(selectors.active_participant_ids(conversation_id=conversation.pk))
+        newcomers = [user for user in colleagues if user.pk not in current]
+        _check_size(len(current) + len(newcomers))
+        added = _join(conversation, newcomers)
+        if added:
+            names = _names([user for user in newcomers if user.pk in added])
+            _event(conversation, actor, event="added", users=added, names=names)
+            events.changed_on_commit(
+                conversation_id=conversation.pk,
+                user_ids=selectors.active_participant_ids(conversation_id=conversation.pk),
+            )
+    return added
+
+
+def participant_remove(*, actor, conversation: Conversation, user) -> None:
+    if user.pk == actor.pk:
+        raise ValidationError(_("To leave the conversation, use Leave."))
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _active(conversation, actor)
+        _may_manage(conversation, actor)
+        removed = Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True).update(
+            left_at=timezone.now()
+        )
+        if not removed:
+            raise ValidationError(_("This person is not in the conversation."))
+        _event(conversation, actor, event="removed", users=[user.pk], names=_names([user]))
+        events.changed_on_commit(
+            conversation_id=conversation.pk,
+            user_ids=selectors.active_participant_ids(conversation_id=conversation.pk),
+            removed=[user.pk],
+        )
+
+
+def conversation_leave(*, actor, conversation: Conversation) -> None:
+    """Anyone may leave. Leaving a one-to-one hides it until a message comes again; leaving
+    a group is told to the others, and a group its creator alone managed is then managed by all."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        participant = _active(conversation, actor)
+        participant.left_at = timezone.now()
+        participant.save(update_fields=["left_at"])
+        if conversation.kind == ConversationKind.GROUP:
+            if conversation.who_manages == WhoManages.CREATOR and conversation.creator_id == actor.pk:
+                conversation.who_manages = WhoManages.ANYONE
+                conversation.save(update_fields=["who_manages", "updated_at"])
+            _event(conversation, actor, event="left")
+        events.changed_on_commit(
+            conversation_id=conversation.pk,
+            user_ids=selectors.active_participant_ids(conversation_id=conversation.pk),
+            removed=[actor.pk],
+        )
+
+
+def conversation_rename(*, actor, conversation: Conversation, name: str) -> Conversation:
+    name = _clean_name(name)
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _active(conversation, actor)
+        _may_manage(conversation, actor)
+        if name != conversation.name:
+            conversation.name = name
+            conversation.save(update_fields=["name", "updated_at"])
+            _event(conversation, actor, event="renamed", name=name)
+            events.changed_on_commit(
+                conversation_id=conversation.pk,
+                user_ids=selectors.active_participant_ids(conversation_id=conversation.pk),
+            )
+    return conversation
+
+
+def conversation_who_manages_set(*, actor, conversation: Conversation, who_manages: str) -> Conversation:
+    if who_manages not in WhoManages.values:
+        raise ValidationError({"who_manages": _("Choose who may add and remove participants.")})
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _active(conversation, actor)
+        if conversation.kind != ConversationKind.GROUP or conversation.creator_id != actor.pk:
+            raise PermissionDenied(_("Only the conversation's creator decides this."))
+        conversation.who_manages = who_manages
+        conversation.save(update_fields=["who_manages", "updated_at"])
+    return conversation
+
+
+def conversation_mute(*, actor, conversation: Conversation, muted: bool) -> None:
+    with transaction.atomic():
+        participant = _active(conversation, actor)
+        participant.muted = bool(muted)
+        participant.save(update_fields=["muted"])
+        unread = selectors.unread_total(viewer=actor)
+        events.read_on_commit(
+            conversation_id=conversation.pk, user_id=actor.pk, last_read_id=participant.last_read_id, unread=unread
+        )
+
+
+def conversation_read(*, actor, conversation: Conversation, message_id: int) -> int:
+    """The actor has read up to `message_id` (a message of this conversation). Returns their
+    last read message, which never moves back."""
+    with transaction.atomic():
+        participant = _active(conversation, actor)
+        latest = (
+            Message.objects.filter(conversation=conversation, id__lte=message_id).aggregate(latest=Max("id"))["latest"]
+            or 0
+        )
+        if latest <= participant.last_read_id:
+            return participant.last_read_id
+        participant.last_read_id = latest
+        participant.save(update_fields=["last_read_id"])
+        events.read_on_commit(
+            conversation_id=conversation.pk,
+            user_id=actor.pk,
+            last_read_id=latest,
+            unread=selectors.unread_total(viewer=actor),
+        )
+    return latest

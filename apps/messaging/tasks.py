@@ -1,0 +1,12 @@
+from celery import shared_task
+
+from apps.messaging import emails
+
+
+@shared_task(name="messaging.email_unread")
+def email_unread() -> int:
+    """Beat, every minute: e-mail the messages left unread past the delay."""
+    return emails.send_unread()
+
+
+email_unread_task = email_unread

@@ -1,0 +1,30 @@
+"""How a conversation's events read ("Anna added Ben and Chloé"), in the current language."""
+
+from django import template
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def event_text(message) -> str:
+    data = message.data or {}
+    actor = message.sender.profile.name if hasattr(message.sender, "profile") else message.sender.email
+    people = get_text_list(data.get("names") or [], _("and"))
+    event = data.get("event")
+    if event == "created":
+        return _("%(actor)s started the conversation “%(name)s” with %(people)s.") % {
+            "actor": actor,
+            "name": data.get("name", ""),
+            "people": people,
+        }
+    if event == "added":
+        return _("%(actor)s added %(people)s.") % {"actor": actor, "people": people}
+    if event == "removed":
+        return _("%(actor)s removed %(people)s.") % {"actor": actor, "people": people}
+    if event == "left":
+        return _("%(actor)s left the conversation.") % {"actor": actor}
+    if event == "renamed":
+        return _("%(actor)s renamed the conversation “%(name)s”.") % {"actor": actor, "name": data.get("name", "")}
+    return ""

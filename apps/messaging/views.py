@@ -1,0 +1,337 @@
+"""Direct messaging pages: parse, call a service or a selector, render. A conversation the
+visitor does not take part in is a 404, like one that does not exist."""
+
+import json
+
+from django.contrib import messages as flash
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.files import file_response
+from apps.core.text import MENTION
+from apps.feeds.models import REACTION_ICONS, ReactionKind
+from apps.feeds.services import attachment_limits
+from apps.feeds.services.posts import resolve_handles
+from apps.messaging import selectors, services
+from apps.messaging.models import MessageAttachment, WhoManages
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return error.messages
+
+
+def _people(text: str) -> tuple[list, list[str]]:
+    """The colleagues named in a "To" field (@handles), and the handles nobody answers to."""
+    handles = MENTION.findall(text or "")
+    resolved = resolve_handles(handles)
+    unknown = [h for h in handles if h.lower() not in resolved]
+    return list({u.pk: u for u in resolved.values()}.values()), unknown
+
+
+def _list_context(request, current=None) -> dict:
+    return {"rows": selectors.conversation_list(viewer=request.user), "current": current}
+
+
+@require_GET
+def index(request):
+    return render(request, "messaging/index.html", _list_context(request))
+
+
+@require_GET
+def conversation_list(request):
+    """The list, for the page to refresh when a message or a change arrives."""
+    current = _int(request.GET.get("current"))
+    return render(request, "messaging/_list.html", _list_context(request, current=current))
+
+
+@require_GET
+def unread(request):
+    return JsonResponse({"unread": selectors.unread_total(viewer=request.user)})
+
+
+def new(request):
+    context = {"who_manages": WhoManages.choices, "values": request.POST, "errors": []}
+    if request.method == "POST":
+        people, unknown = _people(request.POST.get("people", ""))
+        if unknown:
+            context["errors"] = [_("Nobody answers to %(handles)s.") % {"handles": ", ".join("@" + h for h in unknown)}]
+        elif not people:
+            context["errors"] = [_("Add at least one colleague.")]
+        else:
+            try:
+                if len(people) == 1 and not request.POST.get("name", "").strip():
+                    conversation = services.conversation_direct_open(actor=request.user, other=people[0])
+                else:
+                    conversation = services.conversation_group_create(
+                        actor=request.user,
+                        name=request.POST.get("name", ""),
+                        people=people,
+                        who_manages=request.POST.get("who_manages", WhoManages.ANYONE),
+                    )
+                return redirect("messaging:conversation", conversation.pk)
+            except ValidationError as error:
+                context["errors"] = _errors(error)
+        return render(request, "messaging/new.html", context, status=400)
+    return render(request, "messaging/new.html", context)
+
+
+@require_POST
+def direct(request, user_id):
+    """ "Send a message" on a profile: the pair's conversation, opened."""
+    other = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    try:
+        conversation = services.conversation_direct_open(actor=request.user, other=other)
+    except ValidationError as error:
+        flash.error(request, " ".join(_errors(error)))
+        return redirect("people:detail", user_id)
+    return redirect("messaging:conversation", conversation.pk)
+
+
+def _conversation_context(request, conversation) -> dict:
+    participants = selectors.participants_of(conversation=conversation)
+    me = next(p for p in participants if p.user_id == request.user.pk)
+    page, more = selectors.messages_page(viewer=request.user, conversation=conversation)
+    return {
+        "conversation": conversation,
+        "title": selectors.title_of(conversation, viewer=request.user, participants=participants),
+        "participants": participants,
+        "me": me,
+        "page": page,
+        "more": more,
+        "oldest": page[0].pk if page else None,
+        # For "seen by": each other participant's last read message.
+        "reads": json.dumps(
+            {
+                str(p.user_id): {"name": p.user.profile.name, "read": p.last_read_id}
+                for p in participants
+                if p.user_id != request.user.pk
+            }
+        ),
+        "limits": attachment_limits(),
+        "reactions": [(kind, label, REACTION_ICONS[kind]) for kind, label in ReactionKind.choices],
+        "may_manage": conversation.kind == "group"
+        and (conversation.who_manages == WhoManages.ANYONE or conversation.creator_id == request.user.pk),
+    }
+
+
+@require_GET
+def conversation(request, conversation_id):
+    conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
+    context = _list_context(request, current=conversation.pk) | _conversation_context(request, conversation)
+    return render(request, "messaging/conversation.html", context)
+
+
+@require_GET
+def history(request, conversation_id):
+    """Older messages (`before`), or those after `after` (catching up after a reconnection)."""
+    conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
+    before, after = _int(request.GET.get("before")), request.GET.get("after")
+    after = int(after) if after is not None and after.isdigit() and len(after) < 19 else None
+    page, more = selectors.messages_page(viewer=request.user, conversation=conversation, before=before, after=after)
+    return render(
+        request,
+        "messaging/_history.html",
+        {
+            "conversation": conversation,
+            "page": page,
+            "more": more and after is None,
+            "oldest": page[0].pk if page else None,
+        },
+    )
+
+
+@require_POST
+def send(request, conversation_id):
+    conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
+    try:
+        message, _created = services.message_send(
+            actor=request.user,
+            conversation=conversation,
+            body=request.POST.get("body", ""),
+            uploads=request.FILES.getlist("files"),
+            client_id=request.POST.get("client_id") or None,
+            reply_to_id=_int(request.POST.get("reply_to")),
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(_errors(error)), status=400, content_type="text/plain; charset=utf-8")
+    except PermissionDenied as error:
+        raise Http404 from error
+    message = selectors.message_get(viewer=request.user, message_id=message.pk)
+    if request.headers.get("HX-Request") or request.headers.get("X-Requested-With"):
+        return render(request, "messaging/_message.html", {"message": message})
+    return redirect("messaging:conversation", conversation.pk)
+
+
+@require_POST
+def read(request, conversation_id):
+    conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
+    message_id = _int(request.POST.get("message"))
+    if message_id is None:
+        return HttpResponse(_("Which message?"), status=400)
+    last = services.conversation_read(actor=request.user, conversation=conversation, message_id=message_id)
+    return JsonResponse({"read": last, "unread": selectors.unread_total(viewer=request.user)})
+
+
+def settings_view(request, conversation_id):
+    conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
+    errors = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "rename":
+                services.conversation_rename(
+                    actor=request.user, conversation=conversation, name=request.POST.get("name", "")
+                )
+            elif action == "who_manages":
+                services.conversation_who_manages_set(
+                    actor=request.user, conversation=conversation, who_manages=request.POST.get("who_manages", "")
+                )
+            elif action == "add":
+                people, unknown = _people(request.POST.get("people", ""))
+                if unknown:
+                    raise ValidationError(
+                        _("Nobody answers to %(handles)s.") % {"handles": ", ".join("@" + h for h in unknown)}
+                    )
+                services.participants_add(actor=request.user, conversation=conversation, people=people)
+            elif action == "remove":
+                user = get_object_or_404(get_user_model(), pk=_int(request.POST.get("user")) or 0)
+                services.participant_remove(actor=request.user, conversation=conversation, user=user)
+            elif action == "mute":
+                services.conversation_mute(
+                    actor=request.user, conversation=conversation, muted=request.POST.get("muted") == "1"
+                )
+            elif action == "leave":
+                services.conversation_leave(actor=request.user, conversation=conversation)
+                flash.success(request, _("You left the conversation."))
+                return redirect("messaging:index")
+            else:
+                raise ValidationError(_("Nothing to do."))
+            flash.success(request, _("Saved."))
+            return redirect("messaging:settings", conversation.pk)
+        except ValidationError as error:
+            errors = _errors(error)
+        except PermissionDenied as error:
+            errors = [str(error) or _("You may not do this.")]
+        conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
+    participants = selectors.participants_of(conversation=conversation)
+    me = next(p for p in participants if p.user_id == request.user.pk)
+    context = {
+        "conversation": conversation,
+        "title": selectors.title_of(conversation, viewer=request.user, participants=participants),
+        "participants": participants,
+        "me": me,
+        "errors": errors,
+        "who_manages": WhoManages.choices,
+        "may_manage": conversation.kind == "group"
+        and (conversation.who_manages == WhoManages.ANYONE or conversation.creator_id == request.user.pk),
+    }
+    return render(request, "messaging/settings.html", context, status=400 if errors else 200)
+
+
+def _message_answer(request, message):
+    """The message as it is now: its HTML for the page that asked, else back to it."""
+    if request.headers.get("HX-Request"):
+        fresh = selectors.message_get(viewer=request.user, message_id=message.pk)
+        return render(request, "messaging/_message.html", {"message": fresh})
+    return redirect(reverse("messaging:conversation", args=[message.conversation_id]) + f"#m{message.pk}")
+
+
+@require_GET
+def message(request, message_id):
+    """One message as it is now (the page refreshes an edited or deleted one)."""
+    return render(
+        request,
+        "messaging/_message.html",
+        {"message": selectors.message_get(viewer=request.user, message_id=message_id)},
+    )
+
+
+def message_edit(request, message_id):
+    message = selectors.message_get(viewer=request.user, message_id=message_id)
+    if message.sender_id != request.user.pk or message.is_deleted or message.is_event:
+        raise Http404
+    errors = []
+    if request.method == "POST":
+        try:
+            services.message_edit(actor=request.user, message=message, body=request.POST.get("body", ""))
+            return _message_answer(request, message)
+        except ValidationError as error:
+            errors = _errors(error)
+    return render(
+        request, "messaging/message_edit.html", {"message": message, "errors": errors}, status=400 if errors else 200
+    )
+
+
+@require_POST
+def message_delete(request, message_id):
+    message = selectors.message_get(viewer=request.user, message_id=message_id)
+    try:
+        services.message_delete(actor=request.user, message=message)
+    except (ValidationError, PermissionDenied) as error:
+        raise Http404 from error
+    return _message_answer(request, message)
+
+
+@require_POST
+def message_react(request, message_id):
+    message = selectors.message_get(viewer=request.user, message_id=message_id)
+    try:
+        services.message_react(actor=request.user, message=message, kind=request.POST.get("kind", ""))
+    except ValidationError as error:
+        return HttpResponse(" ".join(_errors(error)), status=400, content_type="text/plain; charset=utf-8")
+    except PermissionDenied as error:
+        raise Http404 from error
+    return _message_answer(request, message)
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "")[:200]
+    rows, more = selectors.message_search(viewer=request.user, query=query, before=_int(request.GET.get("before")))
+    return render(
+        request,
+        "messaging/search.html",
+        {"query": query, "results": rows, "more": more, "next": rows[-1].pk if rows else None},
+    )
+
+
+def _attachment(request, attachment_id) -> MessageAttachment:
+    # Checked on every request: someone who left the conversation loses its files too.
+    return get_object_or_404(MessageAttachment.objects.visible_to(request.user), pk=attachment_id)
+
+
+@require_GET
+def attachment(request, attachment_id, name=None):
+    item = _attachment(request, attachment_id)
+    inline = item.is_image
+    return file_response(
+        request,
+        item.file,
+        etag=f'"m{item.pk}"',
+        content_type="image/webp" if inline else "application/octet-stream",
+        download_name=item.name,
+        inline=inline,
+    )
+
+
+@require_GET
+def attachment_thumbnail(request, attachment_id):
+    item = _attachment(request, attachment_id)
+    if not item.is_image or not item.thumbnail:
+        raise Http404
+    return file_response(
+        request, item.thumbnail, etag=f'"mt{item.pk}"', content_type="image/webp", download_name=item.name, inline=True
+    )

@@ -1,0 +1,284 @@
+// Direct messages: the conversation list follows what arrives; the open conversation shows
+// new, edited and deleted messages live, who is typing and who has seen what. A message is
+// sent with an id made here: sending it again after a failure never makes two.
+(function () {
+  "use strict";
+
+  var me = document.body.dataset.me;
+  var page = document.getElementById("dm-conversation");
+  var conversationId = page ? parseInt(page.dataset.conversation, 10) : 0;
+  var items = document.getElementById("dm-messages");
+  var composer = document.getElementById("dm-composer");
+
+  function fetchHTML(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : null; });
+  }
+  function fragment(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    return holder.content;
+  }
+  function processed(node) {
+    if (window.htmx) { window.htmx.process(node); }
+    return node;
+  }
+
+  // ------------------------------------------------------------------ the list
+  var listTimer = null;
+  function refreshList() {
+    window.clearTimeout(listTimer);
+    listTimer = window.setTimeout(function () {
+      var list = document.getElementById("dm-list");
+      if (!list) { return; }
+      fetchHTML(list.dataset.url).then(function (html) {
+        if (html) { list.replaceWith(fragment(html)); }
+      });
+    }, 200);
+  }
+  ["live:message.new", "live:conversation.changed", "live:reconnected"].forEach(function (name) {
+    document.addEventListener(name, refreshList);
+  });
+  document.addEventListener("live:conversation.read", function (event) {
+    if (String(event.detail.user) === me) { refreshList(); }
+  });
+
+  if (!page) { return; }
+
+  // ---------------------------------------------------------- the conversation
+  function mine(root) {
+    root.querySelectorAll(".dm[data-sender='" + me + "']").forEach(function (node) { node.classList.add("mine"); });
+  }
+  function lastId() {
+    var last = 0;
+    items.querySelectorAll("[data-message]").forEach(function (node) {
+      last = Math.max(last, parseInt(node.dataset.message, 10) || 0);
+    });
+    return last;
+  }
+  function atBottom() { return items.scrollHeight - items.scrollTop - items.clientHeight < 80; }
+  function toBottom() { items.scrollTop = items.scrollHeight; }
+
+  // Puts a rendered message in its place: replaces the same message (edited, deleted, reacted)
+  // or the bubble waiting for it (sent from this tab); appends it otherwise.
+  function place(html) {
+    var node = fragment(html).firstElementChild;
+    if (!node) { return null; }
+    var existing = document.getElementById(node.id);
+    var pending = node.dataset.clientId && items.querySelector(".dm.sending[data-client-id='" + node.dataset.clientId + "']");
+    var follow = atBottom();
+    if (existing) {
+      existing.replaceWith(node);
+      if (pending) { pending.remove(); }
+    } else if (pending) {
+      pending.replaceWith(node);
+    } else {
+      var before = null;
+      var id = parseInt(node.dataset.message, 10);
+      items.querySelectorAll("[data-message]").forEach(function (other) {
+        if (!before && parseInt(other.dataset.message, 10) > id) { before = other; }
+      });
+      items.insertBefore(node, before || items.querySelector(".dm.sending"));
+    }
+    mine(node.parentNode || items);
+    processed(node);
+    if (follow) { toBottom(); }
+    seenBy();
+    return node;
+  }
+
+  // Read receipts: under the last message each other participant has read, "Seen by …".
+  var reads = JSON.parse(page.dataset.reads || "{}");
+  var seenLabel = page.dataset.seenLabel || "Seen by";
+  function seenBy() {
+    var rows = Array.prototype.slice.call(items.querySelectorAll("[data-message]"));
+    var names = {};
+    Object.keys(reads).forEach(function (user) {
+      var target = null;
+      rows.forEach(function (row) { if (parseInt(row.dataset.message, 10) <= reads[user].read && row.classList.contains("dm")) { target = row; } });
+      if (target) { (names[target.id] = names[target.id] || []).push(reads[user].name); }
+    });
+    items.querySelectorAll(".dm-seen").forEach(function (seen) {
+      var row = seen.closest("[data-message]");
+      var who = row && names[row.id];
+      seen.hidden = !who;
+      seen.textContent = who ? seenLabel + " " + who.join(", ") : "";
+    });
+  }
+
+  // What the reader has on screen is read: said to the server (and so to the others).
+  var readSent = parseInt(page.dataset.read, 10) || 0;
+  function markRead() {
+    var last = lastId();
+    if (document.hidden || last <= readSent) { return; }
+    readSent = last;
+    var body = new FormData();
+    body.append("message", String(last));
+    fetch(page.dataset.readUrl, { method: "POST", credentials: "same-origin", body: body, headers: { "X-CSRFToken": csrf() } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        if (answer) { document.dispatchEvent(new CustomEvent("messages:unread", { detail: { unread: answer.unread } })); }
+      });
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  function csrf() { return composer.querySelector("[name=csrfmiddlewaretoken]").value; }
+
+  document.addEventListener("live:message.new", function (event) {
+    if (event.detail.conversation !== conversationId) { return; }
+    place(event.detail.html);
+    typingOff(event.detail.sender);
+    markRead();
+  });
+  document.addEventListener("live:message.updated", function (event) {
+    if (event.detail.conversation !== conversationId) { return; }
+    if (document.getElementById("m" + event.detail.message)) { place(event.detail.html); }
+  });
+  document.addEventListener("live:conversation.read", function (event) {
+    var detail = event.detail;
+    if (detail.conversation !== conversationId || String(detail.user) === me || !reads[detail.user]) { return; }
+    reads[detail.user].read = Math.max(reads[detail.user].read, detail.message);
+    seenBy();
+  });
+  document.addEventListener("live:conversation.changed", function (event) {
+    if (event.detail.conversation === conversationId && event.detail.removed) {
+      document.getElementById("dm-gone").hidden = false;
+      composer.querySelectorAll("textarea, input, button").forEach(function (field) { field.disabled = true; });
+    }
+  });
+  // After a disconnection: whatever arrived meanwhile, from the server.
+  document.addEventListener("live:reconnected", function () {
+    fetchHTML(page.dataset.historyUrl + "?after=" + lastId()).then(function (html) {
+      if (!html) { return; }
+      Array.prototype.slice.call(fragment(html).children).forEach(function (node) {
+        if (node.dataset.message) { place(node.outerHTML); }
+      });
+      markRead();
+    });
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (items.contains(event.target) || event.target === items) { mine(items); seenBy(); }
+  });
+
+  // ------------------------------------------------------------------- typing
+  var typists = {};
+  var typingLine = document.getElementById("dm-typing");
+  var typingLabel = page.dataset.typingLabel || "is typing…";
+  function showTyping() {
+    var names = Object.keys(typists).map(function (user) { return typists[user].name; });
+    typingLine.textContent = names.length ? names.join(", ") + " " + typingLabel : "";
+  }
+  function typingOff(user) {
+    if (typists[user]) { window.clearTimeout(typists[user].timer); delete typists[user]; showTyping(); }
+  }
+  document.addEventListener("live:typing", function (event) {
+    var detail = event.detail;
+    if (detail.conversation !== conversationId || String(detail.user) === me) { return; }
+    typingOff(detail.user);
+    typists[detail.user] = { name: detail.name, timer: window.setTimeout(function () { typingOff(detail.user); }, 6000) };
+    showTyping();
+  });
+  var lastTyping = 0;
+  var body = composer.querySelector("textarea[name=body]");
+  body.addEventListener("input", function () {
+    var now = Date.now();
+    if (body.value && now - lastTyping > 3000 && window.liveSend) {
+      lastTyping = now;
+      window.liveSend({ type: "typing", conversation: conversationId });
+    }
+  });
+
+  // -------------------------------------------------------------------- reply
+  var replyField = composer.querySelector("[name=reply_to]");
+  var replying = composer.querySelector(".dm-replying");
+  items.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-reply]");
+    if (!button) { return; }
+    replyField.value = button.dataset.reply;
+    replying.querySelector("span").textContent = (page.dataset.replyLabel || "Replying to") + " " + button.dataset.replyName;
+    replying.hidden = false;
+    body.focus();
+  });
+  composer.querySelector("[data-cancel-reply]").addEventListener("click", function () {
+    replyField.value = "";
+    replying.hidden = true;
+  });
+
+  // --------------------------------------------------------------------- send
+  var errorBox = composer.querySelector(".dm-composer-error");
+  var clientField = composer.querySelector("[name=client_id]");
+  var fileField = composer.querySelector("input[type=file]");
+  function problem(text) { errorBox.textContent = text || ""; errorBox.hidden = !text; }
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (window.crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+  function pendingBubble(text, clientId) {
+    var existing = items.querySelector(".dm.sending[data-client-id='" + clientId + "']");
+    if (existing) { existing.classList.remove("failed"); return existing; }
+    var bubble = document.createElement("li");
+    bubble.className = "dm mine sending";
+    bubble.dataset.clientId = clientId;
+    var inner = document.createElement("div");
+    inner.className = "dm-main";
+    var p = document.createElement("p");
+    p.textContent = text || "📎";
+    inner.appendChild(p);
+    bubble.appendChild(inner);
+    items.appendChild(bubble);
+    toBottom();
+    return bubble;
+  }
+  var sending = false;
+  function send() {
+    if (sending) { return; }
+    var files = fileField.files ? Array.prototype.slice.call(fileField.files) : [];
+    if (!body.value.trim() && !files.length) { return; }
+    var max = parseInt(composer.dataset.maxBytes, 10);
+    if (files.some(function (file) { return file.size > max; })) { problem(composer.dataset.tooLarge); return; }
+    // The id stays until the server has the message: pressing Send again retries the same one.
+    if (!clientField.value) { clientField.value = newClientId(); }
+    var clientId = clientField.value;
+    var bubble = pendingBubble(body.value, clientId);
+    var data = new FormData(composer);
+    sending = true;
+    problem("");
+    fetch(composer.action, { method: "POST", credentials: "same-origin", body: data, headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrf() } })
+      .then(function (response) {
+        return response.text().then(function (text) { return { ok: response.ok, status: response.status, text: text }; });
+      })
+      .then(function (answer) {
+        sending = false;
+        if (answer.ok) {
+          clientField.value = "";
+          body.value = "";
+          fileField.value = "";
+          replyField.value = "";
+          replying.hidden = true;
+          place(answer.text);
+          bubble.remove();
+          markRead();
+          return;
+        }
+        bubble.remove();
+        if (answer.status === 400) { clientField.value = ""; }
+        problem(answer.status === 400 ? answer.text : answer.status === 413 ? composer.dataset.tooLarge : composer.dataset.failed);
+      })
+      .catch(function () {
+        sending = false;
+        bubble.classList.add("failed");
+        problem(composer.dataset.failed);
+      });
+  }
+  composer.addEventListener("submit", function (event) { event.preventDefault(); send(); });
+  body.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); send(); }
+  });
+
+  mine(items);
+  seenBy();
+  toBottom();
+  markRead();
+})();

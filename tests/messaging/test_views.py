@@ -1,0 +1,166 @@
+import json
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from apps.messaging import services
+from apps.messaging.models import Conversation, Message
+from tests.messaging.conftest import CANARY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_anna(client, anna):
+    client.force_login(anna)
+    return client
+
+
+def test_index_lists_my_conversations_with_unread_counts(as_anna, anna, ben, direct, group):
+    services.message_send(actor=ben, conversation=direct, body="Lunch?")
+    response = as_anna.get(reverse("messaging:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Launch team" in html and "Ben Dubois" in html and "Lunch?" in html
+    assert 'class="dm-unread"' in html
+
+
+def test_conversation_page_shows_messages_and_receipts(as_anna, anna, ben, direct):
+    services.message_send(actor=anna, conversation=direct, body="**Hello** Ben")
+    response = as_anna.get(reverse("messaging:conversation", args=[direct.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>Hello</strong> Ben" in html
+    assert 'data-reads="' in html
+    reads = json.loads(response.context["reads"])
+    assert reads == {str(ben.pk): {"name": "Ben Dubois", "read": 0}}
+
+
+def test_new_with_one_colleague_opens_the_one_to_one(as_anna, anna, ben):
+    response = as_anna.post(reverse("messaging:new"), {"people": "@ben.dubois"})
+    conversation = Conversation.objects.get(kind="direct")
+    assert response.status_code == 302 and response.url == reverse("messaging:conversation", args=[conversation.pk])
+    again = as_anna.post(reverse("messaging:new"), {"people": "@ben.dubois"})
+    assert again.url == response.url
+
+
+def test_new_group_and_its_errors(as_anna, anna, ben, chloe):
+    response = as_anna.post(reverse("messaging:new"), {"people": "@ben.dubois @chloe.petit", "name": "Offsite"})
+    assert response.status_code == 302
+    assert Conversation.objects.get(name="Offsite").participants.count() == 3
+    unknown = as_anna.post(reverse("messaging:new"), {"people": "@nobody.here", "name": "x"})
+    assert unknown.status_code == 400 and "Nobody answers to @nobody.here" in unknown.content.decode()
+    empty = as_anna.post(reverse("messaging:new"), {"people": "", "name": "x"})
+    assert empty.status_code == 400 and "Add at least one colleague" in empty.content.decode()
+
+
+def test_profile_button_opens_the_one_to_one(as_anna, ben):
+    response = as_anna.post(reverse("messaging:direct", args=[ben.pk]))
+    assert response.status_code == 302
+    assert Conversation.objects.filter(kind="direct").count() == 1
+    assert as_anna.get(reverse("messaging:direct", args=[ben.pk])).status_code == 405
+
+
+def test_send_returns_the_message_and_a_retry_returns_the_same(as_anna, direct):
+    client_id = str(uuid.uuid4())
+    url = reverse("messaging:send", args=[direct.pk])
+    first = as_anna.post(url, {"body": "Once only", "client_id": client_id}, HTTP_X_REQUESTED_WITH="fetch")
+    second = as_anna.post(url, {"body": "Once only", "client_id": client_id}, HTTP_X_REQUESTED_WITH="fetch")
+    assert first.status_code == second.status_code == 200
+    assert "Once only" in first.content.decode()
+    assert first.content == second.content
+    assert Message.objects.filter(body="Once only").count() == 1
+
+
+def test_send_errors_say_what_is_wrong_and_store_nothing(as_anna, direct, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("messaging:send", args=[direct.pk])
+    empty = as_anna.post(url, {"body": " "}, HTTP_X_REQUESTED_WITH="fetch")
+    assert empty.status_code == 400 and "Write a message or attach a file." in empty.content.decode()
+    settings.ATTACHMENT_MAX_BYTES = 5
+    big = as_anna.post(url, {"body": "x", "files": SimpleUploadedFile("big.pdf", b"0123456789")})
+    assert big.status_code == 400 and "the limit is" in big.content.decode()
+    assert not Message.objects.filter(conversation=direct).exists()
+
+
+def test_attachments_are_downloads_for_participants(as_anna, client, anna, ben, direct, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    message, _ = services.message_send(
+        actor=ben, conversation=direct, body="", uploads=[SimpleUploadedFile(f"{CANARY}.txt", b"the figures")]
+    )
+    attachment = message.attachments.get()
+    response = as_anna.get(reverse("messaging:attachment", args=[attachment.pk, attachment.name]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert b"".join(response.streaming_content) == b"the figures"
+
+
+def test_history_pages_back_with_a_constant_number_of_queries(as_anna, anna, ben, direct, django_assert_num_queries):
+    for i in range(70):
+        services.message_send(actor=anna if i % 2 else ben, conversation=direct, body=f"message {i}")
+    first = as_anna.get(reverse("messaging:history", args=[direct.pk]))
+    page = first.context["page"]
+    assert [m.body for m in page][-1] == "message 69" and len(page) == 30 and first.context["more"]
+    older = as_anna.get(reverse("messaging:history", args=[direct.pk]) + f"?before={page[0].pk}")
+    assert [m.body for m in older.context["page"]][-1] == "message 39"
+    after = as_anna.get(reverse("messaging:history", args=[direct.pk]) + f"?after={page[-2].pk}")
+    assert [m.body for m in after.context["page"]] == ["message 69"]
+
+
+def test_edit_delete_and_react_views(as_anna, anna, ben, direct, client):
+    message, _ = services.message_send(actor=anna, conversation=direct, body="tpyo")
+    edit_url = reverse("messaging:message_edit", args=[message.pk])
+    assert as_anna.get(edit_url).status_code == 200
+    assert as_anna.post(edit_url, {"body": ""}).status_code == 400
+    assert as_anna.post(edit_url, {"body": "typo"}).status_code == 302
+    message.refresh_from_db()
+    assert message.body == "typo" and message.edited_at
+    react = as_anna.post(
+        reverse("messaging:message_react", args=[message.pk]), {"kind": "like"}, HTTP_HX_REQUEST="true"
+    )
+    assert react.status_code == 200 and "👍 1" in react.content.decode()
+    deleted = as_anna.post(reverse("messaging:message_delete", args=[message.pk]), HTTP_HX_REQUEST="true")
+    assert "This message was deleted." in deleted.content.decode()
+    client.force_login(ben)
+    assert client.get(reverse("messaging:message_edit", args=[message.pk])).status_code == 404
+
+
+def test_settings_page_rename_add_remove_mute_leave(as_anna, anna, ben, chloe, outsider, group):
+    url = reverse("messaging:settings", args=[group.pk])
+    assert as_anna.get(url).status_code == 200
+    assert as_anna.post(url, {"action": "rename", "name": ""}).status_code == 400
+    as_anna.post(url, {"action": "rename", "name": "Launch crew"})
+    group.refresh_from_db()
+    assert group.name == "Launch crew"
+    as_anna.post(url, {"action": "add", "people": "@olga.outsider"})
+    assert Conversation.objects.visible_to(outsider).filter(pk=group.pk).exists()
+    unknown = as_anna.post(url, {"action": "add", "people": "@ghost"})
+    assert unknown.status_code == 400 and "Nobody answers to @ghost" in unknown.content.decode()
+    as_anna.post(url, {"action": "remove", "user": outsider.pk})
+    assert not Conversation.objects.visible_to(outsider).filter(pk=group.pk).exists()
+    as_anna.post(url, {"action": "mute", "muted": "1"})
+    assert group.participants.get(user=anna).muted
+    response = as_anna.post(url, {"action": "leave"})
+    assert response.status_code == 302
+    assert as_anna.get(reverse("messaging:conversation", args=[group.pk])).status_code == 404
+
+
+def test_search_finds_only_my_conversations_messages(as_anna, anna, ben, chloe, outsider, direct):
+    services.message_send(actor=ben, conversation=direct, body="The Réunion budget is ready")
+    theirs = services.conversation_direct_open(actor=chloe, other=outsider)
+    services.message_send(actor=chloe, conversation=theirs, body=f"reunion budget {CANARY}")
+    response = as_anna.get(reverse("messaging:search"), {"q": "reunion BUDGET"})
+    html = response.content.decode()
+    assert "The Réunion budget is ready" in html
+    assert CANARY not in html
+
+
+def test_unread_endpoint(as_anna, ben, direct):
+    services.message_send(actor=ben, conversation=direct, body="ping")
+    assert as_anna.get(reverse("messaging:unread")).json() == {"unread": 1}
+    last = Message.objects.filter(conversation=direct).latest("id")
+    answer = as_anna.post(reverse("messaging:read", args=[direct.pk]), {"message": last.pk}).json()
+    assert answer == {"read": last.pk, "unread": 0}
