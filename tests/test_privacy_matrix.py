@@ -56,6 +56,11 @@ HASHTAG = Ref("hashtag")  # a hashtag written in POST
 NO_HASHTAG = Ref("no_hashtag")  # a hashtag nobody wrote
 CONTACT = Ref("contact")  # the colleague's personal contact
 CONTACT_IMPORT = Ref("contact_import")  # the colleague's contact import
+# The colleague's group conversation with someone else (no visitor takes part in it), one of
+# its messages and its attached file: every visitor, site admin included, gets a 404.
+CONVERSATION = Ref("conversation")
+MESSAGE = Ref("message")
+MESSAGE_FILE = Ref("message_file")
 
 
 def same(outcome):
@@ -105,7 +110,6 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "communities/<slug:slug>/settings/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "communities/<slug:slug>/administer/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
     "communities/<slug:slug>/delete/": (signed_in(NOT_FOUND, staff=OK), {"slug": COMMUNITY}),
-    "messages/": (signed_in(OK), {}),
     # contacts: each employee's own; the colleague's are a 404 for everyone, admins included.
     "contacts/": (signed_in(OK), {}),
     "contacts/import/": (signed_in(OK), {}),
@@ -205,6 +209,32 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "accounts/oidc/^(?P<provider_id>[^/]+)/login/": (same(NOT_FOUND), {"provider_id": "none"}),
     "accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/": (same(NOT_FOUND), {"provider_id": "none"}),
 }
+
+MATRIX.update(
+    {
+        # Direct messages: one's own conversations only; those of others do not exist.
+        "messages/": (signed_in(OK), {}),
+        "messages/new/": (signed_in(OK), {}),
+        "messages/with/<int:user_id>/": (signed_in(POST_ONLY), {"user_id": COLLEAGUE}),
+        "messages/list/": (signed_in(OK), {}),
+        "messages/unread/": (signed_in(OK), {}),
+        "messages/search/": (signed_in(OK), {}),
+        "messages/<int:conversation_id>/": (signed_in(NOT_FOUND), {"conversation_id": CONVERSATION}),
+        "messages/<int:conversation_id>/history/": (signed_in(NOT_FOUND), {"conversation_id": CONVERSATION}),
+        "messages/<int:conversation_id>/send/": (signed_in(POST_ONLY), {"conversation_id": CONVERSATION}),
+        "messages/<int:conversation_id>/read/": (signed_in(POST_ONLY), {"conversation_id": CONVERSATION}),
+        "messages/<int:conversation_id>/settings/": (signed_in(NOT_FOUND), {"conversation_id": CONVERSATION}),
+        "messages/m/<int:message_id>/": (signed_in(NOT_FOUND), {"message_id": MESSAGE}),
+        "messages/m/<int:message_id>/edit/": (signed_in(NOT_FOUND), {"message_id": MESSAGE}),
+        "messages/m/<int:message_id>/delete/": (signed_in(POST_ONLY), {"message_id": MESSAGE}),
+        "messages/m/<int:message_id>/react/": (signed_in(POST_ONLY), {"message_id": MESSAGE}),
+        "messages/files/<int:attachment_id>/thumbnail/": (signed_in(NOT_FOUND), {"attachment_id": MESSAGE_FILE}),
+        "messages/files/<int:attachment_id>/<str:name>": (
+            signed_in(NOT_FOUND),
+            {"attachment_id": MESSAGE_FILE, "name": FILE_NAME},
+        ),
+    }
+)
 
 # The same routes about someone who does not exist: 404 once signed in, as for a private
 # object; POST-only routes answer a GET with 405 before looking anything up.
@@ -429,7 +459,16 @@ def matrix_objects(db, settings, tmp_path) -> dict[Ref, int | str]:
 
     contact = Contact.objects.create(owner=author, key="x@partner.example", name="Partner", source="csv")
     contact_import = ContactImport.objects.create(owner=author, source="csv", filename="matrix.csv")
+    from apps.messaging import services as messaging
+
+    conversation = messaging.conversation_group_create(actor=author, name="Matrix chat", people=[praised])
+    message, _ = messaging.message_send(
+        actor=author, conversation=conversation, body="Matrix message", uploads=[_text_upload("minutes.txt")]
+    )
     return {
+        CONVERSATION: conversation.pk,
+        MESSAGE: message.pk,
+        MESSAGE_FILE: message.attachments.get().pk,
         CONTACT: contact.pk,
         CONTACT_IMPORT: contact_import.pk,
         COLLEAGUE: author.pk,

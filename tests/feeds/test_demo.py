@@ -53,7 +53,10 @@ def seeded(django_db_setup, django_db_blocker, demo_media):
 
 
 def _tables() -> dict:
+    from apps.messaging.models import Conversation, Message, MessageReaction
+
     models = [Post, Comment, Reaction, Attachment, PollVote, Mention, Bookmark, Follow, HashtagFollow]
+    models += [Conversation, Message, MessageReaction]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -131,6 +134,24 @@ def test_home_feeds_of_the_demo_accounts_are_not_empty(seeded, client):
         client.force_login(user)
         for url in ("/", "/feed/company/"):
             assert client.get(url).status_code == 200
+
+
+def test_seed_adds_conversations_with_unread_messages_for_the_ceo(seeded, client):
+    from datetime import timedelta
+
+    from apps.messaging import emails, selectors
+    from apps.profiles.demo_data import CEO, demo_email
+
+    assert "Demo conversations added: 3 conversations, 11 messages." in seeded
+    ceo = get_user_model().objects.get(email=demo_email(*CEO[:2]))
+    rows = selectors.conversation_list(viewer=ceo)
+    assert [row.unread for row in rows] == [2, 0, 0]
+    assert selectors.unread_total(viewer=ceo) == 2
+    client.force_login(ceo)
+    for row in rows:
+        assert client.get(f"/messages/{row.conversation.pk}/").status_code == 200
+    # Seeded history is not e-mailed to everyone at once.
+    assert emails.send_unread(now=timezone.now() + timedelta(days=1)) == 0
 
 
 def test_seeding_twice_adds_nothing(seeded, demo_media):

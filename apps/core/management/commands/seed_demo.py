@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from apps.feeds.demo import seed_activity
+from apps.messaging.demo import seed_conversations
 from apps.notifications.services import backlog_settle
 from apps.profiles.demo import seed_organisation
 
@@ -16,6 +17,15 @@ class Command(BaseCommand):
                 f"admin {result['admin']}, employee {result['ceo']}, password {result['password']}"
             )
         )
+        conversations = seed_conversations()
+        if conversations is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Demo conversations added: {conversations} conversations, {messages} messages.".format(
+                        **conversations
+                    )
+                )
+            )
         activity = seed_activity()
         if activity is None:
             self.stdout.write("Demo activity already present: nothing added.")
