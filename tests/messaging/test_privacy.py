@@ -119,9 +119,11 @@ def test_every_route_for_every_role(client, role, settings, tmp_path):
 
 @pytest.mark.django_db
 def test_the_participant_reads_the_canary(client, settings, tmp_path):
-    people, conversation, message, _spare, file, _image = _world(settings, tmp_path)
+    people, conversation, _message, _spare, file, _image = _world(settings, tmp_path)
     client.force_login(people["participant"])
     assert CANARY in client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    download = client.get(reverse("messaging:attachment", args=[file.pk, file.name]))
+    assert CANARY in download["Content-Disposition"] and b"".join(download.streaming_content) == b"numbers"
     assert f"Results leak: {CANARY}".encode() in client.get(reverse("messaging:search") + f"?q={CANARY}").content
 
 
