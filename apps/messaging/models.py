@@ -5,7 +5,7 @@ was removed reads nothing of it any more, and a site administrator is no excepti
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
@@ -22,13 +22,17 @@ class WhoManages(models.TextChoices):
     CREATOR = "creator", _("Only the creator")
 
 
+def _taking_part(user):
+    # A set of conversation ids (not a probe per row): a search over one person's messages
+    # reads their conversations' messages, not every message of the company.
+    return Participant.objects.filter(user_id=user.pk, left_at__isnull=True).values("conversation_id")
+
+
 class ConversationQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(
-            Exists(Participant.objects.filter(conversation_id=OuterRef("pk"), user_id=user.pk, left_at__isnull=True))
-        )
+        return self.filter(pk__in=_taking_part(user))
 
 
 class Conversation(TimeStampedModel):
@@ -88,13 +92,7 @@ class MessageQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(
-            Exists(
-                Participant.objects.filter(
-                    conversation_id=OuterRef("conversation_id"), user_id=user.pk, left_at__isnull=True
-                )
-            )
-        )
+        return self.filter(conversation_id__in=_taking_part(user))
 
 
 class Message(models.Model):

@@ -146,13 +146,27 @@ def _with_details(messages):
     )
 
 
+SINCE_LIMIT = 200
+
+
 def messages_page(
-    *, viewer, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
+    *,
+    viewer,
+    conversation: Conversation,
+    before: int | None = None,
+    after: int | None = None,
+    since: int | None = None,
+    limit: int = PAGE_SIZE,
 ) -> tuple[list[Message], bool]:
     """A page of the conversation's messages, oldest first, and whether older ones exist.
     `before`: the page before that message (scrolling back); `after`: every message after
-    it (catching up after a reconnection), at most `limit`."""
+    it (catching up after a reconnection), at most `limit`; `since`: from that message to
+    the latest (a search result shown in place), unless that is more than SINCE_LIMIT."""
     messages = _with_details(Message.objects.visible_to(viewer).filter(conversation=conversation))
+    if since is not None:
+        rows = list(messages.filter(id__gte=since).order_by("id")[: SINCE_LIMIT + 1])
+        if rows and len(rows) <= SINCE_LIMIT:
+            return rows, messages.filter(id__lt=rows[0].pk).exists()
     if after is not None:
         rows = list(messages.filter(id__gt=after).order_by("id")[:limit])
         return rows, False

@@ -103,7 +103,9 @@ def direct(request, user_id):
 def _conversation_context(request, conversation) -> dict:
     participants = selectors.participants_of(conversation=conversation)
     me = next(p for p in participants if p.user_id == request.user.pk)
-    page, more = selectors.messages_page(viewer=request.user, conversation=conversation)
+    page, more = selectors.messages_page(
+        viewer=request.user, conversation=conversation, since=_int(request.GET.get("at"))
+    )
     return {
         "conversation": conversation,
         "title": selectors.title_of(conversation, viewer=request.user, participants=participants),

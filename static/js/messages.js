@@ -95,7 +95,10 @@
     var names = {};
     Object.keys(reads).forEach(function (user) {
       var target = null;
-      rows.forEach(function (row) { if (parseInt(row.dataset.message, 10) <= reads[user].read && row.classList.contains("dm")) { target = row; } });
+      // Under the last message they have read among those of the others (not their own).
+      rows.forEach(function (row) {
+        if (parseInt(row.dataset.message, 10) <= reads[user].read && row.classList.contains("dm") && row.dataset.sender !== user) { target = row; }
+      });
       if (target) { (names[target.id] = names[target.id] || []).push(reads[user].name); }
     });
     items.querySelectorAll(".dm-seen").forEach(function (seen) {
@@ -117,7 +120,10 @@
     fetch(page.dataset.readUrl, { method: "POST", credentials: "same-origin", body: body, headers: { "X-CSRFToken": csrf() } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (answer) {
-        if (answer) { document.dispatchEvent(new CustomEvent("messages:unread", { detail: { unread: answer.unread } })); }
+        if (!answer) { return; }
+        document.dispatchEvent(new CustomEvent("messages:unread", { detail: { unread: answer.unread } }));
+        // The socket may not be connected yet to hear its own "read": the list is asked now.
+        refreshList();
       });
   }
   document.addEventListener("visibilitychange", markRead);
@@ -279,6 +285,13 @@
 
   mine(items);
   seenBy();
-  toBottom();
+  // A search result opens on its message; otherwise the latest are in view.
+  var shown = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (shown && items.contains(shown)) {
+    shown.classList.add("dm-found");
+    shown.scrollIntoView({ block: "center" });
+  } else {
+    toBottom();
+  }
   markRead();
 })();

@@ -71,7 +71,7 @@ def _expect_no_unread(page, timeout=None):
     """The "Messages" link shows no count: hidden by the page's script, and so out of sight."""
     badge = _badge(page)
     expect(badge).to_have_js_property("hidden", True, timeout=timeout)
-    pass  # DEBUG
+    expect(badge).to_be_hidden()
 
 
 def _expect_unread(page, count, timeout=None):
@@ -193,6 +193,8 @@ def test_unread_count_follows_messages_and_the_sender_sees_them_read(open_page, 
     expect(_messages(ben_page)).to_have_count(2)
     _connected(ben_page)
     _expect_no_unread(ben_page, timeout=LIVE_TIMEOUT_MS)
+    # The list beside it no longer counts the open conversation as unread either (checked
+    # before another message arrives: that would refresh the list anyway).
     expect(ben_page.locator("#dm-list .dm-unread")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
 
     # Anna's open page learns it: "Seen by Ben" under her last message, and only there.

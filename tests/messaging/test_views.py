@@ -164,3 +164,20 @@ def test_unread_endpoint(as_anna, ben, direct):
     last = Message.objects.filter(conversation=direct).latest("id")
     answer = as_anna.post(reverse("messaging:read", args=[direct.pk]), {"message": last.pk}).json()
     assert answer == {"read": last.pk, "unread": 0}
+
+
+def test_a_search_result_opens_the_conversation_on_that_message(as_anna, anna, ben, direct):
+    services.message_send(actor=anna, conversation=direct, body="before it")
+    found, _ = services.message_send(actor=ben, conversation=direct, body="the old budget figure")
+    for i in range(40):
+        services.message_send(actor=anna, conversation=direct, body=f"later {i}")
+    results = as_anna.get(reverse("messaging:search"), {"q": "budget"}).content.decode()
+    link = reverse("messaging:conversation", args=[direct.pk]) + f"?at={found.pk}#m{found.pk}"
+    assert link.replace("&", "&amp;") in results or link in results
+    page = as_anna.get(reverse("messaging:conversation", args=[direct.pk]), {"at": found.pk})
+    bodies = [m.body for m in page.context["page"]]
+    assert bodies[0] == "the old budget figure" and bodies[-1] == "later 39" and len(bodies) == 41
+    assert page.context["more"]  # "before it" is a click away
+    # Not a participant: the same link is a 404.
+    as_anna.post(reverse("messaging:settings", args=[direct.pk]), {"action": "leave"})
+    assert as_anna.get(reverse("messaging:conversation", args=[direct.pk]), {"at": found.pk}).status_code == 404
