@@ -20,3 +20,18 @@ def file_response(request, name: str, *, etag: str, content_type: str, download_
     for header, value in headers.items():
         response[header] = value
     return response
+
+
+def attached_file_response(request, item, *, tag: str, thumbnail: bool = False):
+    """An `AttachedFile` the view has checked the visitor may read: an image we re-encoded
+    (WebP) is shown inline; any other file, whatever it claims to be, is only a download."""
+    if thumbnail:
+        if not item.is_image or not item.thumbnail:
+            raise Http404
+        name, etag = item.thumbnail, f'"{tag}t{item.pk}"'
+    else:
+        name, etag = item.file, f'"{tag}{item.pk}"'
+    content_type = "image/webp" if item.is_image else "application/octet-stream"
+    return file_response(
+        request, name, etag=etag, content_type=content_type, download_name=item.name, inline=item.is_image
+    )

@@ -153,6 +153,31 @@ def store(prepared: PreparedFile, *, folder: str) -> dict:
     return stored
 
 
+def attached_rows(model, prepared: list[PreparedFile], *, folder: str, stored: list[str], **owner) -> list:
+    """Write each prepared file under `folder` and return the unsaved `model` rows (an
+    `AttachedFile`) for `owner`. Each storage name is added to `stored` as soon as it is
+    written: the caller deletes them if its transaction fails."""
+    rows = []
+    for position, item in enumerate(prepared):
+        names = store(item, folder=folder)
+        stored.extend(names.values())
+        rows.append(
+            model(
+                **owner,
+                name=item.name,
+                content_type=item.content_type,
+                size=item.size,
+                file=names["file"],
+                thumbnail=names.get("thumbnail", ""),
+                is_image=item.is_image,
+                width=item.width,
+                height=item.height,
+                position=position,
+            )
+        )
+    return rows
+
+
 def delete_files(names: list[str]) -> None:
     for name in names:
         if name:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.communities.models import Community
-from apps.core.models import TimeStampedModel
+from apps.core.models import AttachedFile, TimeStampedModel
 
 
 class Kind(models.TextChoices):
@@ -241,30 +241,16 @@ class AttachmentQuerySet(models.QuerySet):
         return self.filter(readable_post_q(user, "post__"))
 
 
-class Attachment(models.Model):
-    """A file attached to a post. Images are re-encoded (`image`, `thumbnail`); other files are
-    stored as uploaded and only ever served as downloads."""
+class Attachment(AttachedFile):
+    """A file attached to a post."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    file = models.CharField(max_length=300)
-    is_image = models.BooleanField(default=False)
-    thumbnail = models.CharField(max_length=300, blank=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AttachmentQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(AttachedFile.Meta):
         indexes = [models.Index(fields=["post", "position"], name="attachment_post_idx")]
-
-    def __str__(self):
-        return self.name
 
 
 class Mention(models.Model):

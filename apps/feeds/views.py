@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.communities.models import Community, Visibility
 from apps.communities.selectors import community_get
-from apps.core.files import file_response
+from apps.core.files import attached_file_response
 from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.feeds import selectors, services
 from apps.feeds.forms import CommentForm, ComposerForm, EditPostForm, ShareForm
@@ -464,37 +464,12 @@ def _attachment(request, attachment_id) -> Attachment:
 
 @require_GET
 def attachment_download(request, attachment_id, name=None):
-    attachment = _attachment(request, attachment_id)
-    etag = f'"a{attachment.pk}"'
-    if attachment.is_image:
-        # Re-encoded by us: WebP is the only thing ever shown inline.
-        return file_response(
-            request, attachment.file, etag=etag, content_type="image/webp", download_name=attachment.name, inline=True
-        )
-    # Whatever it claims to be, a file is a download and never rendered by the browser.
-    return file_response(
-        request,
-        attachment.file,
-        etag=etag,
-        content_type="application/octet-stream",
-        download_name=attachment.name,
-        inline=False,
-    )
+    return attached_file_response(request, _attachment(request, attachment_id), tag="a")
 
 
 @require_GET
 def attachment_thumbnail(request, attachment_id):
-    attachment = _attachment(request, attachment_id)
-    if not attachment.is_image or not attachment.thumbnail:
-        raise Http404
-    return file_response(
-        request,
-        attachment.thumbnail,
-        etag=f'"t{attachment.pk}"',
-        content_type="image/webp",
-        download_name=attachment.name,
-        inline=True,
-    )
+    return attached_file_response(request, _attachment(request, attachment_id), tag="a", thumbnail=True)
 
 
 @require_GET

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import AttachedFile, TimeStampedModel
 from apps.feeds.models import ReactionKind
 
 
@@ -140,26 +140,13 @@ class MessageAttachmentQuerySet(models.QuerySet):
         return self.filter(message__in=Message.objects.visible_to(user), message__deleted_at__isnull=True)
 
 
-class MessageAttachment(models.Model):
+class MessageAttachment(AttachedFile):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    file = models.CharField(max_length=300)
-    is_image = models.BooleanField(default=False)
-    thumbnail = models.CharField(max_length=300, blank=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
 
     objects = MessageAttachmentQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(AttachedFile.Meta):
         indexes = [models.Index(fields=["message", "position"], name="message_attachment_idx")]
-
-    def __str__(self):
-        return self.name
 
 
 class MessageReaction(models.Model):

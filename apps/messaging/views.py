@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.files import file_response
+from apps.core.files import attached_file_response
 from apps.core.text import MENTION
 from apps.feeds.models import REACTION_ICONS, ReactionKind
 from apps.feeds.services import attachment_limits
@@ -317,23 +317,9 @@ def _attachment(request, attachment_id) -> MessageAttachment:
 
 @require_GET
 def attachment(request, attachment_id, name=None):
-    item = _attachment(request, attachment_id)
-    inline = item.is_image
-    return file_response(
-        request,
-        item.file,
-        etag=f'"m{item.pk}"',
-        content_type="image/webp" if inline else "application/octet-stream",
-        download_name=item.name,
-        inline=inline,
-    )
+    return attached_file_response(request, _attachment(request, attachment_id), tag="m")
 
 
 @require_GET
 def attachment_thumbnail(request, attachment_id):
-    item = _attachment(request, attachment_id)
-    if not item.is_image or not item.thumbnail:
-        raise Http404
-    return file_response(
-        request, item.thumbnail, etag=f'"mt{item.pk}"', content_type="image/webp", download_name=item.name, inline=True
-    )
+    return attached_file_response(request, _attachment(request, attachment_id), tag="m", thumbnail=True)

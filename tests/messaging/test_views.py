@@ -181,3 +181,17 @@ def test_a_search_result_opens_the_conversation_on_that_message(as_anna, anna, b
     # Not a participant: the same link is a 404.
     as_anna.post(reverse("messaging:settings", args=[direct.pk]), {"action": "leave"})
     assert as_anna.get(reverse("messaging:conversation", args=[direct.pk]), {"at": found.pk}).status_code == 404
+
+
+def test_a_cached_file_is_checked_again_each_time(as_anna, client, anna, ben, outsider, direct, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    message, _ = services.message_send(
+        actor=ben, conversation=direct, body="", uploads=[SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan")]
+    )
+    attachment = message.attachments.get()
+    url = reverse("messaging:attachment", args=[attachment.pk, attachment.name])
+    first = as_anna.get(url)
+    assert first["Cache-Control"] == "private, no-cache" and first["X-Content-Type-Options"] == "nosniff"
+    assert as_anna.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    client.force_login(outsider)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404

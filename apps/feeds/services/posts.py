@@ -245,25 +245,9 @@ def post_create(
                 )
             if kind == Kind.PRAISE:
                 PraiseRecipient.objects.bulk_create([PraiseRecipient(post=post, user=user) for user in people])
-            rows = []
-            for position, item in enumerate(prepared):
-                names = files.store(item, folder=f"attachments/{post.pk}")
-                stored.extend(names.values())
-                rows.append(
-                    Attachment(
-                        post=post,
-                        name=item.name,
-                        content_type=item.content_type,
-                        size=item.size,
-                        file=names["file"],
-                        thumbnail=names.get("thumbnail", ""),
-                        is_image=item.is_image,
-                        width=item.width,
-                        height=item.height,
-                        position=position,
-                    )
-                )
-            Attachment.objects.bulk_create(rows)
+            Attachment.objects.bulk_create(
+                files.attached_rows(Attachment, prepared, folder=f"attachments/{post.pk}", stored=stored, post=post)
+            )
             noticed = record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
             _set_hashtags(post, hashtags, new=True)
             post_event(post, "post.created")

@@ -99,25 +99,11 @@ def message_send(
                 if sent is None:
                     raise
                 return sent, False
-            rows = []
-            for position, item in enumerate(prepared):
-                names = files.store(item, folder=f"messages/{conversation.pk}")
-                stored.extend(names.values())
-                rows.append(
-                    MessageAttachment(
-                        message=message,
-                        name=item.name,
-                        content_type=item.content_type,
-                        size=item.size,
-                        file=names["file"],
-                        thumbnail=names.get("thumbnail", ""),
-                        is_image=item.is_image,
-                        width=item.width,
-                        height=item.height,
-                        position=position,
-                    )
+            MessageAttachment.objects.bulk_create(
+                files.attached_rows(
+                    MessageAttachment, prepared, folder=f"messages/{conversation.pk}", stored=stored, message=message
                 )
-            MessageAttachment.objects.bulk_create(rows)
+            )
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
             participants = Participant.objects.filter(conversation=conversation)
             participants.filter(user=actor).update(last_read_id=Greatest("last_read_id", message.pk))
