@@ -429,6 +429,8 @@ if env.str("SAML_IDP_ENTITY_ID", default=""):
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that stops answering fails the send (retried later) instead of holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Enterprise Social <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

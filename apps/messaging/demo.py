@@ -62,8 +62,9 @@ def seed_conversations() -> dict | None:
                 services.conversation_read(
                     actor=participant.user, conversation=conversation, message_id=conversation.messages.latest("id").pk
                 )
-        latest = Message.objects.aggregate(latest=Max("id"))["latest"] or 0
-        Participant.objects.update(emailed_through_id=latest)
+        seeded = [with_thomas, with_james, group]
+        latest = Message.objects.filter(conversation__in=seeded).aggregate(latest=Max("id"))["latest"] or 0
+        Participant.objects.filter(conversation__in=seeded).update(emailed_through_id=latest)
     return {"conversations": 3, "messages": len(made) + len(unread) + len(played)}
 
 

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.feeds.services.posts import display_name
 from apps.messaging.models import Message, MessageKind, Participant
 from apps.messaging.selectors import title_of
 from apps.notifications.emails import send_email
@@ -76,7 +77,7 @@ def _items(user, participants: list[Participant], newest: dict[int, int]) -> lis
             "%(count)d unread message in “%(title)s”", "%(count)d unread messages in “%(title)s”", len(unread)
         ) % {"count": len(unread), "title": title}
         excerpts = [
-            f"{m.sender.profile.name}: {Truncator(m.body or _('(a file)')).chars(140)}"
+            f"{display_name(m.sender)}: {Truncator(m.body or _('(a file)')).chars(140)}"
             for m in reversed(unread[:EXCERPTS_PER_CONVERSATION])
         ]
         items.append(
@@ -105,33 +106,59 @@ def send_unread(*, now=None) -> int:
         channel = channels[(user_id, Kind.MESSAGE)]
         if channel not in PERIODS or user_id not in users:
             continue
-        try:
-            with transaction.atomic(), translation.override(languages[user_id]):
-                sent += _send_one(users[user_id], newest, channel=channel, now=now)
-        except OSError as error:  # one person's mail refused does not stop the others
-            logger.warning("unread messages e-mail for user %s not sent: %r", user_id, error)
+        with translation.override(languages[user_id]):
+            sent += _send_one(users[user_id], newest, channel=channel, now=now)
     return sent
 
 
 def _send_one(user, newest: dict[int, int], *, channel: str, now) -> int:
-    rows = Participant.objects.select_for_update(skip_locked=True, of=("self",))
-    participants = list(rows.filter(pk__in=list(newest), left_at__isnull=True).select_related("conversation"))
-    if not participants:
+    """Claim what the e-mail tells in a short transaction, then send it (a slow mail server
+    holds no lock on the conversation); a failed send gives the claim back for the next run."""
+    try:
+        with transaction.atomic():
+            claimed = _claim(user, newest, channel=channel, now=now)
+    except Exception:  # one person's problem does not stop the others
+        logger.exception("unread messages of user %s not claimed", user.pk)
         return 0
+    if claimed is None:
+        return 0
+    subject, items, before = claimed
+    try:
+        send_email(user, subject=subject, items=items, kinds=[Kind.MESSAGE], intro="")
+    except Exception as error:  # noqa: BLE001 - whatever failed, the claim is given back
+        logger.warning("unread messages e-mail for user %s not sent: %r", user.pk, error)
+        for pk, (through, at) in before.items():
+            Participant.objects.filter(pk=pk).update(emailed_through_id=through, emailed_at=at)
+        return 0
+    return 1
+
+
+def _claim(user, newest: dict[int, int], *, channel: str, now):
+    """(subject, items, what the rows said before) for the rows not yet told of their newest
+    message, now marked as told; None if there is nothing to tell (or another run has it)."""
+    rows = Participant.objects.select_for_update(skip_locked=True, of=("self",))
+    participants = [
+        p
+        for p in rows.filter(pk__in=list(newest), left_at__isnull=True, muted=False).select_related("conversation")
+        # Another run, started earlier, may have told them since this one looked.
+        if p.emailed_through_id < newest[p.pk]
+    ]
+    if not participants:
+        return None
     period = PERIODS[channel]
     if period:
         last = Participant.objects.filter(user=user, emailed_at__isnull=False).order_by("-emailed_at").first()
         if last is not None and last.emailed_at > now - period:
-            return 0
+            return None
     items = _items(user, participants, newest)
     if not items:
-        return 0
+        return None
     subject = (
         items[0]["text"] if len(items) == 1 else _("Unread messages in %(count)d conversations") % {"count": len(items)}
     )
-    send_email(user, subject=subject, items=items, kinds=[Kind.MESSAGE], intro="")
+    before = {p.pk: (p.emailed_through_id, p.emailed_at) for p in participants}
     for participant in participants:
         participant.emailed_through_id = max(participant.emailed_through_id, newest[participant.pk])
         participant.emailed_at = now
     Participant.objects.bulk_update(participants, ["emailed_through_id", "emailed_at"])
-    return 1
+    return subject, items, before

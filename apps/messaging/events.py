@@ -26,10 +26,10 @@ def _rendered(message, languages: set[str]) -> dict[str, str]:
     return html
 
 
-def _send_message_event(message_id: int, event_type: str, client_id: str | None) -> int:
+def _send_message_event(message_id: int, event_type: str, client_id: str | None, ready=None) -> int:
     from apps.notifications.services import email_languages
 
-    message = selectors.message_for_event(message_id)
+    message = ready or selectors.message_for_event(message_id)
     if message is None:
         return 0
     recipients = selectors.active_participant_ids(conversation_id=message.conversation_id)
@@ -57,13 +57,16 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None)
     return send_many_now(events)
 
 
-def message_on_commit(message, *, event_type: str = "message.new") -> None:
-    """After commit: the message, rendered, to every participant's sockets."""
+def message_on_commit(message, *, event_type: str = "message.new", ready: bool = False) -> None:
+    """After commit: the message, rendered, to every participant's sockets. `ready`: the
+    message holds everything its rendering reads (sender, quote, files), as the service that
+    just wrote it does: it is not read again."""
     message_id, client_id = message.pk, str(message.client_id) if message.client_id else None
+    instance = message if ready else None
 
     def send():
         try:
-            _send_message_event(message_id, event_type, client_id)
+            _send_message_event(message_id, event_type, client_id, ready=instance)
         except Exception:  # a live update must never break a committed write; pages catch up
             logger.exception("message event %s for #%s dropped", event_type, message_id)
 
@@ -71,12 +74,21 @@ def message_on_commit(message, *, event_type: str = "message.new") -> None:
 
 
 def read_on_commit(*, conversation_id: int, user_id: int, last_read_id: int, unread: int) -> None:
-    """Someone read up to a message: the others see "seen by", their other tabs their count."""
-    recipients = selectors.active_participant_ids(conversation_id=conversation_id)
+    """Someone read up to a message: the others see "seen by", their other tabs their count.
+    The others are those of the conversation once this has committed (not someone removed
+    meanwhile)."""
     seen = {"type": "conversation.read", "conversation": conversation_id, "user": user_id, "message": last_read_id}
-    events = [(group_name("user", uid), seen) for uid in recipients if uid != user_id]
-    events.append((group_name("user", user_id), {**seen, "unread": unread}))
-    broadcast_many_on_commit(events)
+
+    def send():
+        try:
+            recipients = selectors.active_participant_ids(conversation_id=conversation_id)
+            events = [(group_name("user", uid), seen) for uid in recipients if uid != user_id]
+            events.append((group_name("user", user_id), {**seen, "unread": unread}))
+            send_many_now(events)
+        except Exception:  # a live update must never break a committed write
+            logger.exception("read event for conversation #%s dropped", conversation_id)
+
+    transaction.on_commit(send)
 
 
 def changed_on_commit(*, conversation_id: int, user_ids, removed=()) -> None:

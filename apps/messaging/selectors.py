@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 
 from apps.core.text import search_terms
+from apps.feeds.services.posts import display_name
 from apps.messaging.models import (
     Conversation,
     Message,
@@ -85,8 +86,8 @@ class ConversationRow:
 def title_of(conversation: Conversation, *, viewer, participants: list[Participant]) -> str:
     if conversation.name:
         return conversation.name
-    names = [p.user.profile.name for p in participants if p.user_id != viewer.pk and hasattr(p.user, "profile")]
-    return ", ".join(names[:4]) or viewer.profile.name
+    names = [display_name(p.user) for p in participants if p.user_id != viewer.pk]
+    return ", ".join(names[:4]) or display_name(viewer)
 
 
 def conversation_list(*, viewer, limit: int = LIST_SIZE) -> list[ConversationRow]:
@@ -225,6 +226,4 @@ def typing_recipients(*, user_id: int, conversation_id: int) -> tuple[str, list[
     typist = next((row for row in rows if row.user_id == user_id), None)
     if typist is None:
         return "", []
-    profile = getattr(typist.user, "profile", None)
-    name = profile.name if profile else typist.user.get_full_name() or typist.user.email
-    return name, [row.user_id for row in rows if row.user_id != user_id]
+    return display_name(typist.user), [row.user_id for row in rows if row.user_id != user_id]

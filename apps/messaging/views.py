@@ -16,7 +16,7 @@ from apps.core.files import attached_file_response
 from apps.core.text import MENTION
 from apps.feeds.models import REACTION_ICONS, ReactionKind
 from apps.feeds.services import attachment_limits
-from apps.feeds.services.posts import resolve_handles
+from apps.feeds.services.posts import display_name, resolve_handles
 from apps.messaging import selectors, services
 from apps.messaging.models import MessageAttachment, WhoManages
 
@@ -100,9 +100,16 @@ def direct(request, user_id):
     return redirect("messaging:conversation", conversation.pk)
 
 
+def _me(request, participants):
+    me = next((p for p in participants if p.user_id == request.user.pk), None)
+    if me is None:  # left or removed between the two reads
+        raise Http404
+    return me
+
+
 def _conversation_context(request, conversation) -> dict:
     participants = selectors.participants_of(conversation=conversation)
-    me = next(p for p in participants if p.user_id == request.user.pk)
+    me = _me(request, participants)
     page, more = selectors.messages_page(
         viewer=request.user, conversation=conversation, since=_int(request.GET.get("at"))
     )
@@ -114,10 +121,11 @@ def _conversation_context(request, conversation) -> dict:
         "page": page,
         "more": more,
         "oldest": page[0].pk if page else None,
+        "page_size": selectors.PAGE_SIZE,
         # For "seen by": each other participant's last read message.
         "reads": json.dumps(
             {
-                str(p.user_id): {"name": p.user.profile.name, "read": p.last_read_id}
+                str(p.user_id): {"name": display_name(p.user), "read": p.last_read_id}
                 for p in participants
                 if p.user_id != request.user.pk
             }
@@ -159,7 +167,7 @@ def history(request, conversation_id):
 def send(request, conversation_id):
     conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
     try:
-        message, _created = services.message_send(
+        message, created = services.message_send(
             actor=request.user,
             conversation=conversation,
             body=request.POST.get("body", ""),
@@ -171,7 +179,8 @@ def send(request, conversation_id):
         return HttpResponse(" ".join(_errors(error)), status=400, content_type="text/plain; charset=utf-8")
     except PermissionDenied as error:
         raise Http404 from error
-    message = selectors.message_get(viewer=request.user, message_id=message.pk)
+    if not created:  # the same send again: the first one, as it is now
+        message = selectors.message_get(viewer=request.user, message_id=message.pk)
     if request.headers.get("HX-Request") or request.headers.get("X-Requested-With"):
         return render(request, "messaging/_message.html", {"message": message})
     return redirect("messaging:conversation", conversation.pk)
@@ -183,7 +192,10 @@ def read(request, conversation_id):
     message_id = _int(request.POST.get("message"))
     if message_id is None:
         return HttpResponse(_("Which message?"), status=400)
-    last = services.conversation_read(actor=request.user, conversation=conversation, message_id=message_id)
+    try:
+        last = services.conversation_read(actor=request.user, conversation=conversation, message_id=message_id)
+    except PermissionDenied as error:  # removed meanwhile
+        raise Http404 from error
     return JsonResponse({"read": last, "unread": selectors.unread_total(viewer=request.user)})
 
 
@@ -229,7 +241,7 @@ def settings_view(request, conversation_id):
             errors = [str(error) or _("You may not do this.")]
         conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
     participants = selectors.participants_of(conversation=conversation)
-    me = next(p for p in participants if p.user_id == request.user.pk)
+    me = _me(request, participants)
     context = {
         "conversation": conversation,
         "title": selectors.title_of(conversation, viewer=request.user, participants=participants),
@@ -272,6 +284,8 @@ def message_edit(request, message_id):
             return _message_answer(request, message)
         except ValidationError as error:
             errors = _errors(error)
+        except PermissionDenied as error:
+            raise Http404 from error
     return render(
         request, "messaging/message_edit.html", {"message": message, "errors": errors}, status=400 if errors else 200
     )

@@ -539,6 +539,16 @@
     document.addEventListener("live:message.new", function (event) { show(event.detail.unread); });
     document.addEventListener("live:conversation.read", function (event) { show(event.detail.unread); });
     document.addEventListener("messages:unread", function (event) { show(event.detail.unread); });
+    // Leaving, being removed, a deleted message: the count is asked again.
+    var recount = null;
+    ["live:conversation.changed", "live:message.updated"].forEach(function (name) {
+      document.addEventListener(name, function () {
+        window.clearTimeout(recount);
+        recount = window.setTimeout(function () {
+          getJSON(badge.closest("a").dataset.countUrl).then(function (answer) { if (answer) { show(answer.unread); } });
+        }, 500);
+      });
+    });
     window.setTimeout(function () {
       if (!badge.dataset.unread) {
         getJSON(badge.closest("a").dataset.countUrl).then(function (answer) { if (answer) { show(answer.unread); } });

@@ -12,7 +12,8 @@
 
   function fetchHTML(url) {
     return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
-      .then(function (response) { return response.ok ? response.text() : null; });
+      // Redirected: the session ended and this is the sign-in page, not the fragment asked for.
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; });
   }
   function fragment(html) {
     var holder = document.createElement("template");
@@ -130,10 +131,19 @@
 
   function csrf() { return composer.querySelector("[name=csrfmiddlewaretoken]").value; }
 
+  // The newest message heard live (or caught up), not one this tab sent over HTTP while its
+  // socket was down: catching up starts after it.
+  var lastHeard = lastId();
   document.addEventListener("live:message.new", function (event) {
-    if (event.detail.conversation !== conversationId) { return; }
-    place(event.detail.html);
-    typingOff(event.detail.sender);
+    var detail = event.detail;
+    if (detail.conversation !== conversationId) { return; }
+    lastHeard = Math.max(lastHeard, detail.message);
+    place(detail.html);
+    typingOff(detail.sender);
+    // Whoever writes has read what came before.
+    if (reads[detail.sender]) { reads[detail.sender].read = Math.max(reads[detail.sender].read, detail.message); seenBy(); }
+    // This tab's send got through even if its answer did not: the next message gets a new id.
+    if (detail.client_id && detail.client_id === clientField.value) { sent(sentText); }
     markRead();
   });
   document.addEventListener("live:message.updated", function (event) {
@@ -152,16 +162,20 @@
       composer.querySelectorAll("textarea, input, button").forEach(function (field) { field.disabled = true; });
     }
   });
-  // After a disconnection: whatever arrived meanwhile, from the server.
-  document.addEventListener("live:reconnected", function () {
-    fetchHTML(page.dataset.historyUrl + "?after=" + lastId()).then(function (html) {
+  // After a disconnection: whatever arrived meanwhile, from the server, a page at a time.
+  function catchUp(rounds) {
+    fetchHTML(page.dataset.historyUrl + "?after=" + lastHeard).then(function (html) {
       if (!html) { return; }
-      Array.prototype.slice.call(fragment(html).children).forEach(function (node) {
-        if (node.dataset.message) { place(node.outerHTML); }
+      var nodes = Array.prototype.slice.call(fragment(html).children).filter(function (node) { return node.dataset.message; });
+      nodes.forEach(function (node) {
+        lastHeard = Math.max(lastHeard, parseInt(node.dataset.message, 10));
+        place(node.outerHTML);
       });
-      markRead();
+      if (nodes.length >= pageSize && rounds > 1) { catchUp(rounds - 1); } else { markRead(); }
     });
-  });
+  }
+  var pageSize = parseInt(page.dataset.pageSize, 10) || 30;
+  document.addEventListener("live:reconnected", function () { catchUp(20); });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (items.contains(event.target) || event.target === items) { mine(items); seenBy(); }
   });
@@ -238,6 +252,18 @@
     return bubble;
   }
   var sending = false;
+  var sentText = null;
+  // The message is stored: the composer is cleared, unless more was typed meanwhile.
+  function sent(text) {
+    clientField.value = "";
+    if (body.value === text) {
+      body.value = "";
+      fileField.value = "";
+      replyField.value = "";
+      replying.hidden = true;
+    }
+    problem("");
+  }
   function send() {
     if (sending) { return; }
     var files = fileField.files ? Array.prototype.slice.call(fileField.files) : [];
@@ -249,20 +275,20 @@
     var clientId = clientField.value;
     var bubble = pendingBubble(body.value, clientId);
     var data = new FormData(composer);
+    sentText = body.value;
     sending = true;
     problem("");
     fetch(composer.action, { method: "POST", credentials: "same-origin", body: data, headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrf() } })
       .then(function (response) {
-        return response.text().then(function (text) { return { ok: response.ok, status: response.status, text: text }; });
+        return response.text().then(function (text) {
+          // Redirected: the session ended (the sign-in page came back, not the message).
+          return { ok: response.ok && !response.redirected, status: response.redirected ? 0 : response.status, text: text };
+        });
       })
       .then(function (answer) {
         sending = false;
         if (answer.ok) {
-          clientField.value = "";
-          body.value = "";
-          fileField.value = "";
-          replyField.value = "";
-          replying.hidden = true;
+          sent(sentText);
           place(answer.text);
           bubble.remove();
           markRead();

@@ -86,3 +86,25 @@ def test_a_failed_send_is_tried_again(direct, anna, ben, monkeypatch):
     assert emails.send_unread() == 0
     monkeypatch.undo()
     assert emails.send_unread() == 1
+
+
+def test_two_overlapping_runs_send_one_email(direct, anna, ben):
+    message, _ = services.message_send(actor=anna, conversation=direct, body="only once")
+    _age(message, 60)
+    waiting = emails._waiting(timezone.now())  # what both runs saw
+    assert emails._send_one(ben, waiting[ben.pk], channel=Channel.IMMEDIATE, now=timezone.now()) == 1
+    assert emails._send_one(ben, waiting[ben.pk], channel=Channel.IMMEDIATE, now=timezone.now()) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_someone_without_a_profile_is_emailed_and_does_not_stop_the_others(direct, anna, ben):
+    from tests.factories import UserFactory
+
+    admin_made = UserFactory(first_name="Root", last_name="Account")
+    theirs = services.conversation_direct_open(actor=admin_made, other=anna)
+    for conversation, sender in ((theirs, admin_made), (direct, anna)):
+        message, _ = services.message_send(actor=sender, conversation=conversation, body="hello")
+        _age(message, 60)
+    assert emails.send_unread() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([anna.email, ben.email])
+    assert any("Root Account: hello" in m.body for m in mail.outbox)

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.messaging import selectors, services
-from apps.messaging.models import Conversation, Message, MessageKind, Participant
+from apps.messaging.models import Conversation, Message, MessageAttachment, MessageKind, Participant
 from tests.messaging.conftest import of_type, person
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,7 @@ def test_deleting_a_message_removes_its_files(direct, anna, settings, tmp_path, 
     assert (tmp_path / stored).exists()
     with django_capture_on_commit_callbacks(execute=True):
         services.message_delete(actor=anna, message=message)
-    assert not message.attachments.exists()
+    assert not MessageAttachment.objects.filter(message=message).exists()
     assert not (tmp_path / stored).exists()
 
 
@@ -286,3 +286,42 @@ def test_muted_conversations_leave_the_badge_but_keep_their_count(group, anna, b
 
 def test_events_are_not_unread(group, ben):
     assert selectors.unread_total(viewer=ben) == 0
+
+
+def test_an_edit_or_reaction_racing_a_deletion_finds_it_deleted(direct, anna, ben):
+    message, _ = services.message_send(actor=anna, conversation=direct, body="secret plan")
+    stale = Message.objects.get(pk=message.pk)  # what the edit's page read before the deletion
+    services.message_delete(actor=anna, message=message)
+    with pytest.raises(ValidationError):
+        services.message_edit(actor=anna, message=stale, body="secret plan v2")
+    with pytest.raises(ValidationError):
+        services.message_react(actor=ben, message=stale, kind="like")
+    message.refresh_from_db()
+    assert (message.body, message.search_text, message.reaction_counts) == ("", "", {})
+
+
+def test_someone_without_a_profile_can_take_part(anna, client, sent, django_capture_on_commit_callbacks):
+    from tests.factories import UserFactory
+
+    admin_made = UserFactory(first_name="Root", last_name="Account")
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = services.conversation_direct_open(actor=anna, other=admin_made)
+        services.message_send(actor=admin_made, conversation=conversation, body="hello from root")
+    assert any("Root Account" in payload["html"] for _, payload in of_type(sent, "message.new"))
+    client.force_login(anna)
+    assert client.get(f"/messages/{conversation.pk}/").status_code == 200
+    assert client.get("/messages/").status_code == 200
+    client.force_login(admin_made)
+    assert client.get(f"/messages/{conversation.pk}/").status_code == 200
+    assert client.get(f"/messages/{conversation.pk}/history/").status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_sending_and_its_event_take_the_same_queries_however_many_people(
+    anna, size, sent, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    people = [person(f"Member Number{i}") for i in range(size)]
+    conversation = services.conversation_group_create(actor=anna, name="Big room", people=people)
+    with django_assert_num_queries(14), django_capture_on_commit_callbacks(execute=True):
+        services.message_send(actor=anna, conversation=conversation, body="hello all", client_id=str(uuid.uuid4()))
+    assert len(of_type(sent, "message.new")) == size + 1

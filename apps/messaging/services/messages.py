@@ -69,8 +69,7 @@ def message_send(
         return sent, False
     uploads = list(uploads or [])
     body = _clean_body(body, has_files=bool(uploads))
-    if not Participant.objects.filter(conversation=conversation, user=actor, left_at__isnull=True).exists():
-        raise PermissionDenied(_("You are not in this conversation."))
+    _check_participant(actor, conversation.pk)
     reply_to = None
     if reply_to_id:
         reply_to = Message.objects.filter(
@@ -82,6 +81,10 @@ def message_send(
     stored: list[str] = []
     try:
         with transaction.atomic():
+            # In turn with removals and departures, which take the same lock: someone removed
+            # while this send waited does not post.
+            Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").first()
+            _check_participant(actor, conversation.pk)
             try:
                 with transaction.atomic():
                     message = Message.objects.create(
@@ -99,41 +102,54 @@ def message_send(
                 if sent is None:
                     raise
                 return sent, False
-            MessageAttachment.objects.bulk_create(
+            attached = MessageAttachment.objects.bulk_create(
                 files.attached_rows(
                     MessageAttachment, prepared, folder=f"messages/{conversation.pk}", stored=stored, message=message
                 )
             )
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+            # What its rendering reads, already at hand: the page and the event do not read it again.
+            message.sender = actor
+            prefetched = MessageAttachment.objects.filter(message=message)
+            prefetched._result_cache, prefetched._prefetch_done = attached, True
+            message._prefetched_objects_cache = {"attachments": prefetched}
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_message_at=Greatest("last_message_at", message.created_at)
+            )
             participants = Participant.objects.filter(conversation=conversation)
             participants.filter(user=actor).update(last_read_id=Greatest("last_read_id", message.pk))
             if conversation.kind == ConversationKind.DIRECT:
                 # Writing again reopens a one-to-one that either person had left.
                 participants.filter(left_at__isnull=False).update(left_at=None)
-            events.message_on_commit(message)
+            events.message_on_commit(message, ready=True)
     except Exception:
         files.delete_files(stored)
         raise
     return message, True
 
 
-def _own(actor, message: Message) -> None:
-    if message.sender_id != actor.pk or message.kind != MessageKind.TEXT:
-        raise PermissionDenied(_("Only its author changes a message."))
-    if message.deleted_at is not None:
-        raise ValidationError(_("This message was deleted."))
-    if not Participant.objects.filter(
-        conversation_id=message.conversation_id, user=actor, left_at__isnull=True
-    ).exists():
+def _check_participant(actor, conversation_id: int) -> None:
+    if not Participant.objects.filter(conversation_id=conversation_id, user=actor, left_at__isnull=True).exists():
         raise PermissionDenied(_("You are not in this conversation."))
 
 
+def _locked(actor, message_id: int, *, own: bool) -> Message:
+    """The message, locked and checked afresh inside the caller's transaction: an edit or a
+    reaction racing a deletion finds it deleted."""
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if own and (message.sender_id != actor.pk or message.kind != MessageKind.TEXT):
+        raise PermissionDenied(_("Only its author changes a message."))
+    if message.deleted_at is not None or message.kind != MessageKind.TEXT:
+        raise ValidationError(_("This message was deleted."))
+    _check_participant(actor, message.conversation_id)
+    return message
+
+
 def message_edit(*, actor, message: Message, body: str) -> Message:
-    _own(actor, message)
-    body = _clean_body(body, has_files=message.attachments.exists())
-    if body == message.body:
-        return message
     with transaction.atomic():
+        message = _locked(actor, message.pk, own=True)
+        body = _clean_body(body, has_files=message.attachments.exists())
+        if body == message.body:
+            return message
         message.body = body
         message.body_html = render_markdown(body)
         message.search_text = fold(body)
@@ -145,8 +161,8 @@ def message_edit(*, actor, message: Message, body: str) -> Message:
 
 def message_delete(*, actor, message: Message) -> Message:
     """Shown as deleted where it was; its text, files and reactions are gone."""
-    _own(actor, message)
     with transaction.atomic():
+        message = _locked(actor, message.pk, own=True)
         attachments = list(message.attachments.all())
         names = [name for a in attachments for name in (a.file, a.thumbnail) if name]
         message.attachments.all().delete()
@@ -164,14 +180,8 @@ def message_react(*, actor, message: Message, kind: str) -> Message:
     """One reaction per person: the same one again takes it back, another replaces it."""
     if kind not in ReactionKind.values:
         raise ValidationError(_("Choose one of the reactions offered."))
-    if message.deleted_at is not None or message.kind != MessageKind.TEXT:
-        raise ValidationError(_("This message was deleted."))
-    if not Participant.objects.filter(
-        conversation_id=message.conversation_id, user=actor, left_at__isnull=True
-    ).exists():
-        raise PermissionDenied(_("You are not in this conversation."))
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message.pk)
+        message = _locked(actor, message.pk, own=False)
         current = MessageReaction.objects.filter(message=message, user=actor).first()
         if current is not None and current.kind == kind:
             current.delete()

@@ -1,16 +1,24 @@
-"""How a conversation's events read ("Anna added Ben and Chloé"), in the current language."""
+"""Names, and how a conversation's events read ("Anna added Ben and Chloé"), in the current language."""
 
 from django import template
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from apps.feeds.services.posts import display_name
+
 register = template.Library()
+
+
+@register.filter
+def name_of(user) -> str:
+    """A person's name, whether or not they have a profile (an account made by an admin)."""
+    return display_name(user)
 
 
 @register.filter
 def event_text(message) -> str:
     data = message.data or {}
-    actor = message.sender.profile.name if hasattr(message.sender, "profile") else message.sender.email
+    actor = display_name(message.sender)
     people = get_text_list(data.get("names") or [], _("and"))
     event = data.get("event")
     if event == "created":

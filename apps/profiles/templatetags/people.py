@@ -13,7 +13,10 @@ register = template.Library()
 
 
 def avatar_html(profile, size=96) -> SafeString:
-    """A photo when there is one, the person's initials on a colour otherwise."""
+    """A photo when there is one, the person's initials on a colour otherwise (a blank disc
+    for an account without a profile, made by an admin)."""
+    if not profile:
+        return format_html('<span class="avatar avatar-{} avatar-color-0" aria-hidden="true"></span>', size)
     if profile.avatar.get(str(size)):
         url = reverse("people:avatar", args=[profile.user_id, size]) + f"?v={profile.avatar.get('version', '')}"
         return format_html(
