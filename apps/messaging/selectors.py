@@ -4,9 +4,10 @@ they take part in now, and those conversations' messages."""
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
+from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
 from apps.feeds.services.posts import display_name
 from apps.messaging.models import (
@@ -90,9 +91,11 @@ def title_of(conversation: Conversation, *, viewer, participants: list[Participa
     return ", ".join(names[:4]) or display_name(viewer)
 
 
-def conversation_list(*, viewer, limit: int = LIST_SIZE) -> list[ConversationRow]:
-    """The viewer's conversations, the one with the latest message first, with their
-    unread counts and last message: four queries however many there are."""
+def conversation_list(*, viewer, cursor: str | None = None, limit: int | None = None) -> tuple[list, str | None]:
+    """The viewer's conversations, the one with the latest message first, with their unread
+    counts and last message (four queries however many there are), and the cursor of the
+    next page (None at the end). `cursor`: the page after that one."""
+    limit = limit or LIST_SIZE
     mine = Participant.objects.filter(conversation_id=OuterRef("pk"), user_id=viewer.pk)
     last = Message.objects.filter(conversation_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     conversations = list(
@@ -103,13 +106,16 @@ def conversation_list(*, viewer, limit: int = LIST_SIZE) -> list[ConversationRow
             my_muted=Subquery(mine.values("muted")[:1]),
             last_id=Subquery(last),
         )
+        .filter(_after(cursor))
         .prefetch_related(_active_participants())
-        .order_by("-last_message_at", "-id")[:limit]
+        .order_by("-last_message_at", "-id")[: limit + 1]
     )
+    more = len(conversations) > limit
+    conversations = conversations[:limit]
     ids = [c.pk for c in conversations]
     unread = _unread_by_conversation(viewer, ids)
     last_messages = Message.objects.select_related("sender__profile").in_bulk([c.last_id for c in conversations])
-    return [
+    rows = [
         ConversationRow(
             conversation=c,
             title=title_of(c, viewer=viewer, participants=c.active_participants),
@@ -120,6 +126,16 @@ def conversation_list(*, viewer, limit: int = LIST_SIZE) -> list[ConversationRow
         )
         for c in conversations
     ]
+    last = conversations[-1] if conversations else None
+    return rows, encode_cursor([last.last_message_at.isoformat(), last.pk]) if more and last else None
+
+
+def _after(cursor: str | None) -> Q:
+    values = decode_cursor(cursor, types=(str, int))
+    moment = cursor_datetime(values[0]) if values else None
+    if moment is None:  # the first page, or a damaged cursor
+        return Q()
+    return rows_after("last_message_at", moment, "id", values[1], descending=True)
 
 
 def _unread_by_conversation(viewer, conversation_ids: list[int]) -> dict[int, int]:

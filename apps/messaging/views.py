@@ -41,8 +41,9 @@ def _people(text: str) -> tuple[list, list[str]]:
     return list({u.pk: u for u in resolved.values()}.values()), unknown
 
 
-def _list_context(request, current=None) -> dict:
-    return {"rows": selectors.conversation_list(viewer=request.user), "current": current}
+def _list_context(request, current=None, cursor=None) -> dict:
+    rows, next_cursor = selectors.conversation_list(viewer=request.user, cursor=cursor)
+    return {"rows": rows, "current": current, "next_cursor": next_cursor}
 
 
 @require_GET
@@ -52,9 +53,11 @@ def index(request):
 
 @require_GET
 def conversation_list(request):
-    """The list, for the page to refresh when a message or a change arrives."""
-    current = _int(request.GET.get("current"))
-    return render(request, "messaging/_list.html", _list_context(request, current=current))
+    """The list, for the page to refresh when a message or a change arrives; with a cursor,
+    its next page (older conversations)."""
+    current, cursor = _int(request.GET.get("current")), request.GET.get("cursor")
+    context = _list_context(request, current=current, cursor=cursor)
+    return render(request, "messaging/_list_items.html" if cursor else "messaging/_list.html", context)
 
 
 @require_GET

@@ -144,7 +144,7 @@ def test_seed_adds_conversations_with_unread_messages_for_the_ceo(seeded, client
 
     assert "Demo conversations added: 3 conversations, 11 messages." in seeded
     ceo = get_user_model().objects.get(email=demo_email(*CEO[:2]))
-    rows = selectors.conversation_list(viewer=ceo)
+    rows = selectors.conversation_list(viewer=ceo)[0]
     assert [row.unread for row in rows] == [2, 0, 0]
     assert selectors.unread_total(viewer=ceo) == 2
     client.force_login(ceo)

@@ -21,7 +21,7 @@ def _conversations(anna, count: int) -> list[Conversation]:
 def test_conversation_list_runs_a_constant_number_of_queries(anna, count, django_assert_num_queries):
     _conversations(anna, count)
     with django_assert_num_queries(4):
-        rows = selectors.conversation_list(viewer=anna)
+        rows, _cursor = selectors.conversation_list(viewer=anna)
         assert [row.unread for row in rows] == [1] * count
         assert all(row.last.sender.profile.name and row.title for row in rows)
 
@@ -50,7 +50,7 @@ def test_list_is_ordered_by_latest_message_and_hides_empty_one_to_ones(anna, ben
     quiet = services.conversation_direct_open(actor=anna, other=chloe)
     older, newer = _conversations(anna, 2)
     services.message_send(actor=anna, conversation=older, body="bump")
-    ids = [row.conversation.pk for row in selectors.conversation_list(viewer=anna)]
+    ids = [row.conversation.pk for row in selectors.conversation_list(viewer=anna)[0]]
     assert ids == [older.pk, newer.pk]
     assert quiet.pk not in ids
 
@@ -66,3 +66,17 @@ def test_history_keyset_pages_do_not_overlap(anna, ben, direct):
             break
         before = page[0].pk
     assert seen == [f"m{i}" for i in range(65)]
+
+
+def test_the_list_pages_through_older_conversations(anna):
+    made = _conversations(anna, 7)
+    seen, cursor = [], None
+    while True:
+        rows, cursor = selectors.conversation_list(viewer=anna, cursor=cursor, limit=3)
+        seen += [row.conversation.pk for row in rows]
+        if cursor is None:
+            break
+    assert seen == [c.pk for c in reversed(made)]
+    # A damaged cursor starts again from the top.
+    rows, _cursor = selectors.conversation_list(viewer=anna, cursor="not-a-cursor", limit=3)
+    assert [row.conversation.pk for row in rows] == seen[:3]

@@ -195,3 +195,19 @@ def test_a_cached_file_is_checked_again_each_time(as_anna, client, anna, ben, ou
     assert as_anna.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     client.force_login(outsider)
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
+
+
+def test_older_conversations_load_from_the_list(as_anna, anna, monkeypatch):
+    from apps.messaging import selectors
+    from tests.messaging.conftest import person
+
+    monkeypatch.setattr(selectors, "LIST_SIZE", 2)
+    for i in range(3):
+        other = person(f"Old Friend{i}")
+        conversation = services.conversation_direct_open(actor=anna, other=other)
+        services.message_send(actor=other, conversation=conversation, body=f"hi {i}")
+    first = as_anna.get(reverse("messaging:list"))
+    assert first.context["next_cursor"] and "Older conversations" in first.content.decode()
+    more = as_anna.get(reverse("messaging:list"), {"cursor": first.context["next_cursor"]})
+    html = more.content.decode()
+    assert "hi 0" in html and "hi 2" not in html and "Older conversations" not in html
