@@ -16,12 +16,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.feeds.services.posts import display_name
 from apps.messaging.models import Message, MessageKind, Participant
 from apps.messaging.selectors import title_of
 from apps.notifications.emails import send_email
 from apps.notifications.models import Channel, Kind
 from apps.notifications.services import channels_for, email_languages
+from apps.profiles.selectors import display_name
 
 logger = logging.getLogger(__name__)
 PERIODS = {Channel.IMMEDIATE: timedelta(0), Channel.DAILY: timedelta(days=1), Channel.WEEKLY: timedelta(days=7)}

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
-from apps.feeds.services.posts import display_name
 from apps.messaging.models import (
     Conversation,
     Message,
@@ -17,6 +16,7 @@ from apps.messaging.models import (
     MessageKind,
     Participant,
 )
+from apps.profiles.selectors import display_name
 
 PAGE_SIZE = 30
 LIST_SIZE = 50

@@ -16,9 +16,10 @@ from apps.core.files import attached_file_response
 from apps.core.text import MENTION
 from apps.feeds.models import REACTION_ICONS, ReactionKind
 from apps.feeds.services import attachment_limits
-from apps.feeds.services.posts import display_name, resolve_handles
+from apps.feeds.services.posts import resolve_handles
 from apps.messaging import selectors, services
 from apps.messaging.models import MessageAttachment, WhoManages
+from apps.profiles.selectors import display_name
 
 
 def _int(value) -> int | None:

@@ -229,3 +229,9 @@ def profiles_for_export(*, viewer):
     )
     for chunk_start in range(0, profiles.count(), 2000):
         yield from mask_private_fields(list(profiles[chunk_start : chunk_start + 2000]), viewer=viewer, private=private)
+
+
+def display_name(user) -> str:
+    """A person's name, whether or not they have a profile (an account made by an admin)."""
+    profile = getattr(user, "profile", None)
+    return profile.name if profile else (user.get_full_name() or user.email)

@@ -35,6 +35,7 @@ from apps.feeds.models import (
 )
 from apps.moderation.services import audit_record
 from apps.notifications.services import intent_record
+from apps.profiles.selectors import display_name
 
 MAX_BODY = 20000
 MAX_MENTIONS = 50
@@ -67,11 +68,6 @@ def resolve_handles(handles: list[str]) -> dict:
         if len(matches) == 1:
             resolved[key] = matches[0]
     return resolved
-
-
-def display_name(user) -> str:
-    profile = getattr(user, "profile", None)
-    return profile.name if profile else (user.get_full_name() or user.email)
 
 
 def render_body(body: str, *, hashtags: bool = True) -> tuple[str, dict, list[str]]:

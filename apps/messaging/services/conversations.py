@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.feeds.services.posts import display_name
 from apps.messaging import events, selectors
 from apps.messaging.models import (
     Conversation,
@@ -20,6 +19,7 @@ from apps.messaging.models import (
     Participant,
     WhoManages,
 )
+from apps.profiles.selectors import display_name
 
 NAME_MAX = 100
 

@@ -4,7 +4,7 @@ from django import template
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from apps.feeds.services.posts import display_name
+from apps.profiles.selectors import display_name
 
 register = template.Library()
 
