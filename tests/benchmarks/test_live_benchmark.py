@@ -137,7 +137,7 @@ async def _client_loop() -> None:
     loop = asyncio.get_running_loop()
     sockets: dict[int, object] = {}
     tasks: set[asyncio.Task] = set()
-    events: list[tuple[int, str, int | None, float]] = []  # (socket, type, post or notification id, time)
+    events: list[tuple[int, str, int | None, float]] = []  # (socket, type, post, message or notification id, time)
     counts: dict[str, int] = {}
     closed: dict[str, int] = {}  # sockets the server closed, by close code
     closing = [False]  # True while this process closes its own sockets
@@ -159,7 +159,9 @@ async def _client_loop() -> None:
                     if not hello.done():
                         hello.set_result(event)
                     continue
-                events.append((index, kind, event.get("post", event.get("id")), received))
+                # What the event is about: a post, a direct message, a notification.
+                about = next((event[key] for key in ("post", "message", "id") if key in event), None)
+                events.append((index, kind, about, received))
                 counts[kind] = counts.get(kind, 0) + 1
         except ConnectionClosed:
             pass

@@ -15,7 +15,7 @@ send them; how late the sender itself was is printed (it must stay near zero for
 mean anything).
 
 The server (tests/benchmarks/test_live_benchmark.py's `Server`, with a number of processes),
-the socket clients (a process of their own, asyncio + websockets) and the sender (this process,
+the socket clients (its `Clients`: a process of their own, asyncio + websockets) and the sender (this process,
 asyncio + h11) share the machine's clock. Goals of the issue: p95 <= 50 ms, p99 <= 100 ms,
 100 % delivered; asserted for the deployed number of processes and channel layer
 (config/settings.py's CHANNEL_LAYER). On 2 cores the server, PostgreSQL and the clients share
@@ -25,11 +25,10 @@ Not marked django_db (this module's `db` fixture is plain access): the people, s
 conversations are really committed, in the test database pytest-django created (the server, in
 another process, reads them), and deleted at the end. MSG_BENCH_MESSAGES, MSG_BENCH_RATE and
 MSG_BENCH_CONVERSATIONS change the load for a quick run. App modules are imported inside the
-functions: the client process imports this module without Django being set up."""
+functions, as in test_live_benchmark."""
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import subprocess
@@ -94,116 +93,6 @@ def db(django_db_setup, django_db_blocker):
     """Database access without pytest-django's test transaction: every write committed."""
     with django_db_blocker.unblock():
         yield
-
-
-# ---------------------------------------------------------------- the WebSocket clients (another process)
-
-
-def client_main() -> None:
-    """A client process: commands as JSON lines on stdin, one JSON line back for each (the
-    protocol of test_live_benchmark's client, so that its `Clients` drives this one too; the
-    events are keyed by the message id they carry)."""
-    asyncio.run(_client_loop())
-
-
-async def _client_loop() -> None:
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
-
-    loop = asyncio.get_running_loop()
-    sockets: dict[int, object] = {}
-    tasks: set[asyncio.Task] = set()
-    events: list[tuple[int, str, int | None, float]] = []  # (socket, type, message id, time received)
-    counts: dict[str, int] = {}
-    closed: dict[str, int] = {}  # sockets the server closed, by close code
-    closing = [False]
-    lag = [0.0]  # the longest the loop was late to wake a 5 ms timer since the last collect
-
-    async def watch_lag():
-        while True:
-            started = loop.time()
-            await asyncio.sleep(0.005)
-            lag[0] = max(lag[0], loop.time() - started - 0.005)
-
-    async def read(index: int, ws, hello: asyncio.Future) -> None:
-        try:
-            async for raw in ws:
-                received = time.time()
-                event = json.loads(raw)
-                kind = event.get("type")
-                if kind == "hello":
-                    if not hello.done():
-                        hello.set_result(event)
-                    continue
-                events.append((index, kind, event.get("message"), received))
-                counts[kind] = counts.get(kind, 0) + 1
-        except ConnectionClosed:
-            pass
-        finally:
-            sockets.pop(index, None)
-            if not closing[0]:
-                closed[str(ws.close_code)] = closed.get(str(ws.close_code), 0) + 1
-            if not hello.done():
-                hello.set_exception(ConnectionError(f"closed before hello ({ws.close_code} {ws.close_reason})"))
-
-    async def open_one(index: int, url: str, origin: str, cookie: str, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            ws = await connect(url, origin=origin, additional_headers={"Cookie": cookie}, proxy=None, open_timeout=60)
-            hello = loop.create_future()
-            sockets[index] = ws
-            task = asyncio.create_task(read(index, ws, hello))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            await asyncio.wait_for(hello, 60)
-
-    watcher = asyncio.create_task(watch_lag())
-    while line := await loop.run_in_executor(None, sys.stdin.readline):
-        command = json.loads(line)
-        if command["cmd"] == "open":
-            started = time.perf_counter()
-            gate = asyncio.Semaphore(command["concurrency"])
-            results = await asyncio.gather(
-                *(
-                    open_one(index, command["url"], command["origin"], cookie, gate)
-                    for index, cookie in command["sockets"]
-                ),
-                return_exceptions=True,
-            )
-            errors = [repr(result) for result in results if isinstance(result, BaseException)]
-            reply = {"failed": len(errors), "errors": errors[:3], "seconds": time.perf_counter() - started}
-            lag[0] = 0.0
-        elif command["cmd"] == "count":
-            reply = {"count": counts.get(command["kind"], 0)}
-        elif command["cmd"] == "collect":
-            reply = {"events": events, "lag_ms": lag[0] * 1000}
-            events, counts, lag[0] = [], {}, 0.0
-        elif command["cmd"] == "status":
-            reply = {"open": len(sockets), "closed": closed}
-        elif command["cmd"] == "close":
-            closing[0] = True
-            await asyncio.gather(*(ws.close() for ws in list(sockets.values())), return_exceptions=True)
-            closing[0] = False
-            reply = {"open": len(sockets)}
-        else:
-            reply = {"error": f"unknown command {command['cmd']}"}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
-    watcher.cancel()
-
-
-class MessageClients(Clients):
-    """test_live_benchmark's `Clients`, running this module's client (one process: 400 sockets
-    and about 100 events a second are little work)."""
-
-    def __init__(self, port: int):
-        self.url, self.origin = f"ws://127.0.0.1:{port}/ws/", f"http://127.0.0.1:{port}"
-        entry = "from tests.benchmarks.test_messaging_benchmark import client_main; client_main()"
-        self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", entry], cwd=BASE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-            )
-        ]
-        self.opened = 0
 
 
 # ---------------------------------------------------------------- the sender (this process, asyncio + h11)
@@ -505,7 +394,7 @@ class Live:
     layer: str
     workers: int
     server: WebServer
-    clients: MessageClients
+    clients: Clients
     open_seconds: float
 
 
@@ -519,7 +408,7 @@ def live(request, cast) -> Live:
     clients = None
     try:
         server.wait()
-        clients = MessageClients(server.port)
+        clients = Clients(server.port)
         failed, seconds, errors = clients.open(cast.cookies)
         assert not failed, f"{failed} of {len(cast.cookies)} sockets did not open: {errors}"
         time.sleep(2)  # settled: connect tasks done
