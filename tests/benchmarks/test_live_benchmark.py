@@ -39,7 +39,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,7 +46,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test.utils import override_settings
 
-from tests.benchmarks.support import bench_database_url, free_port
+from tests.benchmarks.support import bench_database_url, free_port, signed_in_sessions
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(900)]
 
@@ -469,18 +468,14 @@ def _seed() -> Organisation:
     """PEOPLE active people with a committed session each (bulk_create; session rows encoded by
     the session store, as SessionStore.create() would write them), a public community, its owner
     and MEMBERS active members."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
 
     from apps.communities.models import Community, Membership, Role, State, Visibility
     from apps.core.sessions import SessionStore
     from apps.realtime.selectors import subscription_groups
 
     User = get_user_model()
-    Session = SessionStore.get_model_class()
     password = make_password(None)  # nobody signs in with a password: hashed once
     started = time.perf_counter()
     with transaction.atomic():
@@ -501,25 +496,7 @@ def _seed() -> Organisation:
             [Membership(community=community, user=owner, role=Role.OWNER, state=State.ACTIVE)]
             + [Membership(community=community, user=user, state=State.ACTIVE) for user in people[:MEMBERS]]
         )
-        store, backend = SessionStore(), settings.AUTHENTICATION_BACKENDS[0]
-        expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
-        sessions = Session.objects.bulk_create(
-            [
-                Session(
-                    session_key=get_random_string(32, VALID_KEY_CHARS),
-                    session_data=store.encode(
-                        {
-                            SESSION_KEY: str(user.pk),
-                            BACKEND_SESSION_KEY: backend,
-                            HASH_SESSION_KEY: user.get_session_auth_hash(),
-                        }
-                    ),
-                    expire_date=expires,
-                )
-                for user in people
-            ],
-            batch_size=5000,
-        )
+        sessions = signed_in_sessions(people)
     seconds = time.perf_counter() - started
     # What the server will read: the session store loads the seeded rows as its own.
     loaded = SessionStore(session_key=sessions[-1].session_key)

@@ -37,7 +37,6 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -46,7 +45,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from tests.benchmarks.support import bench_database_url, free_port
+from tests.benchmarks.support import bench_database_url, free_port, signed_in_sessions
 from tests.benchmarks.test_live_benchmark import (
     BASE_DIR,
     Clients,
@@ -274,18 +273,14 @@ def _seed() -> Cast:
     """2 x CONVERSATIONS active people, each with a profile and a committed session (session
     rows encoded by the session store, as SessionStore.create() would write them), paired into
     CONVERSATIONS one-to-one conversations opened by conversation_direct_open."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import SESSION_KEY, get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
 
     from apps.core.sessions import SessionStore
     from apps.messaging.services import conversation_direct_open
     from apps.profiles.models import Profile
 
     User = get_user_model()
-    Session = SessionStore.get_model_class()
     password = make_password(None)  # nobody signs in with a password: hashed once
     started = time.perf_counter()
     with transaction.atomic():
@@ -298,24 +293,7 @@ def _seed() -> Cast:
         Profile.objects.bulk_create(
             [Profile(user=user, job_title="Engineer", department="Engineering", location="Paris") for user in people]
         )
-        store, backend = SessionStore(), settings.AUTHENTICATION_BACKENDS[0]
-        expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
-        sessions = Session.objects.bulk_create(
-            [
-                Session(
-                    session_key=get_random_string(32, VALID_KEY_CHARS),
-                    session_data=store.encode(
-                        {
-                            SESSION_KEY: str(user.pk),
-                            BACKEND_SESSION_KEY: backend,
-                            HASH_SESSION_KEY: user.get_session_auth_hash(),
-                        }
-                    ),
-                    expire_date=expires,
-                )
-                for user in people
-            ]
-        )
+        sessions = signed_in_sessions(people)
     conversations = [
         conversation_direct_open(actor=people[2 * k], other=people[2 * k + 1]) for k in range(CONVERSATIONS)
     ]
