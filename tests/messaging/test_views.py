@@ -211,3 +211,26 @@ def test_older_conversations_load_from_the_list(as_anna, anna, monkeypatch):
     more = as_anna.get(reverse("messaging:list"), {"cursor": first.context["next_cursor"]})
     html = more.content.decode()
     assert "hi 0" in html and "hi 2" not in html and "Older conversations" not in html
+
+
+def test_conversation_and_settings_pages_take_the_same_queries_for_2_or_20_people(client, anna):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.messaging.conftest import person
+
+    def counts(size: int) -> tuple[int, int]:
+        people = [person(f"Crew Member{size}x{i}") for i in range(size)]
+        conversation = services.conversation_group_create(actor=anna, name=f"Crew {size}", people=people)
+        for member in people:
+            services.message_send(actor=member, conversation=conversation, body=f"hello from {member.pk}")
+        measured = []
+        for name in ("messaging:conversation", "messaging:settings"):
+            client.get(reverse(name, args=[conversation.pk]))  # sessions and caches warmed
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name, args=[conversation.pk])).status_code == 200
+            measured.append(len(queries))
+        return tuple(measured)
+
+    client.force_login(anna)
+    assert counts(2) == counts(20)
