@@ -8,7 +8,6 @@ follows is the same code path as in production.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from redis.asyncio.retry import Retry
@@ -262,27 +261,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:
 CELERY_RESULT_EXPIRES = 300
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE: dict = {
-    # Catches up with invitations whose e-mail could not be queued (broker down).
-    "send-unsent-invitations": {"task": "accounts.send_unsent_invitations", "schedule": 300.0},
-    # Notifications whose task could not be queued (broker down) are processed late, not lost.
-    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
-    "notifications-daily-digest": {
-        "task": "notifications.digest",
-        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=0),
-        "args": ("daily",),
-    },
-    "notifications-weekly-digest": {
-        "task": "notifications.digest",
-        "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=6), minute=15, day_of_week="mon"),
-        "args": ("weekly",),
-    },
-    "notifications-prune": {"task": "notifications.prune", "schedule": crontab(hour=3, minute=30)},
-    # Each directory source has its own interval: this only looks for the ones that are due.
-    "directory-schedule": {"task": "directory.schedule", "schedule": 60.0},
-    # Direct messages still unread after MESSAGING_EMAIL_DELAY_MINUTES are e-mailed.
-    "messaging-email-unread": {"task": "messaging.email_unread", "schedule": 60.0},
-}
+# When the daily (and, on Mondays, weekly) notification digests go out. The schedules
+# themselves are in config/celery.py: only Celery's processes load Celery.
+DIGEST_HOUR_UTC = env.int("DIGEST_HOUR_UTC", default=6)
 
 # ---------------------------------------------------------------- direct messaging
 

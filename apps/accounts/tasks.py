@@ -1,10 +1,9 @@
-from celery import shared_task
-
 from apps.accounts import services
 from apps.accounts.models import Invitation
+from config.celery import app
 
 
-@shared_task(name="accounts.send_invitation", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@app.task(name="accounts.send_invitation", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation(invitation_id: int) -> bool:
     invitation = Invitation.objects.filter(pk=invitation_id).first()
     if invitation is None:
@@ -15,7 +14,7 @@ def send_invitation(invitation_id: int) -> bool:
 send_invitation_task = send_invitation
 
 
-@shared_task(name="accounts.send_unsent_invitations")
+@app.task(name="accounts.send_unsent_invitations")
 def send_unsent_invitations() -> int:
     return services.invitation_send_unsent()
 

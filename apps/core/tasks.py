@@ -1,7 +1,7 @@
-from celery import shared_task
+from config.celery import app
 
 
-@shared_task(name="core.ping", ignore_result=False)
+@app.task(name="core.ping", ignore_result=False)
 def ping() -> str:
     """Answered by any live worker; used by the health check and the tests."""
     return "pong"

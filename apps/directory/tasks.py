@@ -1,14 +1,14 @@
 """Celery tasks of the directory. The services they call load their modules (ldap3, msal,
 requests) when a task runs: web processes import this module too."""
 
-from celery import shared_task
 from django.utils import timezone
 
 from apps.directory.models import DirectorySource, Trigger
 from apps.directory.selectors import sources_due, stale_contact_imports
+from config.celery import app
 
 
-@shared_task(name="directory.sync")
+@app.task(name="directory.sync")
 def sync_source(
     source_id: int, dry_run: bool = False, force: bool = False, trigger: str = Trigger.ADMIN, actor_id=None
 ):
@@ -30,7 +30,7 @@ def sync_source(
 sync_source_task = sync_source
 
 
-@shared_task(name="directory.schedule")
+@app.task(name="directory.schedule")
 def schedule():
     """Beat calls this every minute: each enabled source whose interval has passed is synced."""
     now = timezone.now()
@@ -44,7 +44,7 @@ def schedule():
     contact_imports_unstick(now=now)
 
 
-@shared_task(name="directory.contact_import")
+@app.task(name="directory.contact_import")
 def contact_import(import_id: int):
     from apps.directory.services.contacts import contact_import_run
 

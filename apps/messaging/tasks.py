@@ -1,9 +1,8 @@
-from celery import shared_task
-
 from apps.messaging import emails
+from config.celery import app
 
 
-@shared_task(name="messaging.email_unread")
+@app.task(name="messaging.email_unread")
 def email_unread() -> int:
     """Beat, every minute: e-mail the messages left unread past the delay."""
     return emails.send_unread()

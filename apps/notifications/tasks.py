@@ -1,10 +1,9 @@
-from celery import shared_task
-
 from apps.notifications import emails, services
 from apps.notifications.models import Channel
+from config.celery import app
 
 
-@shared_task(name="notifications.process_intent")
+@app.task(name="notifications.process_intent")
 def process_intent(intent_id: int) -> int:
     return services.intent_process(intent_id=intent_id)
 
@@ -12,7 +11,7 @@ def process_intent(intent_id: int) -> int:
 process_intent_task = process_intent
 
 
-@shared_task(name="notifications.sweep")
+@app.task(name="notifications.sweep")
 def sweep() -> int:
     """Beat, every minute: intents and e-mails that were never queued (broker down)."""
     return services.intents_sweep() + emails.sweep_immediate()
@@ -21,7 +20,7 @@ def sweep() -> int:
 sweep_task = sweep
 
 
-@shared_task(name="notifications.email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@app.task(name="notifications.email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def email_notifications(notification_ids: list[int]) -> int:
     return emails.send_immediate(notification_ids)
 
@@ -29,7 +28,7 @@ def email_notifications(notification_ids: list[int]) -> int:
 email_notifications_task = email_notifications
 
 
-@shared_task(name="notifications.digest")
+@app.task(name="notifications.digest")
 def digest(channel: str) -> int:
     if channel not in (Channel.DAILY, Channel.WEEKLY):
         raise ValueError(channel)
@@ -39,7 +38,7 @@ def digest(channel: str) -> int:
 digest_task = digest
 
 
-@shared_task(name="notifications.prune")
+@app.task(name="notifications.prune")
 def prune() -> int:
     return services.prune()
 
