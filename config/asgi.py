@@ -7,11 +7,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models (the consumer does).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
+from apps.realtime.routing import websocket_application  # noqa: E402
 from config.body_limit import BodySizeLimit  # noqa: E402
 
 # Everything loaded so far (Django, the URL conf, templates' code) lives as long as the
@@ -24,6 +22,6 @@ gc.freeze()
 application = ProtocolTypeRouter(
     {
         "http": BodySizeLimit(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": websocket_application(),
     }
 )

@@ -41,7 +41,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         # read sends its recheck there, handled once this connection is set up.
         await self._join(group_name("user", user.pk))
         groups, hello = await database_sync_to_async(connection_state)(user=user)
-        session_key = getattr(self.scope.get("session"), "session_key", None)
+        session_key = self.scope.get("session_key")
         if session_key:
             # Signing out in one tab closes the sockets of every tab of that session.
             groups.append(session_group(session_key))
