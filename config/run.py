@@ -1,9 +1,10 @@
 """`make run`: the embedded servers (unless URLs are given), migrations, the demo
-data, then the ASGI server, a Celery worker and Celery beat in the foreground.
+data, then the web server (pages), the live server (the /ws/ WebSocket, on PORT + 1
+unless LIVE_PORT says otherwise), a Celery worker and Celery beat in the foreground.
 
 This process attaches to the embedded servers (config/embedded.py) and hands their
 URLs to its children. The children run in their own sessions so that Ctrl-C reaches
-only this supervisor, which stops them (web, worker, beat), then detaches: the
+only this supervisor, which stops them (web, live, worker, beat), then detaches: the
 embedded Redis and PostgreSQL stop unless another run still uses them. A child that dies takes the
 whole group down, so that nothing half-runs unnoticed.
 """
@@ -95,6 +96,9 @@ def main() -> int:
     env.setdefault("PYTHONUNBUFFERED", "1")
     host = env.get("HOST", "127.0.0.1")
     port = int(env.get("PORT", "8000"))
+    live_port = int(env.get("LIVE_PORT") or port + 1)
+    # Without a proxy in front to send /ws/ to the live server, the pages reach it on its port.
+    env.setdefault("LIVE_URL", f"ws://{host}:{live_port}/ws/")
 
     stopping = False
 
@@ -121,15 +125,33 @@ def main() -> int:
                 break
             subprocess.run([PYTHON, "manage.py", *step], cwd=BASE_DIR, env=env, check=True, start_new_session=True)
 
-        uvicorn_cmd = [str(BIN / "uvicorn"), "config.asgi:application", "--host", host, "--port", str(port)]
-        uvicorn_cmd += UVICORN_OPTIONS
         if env.get("FORWARDED_ALLOW_IPS"):
-            uvicorn_cmd += ["--proxy-headers", "--forwarded-allow-ips", env["FORWARDED_ALLOW_IPS"]]
+            proxy_options = ["--proxy-headers", "--forwarded-allow-ips", env["FORWARDED_ALLOW_IPS"]]
         else:
             # Without a trusted proxy in front, X-Forwarded-For is the client's to forge.
-            uvicorn_cmd += ["--no-proxy-headers"]
+            proxy_options = ["--no-proxy-headers"]
         commands = {
-            "web": uvicorn_cmd,
+            "web": [
+                str(BIN / "uvicorn"),
+                "config.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                *UVICORN_OPTIONS,
+                *proxy_options,
+            ],
+            # One process holds every socket: it waits on them, it does not compute.
+            "live": [
+                str(BIN / "uvicorn"),
+                "config.asgi_live:application",
+                "--host",
+                host,
+                "--port",
+                str(live_port),
+                *UVICORN_OPTIONS,
+                *proxy_options,
+            ],
             "worker": [
                 str(BIN / "celery"),
                 "-A",
@@ -147,16 +169,20 @@ def main() -> int:
                 break
             # The web server pools its database connections; Celery's forked workers must not.
             own_env = {key: value for key, value in env.items() if key != "DATABASE_POOL_SIZE"}
-            if name == "web":
+            if name in ("web", "live"):
                 own_env["DATABASE_POOL_SIZE"] = env.get("DATABASE_POOL_SIZE", "10")
+            if name == "web":
                 # uvicorn's own variable: one process per core serves the most pages.
                 own_env["WEB_CONCURRENCY"] = env.get("WEB_CONCURRENCY", str(min(os.cpu_count() or 1, 4)))
+            else:
+                own_env.pop("WEB_CONCURRENCY", None)
             process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=own_env, start_new_session=True, preexec_fn=_die_with_parent
             )
             processes.append((name, process))
 
-        if not stopping and _wait_for_port(host, port, 60, [p for _, p in processes]):
+        started = [p for _, p in processes]
+        if not stopping and all(_wait_for_port(host, each, 60, started) for each in (port, live_port)):
             from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 
             print(

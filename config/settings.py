@@ -6,6 +6,7 @@ follows is the same code path as in production.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -202,6 +203,14 @@ CACHES = {
     },
 }
 SESSION_ENGINE = "apps.core.sessions"  # the database, read by a compiled statement
+
+# Where the pages open their WebSocket. Empty: /ws/ on the page's own origin, which the
+# reverse proxy sends to the live process (config.asgi_live; the web process serves /ws/
+# too). Otherwise the live process's own address: `make run` sets ws://127.0.0.1:8001/ws/.
+LIVE_URL = env.str("LIVE_URL", default="")
+_live = urlsplit(LIVE_URL)
+if LIVE_URL and (_live.scheme not in ("ws", "wss") or not _live.hostname or _live.path != "/ws/" or _live.query):
+    raise ImproperlyConfigured(f"LIVE_URL must be a ws:// or wss:// address whose path is /ws/, not {LIVE_URL!r}")
 
 # "redis" (lists, one per socket) or "pubsub" (Redis PUB/SUB): make bench compares them.
 CHANNEL_LAYER_BACKENDS = {
@@ -480,7 +489,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *([f"{_live.scheme}://{_live.netloc}"] if LIVE_URL else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'", *env.list("CSP_FORM_ACTION", default=[])],

@@ -20,8 +20,8 @@ def _compose() -> dict:
 
 def test_compose_has_the_production_shape():
     services = _compose()["services"]
-    assert {"postgres", "redis", "web", "worker", "beat", "migrate"} <= set(services)
-    for name in ("postgres", "redis", "web", "worker", "beat"):
+    assert {"postgres", "redis", "web", "live", "worker", "beat", "migrate"} <= set(services)
+    for name in ("postgres", "redis", "web", "live", "worker", "beat"):
         assert "healthcheck" in services[name], name
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -38,7 +38,7 @@ def test_compose_requires_a_secret_key_and_hosts():
 
 def _commands() -> list[list[str]]:
     services = _compose()["services"]
-    commands = [services[name]["command"] for name in ("migrate", "worker", "beat")]
+    commands = [services[name]["command"] for name in ("migrate", "live", "worker", "beat")]
     dockerfile_cmd = re.search(r"^CMD (\[.*\])$", (BASE_DIR / "Dockerfile").read_text(), re.M).group(1)
     commands.append(yaml.safe_load(dockerfile_cmd))
     return commands
@@ -57,14 +57,16 @@ def test_every_command_named_exists_in_the_project():
             assert (VENV_BIN / "celery").exists()
             assert importlib.import_module("config.celery").app.main == "enterprise"
         else:
-            assert "uvicorn config.asgi:application" in text
+            module = re.search(r"uvicorn (config\.asgi(?:_live)?):application", text).group(1)
             assert (VENV_BIN / "uvicorn").exists()
-            assert callable(importlib.import_module("config.asgi").application)
+            assert callable(importlib.import_module(module).application)
 
 
 def test_health_checks_use_a_real_route():
     healthcheck = " ".join(_compose()["services"]["web"]["healthcheck"]["test"])
     assert "/healthz" in healthcheck
+    # The live process answers /healthz itself (tests/realtime/test_live_process.py).
+    assert "8001/healthz" in " ".join(_compose()["services"]["live"]["healthcheck"]["test"])
     assert resolve("/healthz").url_name == "healthz"
     assert "/healthz" in (BASE_DIR / "Dockerfile").read_text()
 

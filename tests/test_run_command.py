@@ -1,6 +1,7 @@
 """`make run`'s supervisor, end to end, on its own embedded servers in a fresh var/:
-it migrates, seeds, serves the sign-in page, lets a demo user in, and on Ctrl-C
-stops everything it started, leaving no PostgreSQL or Redis behind."""
+it migrates, seeds, serves the sign-in page, lets a demo user in, gives the pages the
+live process's socket on its own port, and on Ctrl-C stops everything it started,
+leaving no PostgreSQL or Redis behind."""
 
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import psutil
 import requests
+from websockets.sync.client import connect as websocket_connect
 
 from apps.profiles.demo_data import CEO, DEMO_PASSWORD, demo_email
 
@@ -37,13 +39,13 @@ def _processes_using(var_dir: Path) -> list[psutil.Process]:
 
 def test_run_serves_the_product_and_stops_cleanly(tmp_path):
     var_dir = tmp_path / "var"
-    port = _free_port()
+    port, live_port = _free_port(), _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "EMBEDDED_DATABASE", "EMBEDDED_REDIS", "SECRET_KEY"}
     }
-    env.update({"VAR_DIR": str(var_dir), "PORT": str(port), "WORKER_CONCURRENCY": "1"})
+    env.update({"VAR_DIR": str(var_dir), "PORT": str(port), "LIVE_PORT": str(live_port), "WORKER_CONCURRENCY": "1"})
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "config.run"],
         cwd=BASE_DIR,
@@ -84,6 +86,17 @@ def test_run_serves_the_product_and_stops_cleanly(tmp_path):
         assert response.status_code == 200
         assert response.url == f"{base}/"
         assert CEO[0] in response.text
+
+        # The pages open their socket on the live process, which knows the session.
+        live_url = f"ws://127.0.0.1:{live_port}/ws/"
+        assert f'data-live-url="{live_url}"' in response.text
+        assert f"ws://127.0.0.1:{live_port}" in response.headers["Content-Security-Policy"]
+        cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        with websocket_connect(
+            live_url, origin=base, additional_headers={"Cookie": cookie}, open_timeout=10
+        ) as socket_:
+            assert '"type": "hello"' in socket_.recv(timeout=10)
+        assert requests.get(f"http://127.0.0.1:{live_port}/", timeout=10).status_code == 404
 
         deadline = time.monotonic() + 60
         while session.get(f"{base}/healthz", timeout=10).json()["worker"] != "ok":

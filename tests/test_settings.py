@@ -71,3 +71,29 @@ def test_channel_layer_and_broker_are_redis():
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _connect_src(**overrides) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src']))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **overrides}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_pages_may_connect_to_the_live_process_and_nowhere_else():
+    assert _connect_src(LIVE_URL="").stdout.split() == ["'self'"]
+    assert _connect_src(LIVE_URL="wss://live.example.com/ws/").stdout.split() == ["'self'", "wss://live.example.com"]
+    assert _connect_src(LIVE_URL="ws://127.0.0.1:8001/ws/").stdout.split() == ["'self'", "ws://127.0.0.1:8001"]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8001/ws/", "ws://127.0.0.1:8001/", "ws:///ws/", "ws://127.0.0.1:8001/ws/?x=1", "8001"]
+)
+def test_a_live_url_that_is_not_a_socket_address_refuses_to_start(url):
+    result = _connect_src(LIVE_URL=url)
+    assert result.returncode != 0
+    assert "LIVE_URL must be a ws:// or wss:// address" in result.stderr

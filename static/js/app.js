@@ -12,8 +12,12 @@
   }
 
   function live() {
-    var path = document.body.dataset.liveUrl;
-    if (!path || !window.WebSocket) { return; }
+    // /ws/ on this origin, or the live process's own ws:// address (LIVE_URL).
+    var url = document.body.dataset.liveUrl;
+    if (!url || !window.WebSocket) { return; }
+    if (url.charAt(0) === "/") {
+      url = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + url;
+    }
     var status = document.getElementById("live-status");
     var attempt = 0;
     var everConnected = false;
@@ -22,8 +26,7 @@
     function setStatus(text) { if (status) { status.textContent = text; } }
 
     function connect() {
-      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-      socket = new WebSocket(scheme + window.location.host + path);
+      socket = new WebSocket(url);
       socket.addEventListener("open", function () {
         attempt = 0;
         setStatus("");

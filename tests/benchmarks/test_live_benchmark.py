@@ -1,6 +1,7 @@
 """How fast live events reach the browsers, and what open sockets cost: 1,000 members of one
 community, each with a real WebSocket (asyncio + websockets clients in another process) to the
-ASGI app under ONE uvicorn process on loopback, as `make run` starts it.
+live process (config.asgi_live: the /ws/ socket alone, ONE uvicorn process) on loopback, as
+`make run` and docker-compose start it beside the web processes.
 
 (a) a post in the community: from its commit to each member's `post.created`, for both channel
 layers (CHANNEL_LAYER=redis: RedisChannelLayer; pubsub: RedisPubSubChannelLayer) and both ways
@@ -320,9 +321,10 @@ RAISED = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit)\
 
 
 class Server:
-    """config.asgi:application under ONE uvicorn process, as `make run` starts the web server
-    (a pool of 10 connections), on the test database, with the given channel layer. Its log
-    goes to a file: `problems()` sums up what it logged."""
+    """The live process (config.asgi_live:application: the /ws/ socket alone, ONE uvicorn
+    process) as `make run` and docker-compose start it (a pool of 10 connections), on the test
+    database, with the given channel layer. Its log goes to a file: `problems()` sums up what
+    it logged."""
 
     def __init__(self, layer: str):
         self.port = free_port()
@@ -330,7 +332,7 @@ class Server:
         env.update(DATABASE_URL=bench_database_url(), DATABASE_POOL_SIZE="10", CHANNEL_LAYER=layer)
         from config.run import UVICORN_OPTIONS
 
-        command = [str(Path(sys.executable).parent / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
+        command = [str(Path(sys.executable).parent / "uvicorn"), "config.asgi_live:application", "--host", "127.0.0.1",
                    "--port", str(self.port), *UVICORN_OPTIONS, "--no-proxy-headers",
                    "--no-access-log", "--log-level", "warning", "--workers", "1"]  # fmt: skip
         self.log = tempfile.NamedTemporaryFile(prefix="live-bench-uvicorn-", suffix=".log")  # noqa: SIM115

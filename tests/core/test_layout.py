@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,9 @@ def test_live_socket_url_only_for_signed_in_people(client, user):
     assert "data-live-url" not in client.get("/accounts/login/").content.decode()
     client.force_login(user)
     assert 'data-live-url="/ws/"' in client.get("/").content.decode()
+    # make run's pages reach the live process on its own port.
+    with override_settings(LIVE_URL="ws://127.0.0.1:8001/ws/"):
+        assert 'data-live-url="ws://127.0.0.1:8001/ws/"' in client.get("/").content.decode()
 
 
 def test_staff_see_the_administration_link(client, user, staff_user):

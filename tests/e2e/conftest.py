@@ -1,6 +1,7 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live_server,
 or, for the live updates (the /ws/ WebSocket), against the ASGI application (asgi_live_server)."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -126,31 +127,22 @@ class AsgiLiveServer:
         return self.url
 
 
-@pytest.fixture
-def asgi_live_server(transactional_db):
-    """The real ASGI application (config.asgi: Django's pages and the /ws/ WebSocket) served
-    by uvicorn, as in production, in a thread of the test process, on a free loopback port,
-    against the test database. pytest-django's live_server (WSGI) cannot upgrade /ws/.
-
-    uvicorn runs its own event loop in its own thread: it never meets the loop that
-    Playwright's sync API keeps in the test thread. Static files are served as live_server
-    serves them (Django's static files handler, wrapped around the HTTP side only), so that
-    config/asgi.py stays as production runs it. Close the browser contexts that use it
-    before it stops (depend on this fixture): open sockets would hold its shutdown back."""
+@contextlib.contextmanager
+def _uvicorn_thread(application, name: str):
+    """`application` served by uvicorn in a thread of the test process, on a free loopback
+    port: yields (host, port). uvicorn runs its own event loop in its own thread: it never
+    meets the loop that Playwright's sync API keeps in the test thread."""
     import socket
     import threading
     import time
 
     import uvicorn
     from django.conf import settings
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
     from django.http.request import validate_host
-
-    from config.asgi import application
 
     host = "127.0.0.1"
     # Both Django's Host check and the socket's Origin check (AllowedHostsOriginValidator,
-    # which read ALLOWED_HOSTS when config.asgi was imported) must accept this address.
+    # which read ALLOWED_HOSTS when the application was built) must accept this address.
     if not validate_host(host, settings.ALLOWED_HOSTS):
         pytest.fail(f"ALLOWED_HOSTS ({settings.ALLOWED_HOSTS}) does not accept {host}", pytrace=False)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -158,7 +150,7 @@ def asgi_live_server(transactional_db):
     listener.bind((host, 0))
     port = listener.getsockname()[1]
     config = uvicorn.Config(
-        ASGIStaticFilesHandler(application),
+        application,
         lifespan="off",  # as in production (config/run.py, Dockerfile): Channels has no lifespan
         loop="asyncio",
         log_config=None,  # leave the process's logging (pytest's capture) alone
@@ -167,17 +159,17 @@ def asgi_live_server(transactional_db):
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="asgi-live-server", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             listener.close()
-            pytest.fail("the ASGI live server did not start", pytrace=False)
+            pytest.fail(f"{name} did not start", pytrace=False)
         time.sleep(0.02)
     try:
-        yield AsgiLiveServer(host, port)
+        yield host, port
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -186,4 +178,32 @@ def asgi_live_server(transactional_db):
             thread.join(timeout=5)
         listener.close()
         if thread.is_alive():
-            pytest.fail("the ASGI live server did not stop", pytrace=False)
+            pytest.fail(f"{name} did not stop", pytrace=False)
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db):
+    """The real ASGI application (config.asgi: Django's pages and the /ws/ WebSocket) served
+    by uvicorn, as in production, in a thread of the test process, on a free loopback port,
+    against the test database. pytest-django's live_server (WSGI) cannot upgrade /ws/.
+
+    Static files are served as live_server serves them (Django's static files handler,
+    wrapped around the HTTP side only), so that config/asgi.py stays as production runs it.
+    Close the browser contexts that use it before it stops (depend on this fixture): open
+    sockets would hold its shutdown back."""
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from config.asgi import application
+
+    with _uvicorn_thread(ASGIStaticFilesHandler(application), "asgi-live-server") as (host, port):
+        yield AsgiLiveServer(host, port)
+
+
+@pytest.fixture
+def live_process(transactional_db):
+    """The live process (config.asgi_live: the /ws/ socket alone) on a port of its own, as
+    `make run` starts it: its ws:// address. The pages reach it once LIVE_URL names it."""
+    from config.asgi_live import application
+
+    with _uvicorn_thread(application, "live-process") as (host, port):
+        yield f"ws://{host}:{port}/ws/"

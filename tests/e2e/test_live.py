@@ -262,3 +262,27 @@ def test_after_a_disconnect_the_page_catches_up_with_what_it_missed(open_page, c
     banner.click()
     expect(_cards(reader).first).to_contain_text("Posted while Bob was away.")
     assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
+
+
+def test_the_pages_reach_the_live_process_on_its_own_port(live_process, open_page, community, alice, bob):
+    """As `make run` deploys it: pages from the web process, their socket on the live
+    process's port. The browser sends the session cookie there, the CSP lets it connect."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    policy = {"DIRECTIVES": {**directives, "connect-src": ["'self'", live_process.removesuffix("/ws/")]}}
+    with override_settings(LIVE_URL=live_process, CONTENT_SECURITY_POLICY=policy):
+        reader = open_page()
+        _sign_in(reader, bob.email, PASSWORD)
+        _open_live(reader, community)
+        assert reader.evaluate("document.body.dataset.liveUrl") == live_process
+        reader.evaluate(MARK_PAGE)
+
+        post_create(actor=alice, community=community, body="Served from the other port.")
+
+        banner = reader.locator("#new-posts")
+        expect(banner).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        expect(banner).to_have_text("1 new post")
+        assert reader.evaluate(SAME_PAGE)
+    open_page.watch.assert_clean()

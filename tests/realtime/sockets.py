@@ -16,15 +16,15 @@ def session_cookie(user) -> bytes:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
 
 
-async def connect(headers):
-    communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
+async def connect(headers, app=application):
+    communicator = WebsocketCommunicator(app, "/ws/", headers=headers)
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 
 
-async def open_socket(user):
+async def open_socket(user, app=application):
     """(the socket, its greeting) for `user`, from an allowed origin."""
     cookie = await sync_to_async(session_cookie)(user)
-    communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)], app)
     assert connected
     return communicator, await communicator.receive_json_from(timeout=5)
