@@ -99,3 +99,14 @@ def test_compose_file_parses_with_docker_compose_when_available():
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_uvicorn_runs_as_make_run_starts_it():
+    """The same options everywhere (the lean WebSocket protocol among them)."""
+    from config.run import UVICORN_OPTIONS
+
+    expected = " ".join(UVICORN_OPTIONS)
+    uvicorns = [" ".join(command) for command in _commands() if "uvicorn" in " ".join(command)]
+    assert len(uvicorns) == 2  # the Dockerfile's web, the compose file's live
+    for command in uvicorns:
+        assert expected in command, command

@@ -2,9 +2,11 @@
 people, each with a profile and a live WebSocket to /ws/), and 50 messages a second spread over
 them, sent through the real endpoint (POST /messages/<id>/send/, signed in with a session
 cookie, CSRF cookie and header as a browser's htmx sends them), over HTTP keep-alive
-connections, on loopback, to uvicorn started as `make run` starts the web server: one process
-per core (up to 4; the Dockerfile's 2), a pool of 10 database connections each. The same with
-ONE process, as test_live_benchmark runs it, is printed for comparison.
+connections, on loopback, to uvicorn serving both the pages and the sockets (config.asgi, as
+an installation without the live process runs it) with `make run`'s number of web processes:
+one per core (up to 4; the Dockerfile's 2), a pool of 10 database connections each. The same
+with ONE process is printed for comparison. (`make run` and docker-compose now hold the sockets
+in the live process, config.asgi_live: test_live_benchmark measures that one.)
 
 For each message: from the moment its request starts to be written until the recipient's socket
 has its `message.new` (matched by the message id that the answer's HTML carries), and until the

@@ -1,7 +1,6 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live_server,
 or, for the live updates (the /ws/ WebSocket), against the ASGI application (asgi_live_server)."""
 
-import contextlib
 import os
 import re
 import shutil
@@ -9,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.servers import uvicorn_thread
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
@@ -127,60 +128,6 @@ class AsgiLiveServer:
         return self.url
 
 
-@contextlib.contextmanager
-def _uvicorn_thread(application, name: str):
-    """`application` served by uvicorn in a thread of the test process, on a free loopback
-    port: yields (host, port). uvicorn runs its own event loop in its own thread: it never
-    meets the loop that Playwright's sync API keeps in the test thread."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-    from django.conf import settings
-    from django.http.request import validate_host
-
-    host = "127.0.0.1"
-    # Both Django's Host check and the socket's Origin check (AllowedHostsOriginValidator,
-    # which read ALLOWED_HOSTS when the application was built) must accept this address.
-    if not validate_host(host, settings.ALLOWED_HOSTS):
-        pytest.fail(f"ALLOWED_HOSTS ({settings.ALLOWED_HOSTS}) does not accept {host}", pytrace=False)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        application,
-        lifespan="off",  # as in production (config/run.py, Dockerfile): Channels has no lifespan
-        loop="asyncio",
-        log_config=None,  # leave the process's logging (pytest's capture) alone
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=name, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            listener.close()
-            pytest.fail(f"{name} did not start", pytrace=False)
-        time.sleep(0.02)
-    try:
-        yield host, port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout=5)
-        listener.close()
-        if thread.is_alive():
-            pytest.fail(f"{name} did not stop", pytrace=False)
-
-
 @pytest.fixture
 def asgi_live_server(transactional_db):
     """The real ASGI application (config.asgi: Django's pages and the /ws/ WebSocket) served
@@ -195,7 +142,7 @@ def asgi_live_server(transactional_db):
 
     from config.asgi import application
 
-    with _uvicorn_thread(ASGIStaticFilesHandler(application), "asgi-live-server") as (host, port):
+    with uvicorn_thread(ASGIStaticFilesHandler(application), "asgi-live-server") as (host, port):
         yield AsgiLiveServer(host, port)
 
 
@@ -205,5 +152,5 @@ def live_process(transactional_db):
     `make run` starts it: its ws:// address. The pages reach it once LIVE_URL names it."""
     from config.asgi_live import application
 
-    with _uvicorn_thread(application, "live-process") as (host, port):
+    with uvicorn_thread(application, "live-process") as (host, port):
         yield f"ws://{host}:{port}/ws/"

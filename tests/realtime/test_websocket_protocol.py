@@ -1,0 +1,65 @@
+"""config.websocket_protocol: uvicorn's WebSocket protocol keeping less of each socket."""
+
+import asyncio
+import gc
+import json
+
+import pytest
+from websockets.asyncio.client import connect as websocket_connect
+
+from config.websocket_protocol import LeanWebSocketProtocol, SingleReaderQueue
+from tests.factories import UserFactory
+from tests.realtime.sockets import ORIGIN, session_cookie
+from tests.servers import uvicorn_thread
+
+
+async def test_the_queue_hands_items_over_in_order_and_waits_for_the_next():
+    queue = SingleReaderQueue()
+    assert queue.empty()
+    queue.put_nowait(1)
+    queue.put_nowait(2)
+    assert not queue.empty()
+    assert [await queue.get(), await queue.get()] == [1, 2]
+    assert queue.empty()
+    reader = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    assert not reader.done()
+    queue.put_nowait(3)
+    assert await asyncio.wait_for(reader, 1) == 3
+
+
+async def test_a_reader_cancelled_while_an_item_arrives_leaves_it_for_the_next():
+    queue = SingleReaderQueue()
+    reader = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    queue.put_nowait("kept")
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    assert await asyncio.wait_for(queue.get(), 1) == "kept"
+
+
+def _open_protocols() -> list[dict]:
+    return [vars(each).copy() for each in gc.get_objects() if isinstance(each, LeanWebSocketProtocol)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_socket_works_and_forgets_its_handshake():
+    from config.asgi_live import application
+
+    user = UserFactory()
+    cookie = session_cookie(user).decode()
+
+    async def talk(url):
+        async with websocket_connect(url, origin=ORIGIN.decode(), additional_headers={"Cookie": cookie}) as socket_:
+            hello = json.loads(await asyncio.wait_for(socket_.recv(), 5))
+            await socket_.send(json.dumps({"type": "ping"}))
+            pong = json.loads(await asyncio.wait_for(socket_.recv(), 5))
+            return hello["type"], pong, _open_protocols()
+
+    with uvicorn_thread(application, "lean-protocol") as (host, port):
+        hello, pong, protocols = asyncio.run(talk(f"ws://{host}:{port}/ws/"))
+    assert (hello, pong) == ("hello", {"type": "pong"})
+    assert len(protocols) == 1
+    assert protocols[0]["request"] is None and protocols[0]["response"] is None
+    assert isinstance(protocols[0]["queue"], SingleReaderQueue)
