@@ -3,8 +3,8 @@
 uvicorn runs it by `--ws config.websocket_protocol:LeanWebSocketProtocol` (config/run.py's
 UVICORN_OPTIONS, the Dockerfile, docker-compose). Once the handshake is answered it lets go
 of the handshake's request and response (their parsed headers), and its inbound queue
-allocates nothing until a message arrives: together about 6 KB of an idle socket (make
-bench: the live process's memory with 1,000 sockets)."""
+allocates nothing until a message arrives: together 4.6 KB of an idle socket (make bench:
+the live process's memory with 1,000 sockets, 32.6 KB a socket before, 28 after)."""
 
 import asyncio
 

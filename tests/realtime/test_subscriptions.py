@@ -2,6 +2,8 @@
 the commit that takes a community away (leave, removal, ban, made private, deleted,
 deactivated). Through the real ASGI application and the real Redis channel layer."""
 
+import importlib
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -16,8 +18,8 @@ from tests.realtime.sockets import open_socket
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def _socket(user):
-    communicator, hello = await open_socket(user)
+async def _socket(user, app=None):
+    communicator, hello = await (open_socket(user) if app is None else open_socket(user, app))
     assert hello["type"] == "hello"
     return communicator
 
@@ -95,10 +97,14 @@ async def test_a_page_follows_a_community_it_may_read_and_no_other(people, lab):
         await socket.disconnect()
 
 
-async def test_members_hear_of_posts_and_outsiders_do_not(people, lab):
+@pytest.mark.parametrize("entry", ["config.asgi", "config.asgi_live"])
+async def test_members_hear_of_posts_and_outsiders_do_not(people, lab, entry):
+    """The same through the web process's /ws/ and the live process's."""
+    app = importlib.import_module(entry).application
     owner, member, outsider, invited, _admin = people
     sockets = {
-        name: await _socket(user) for name, user in [("member", member), ("outsider", outsider), ("invited", invited)]
+        name: await _socket(user, app)
+        for name, user in [("member", member), ("outsider", outsider), ("invited", invited)]
     }
     post = await sync_to_async(post_create)(actor=owner, community=lab, body="Secret roadmap")
     event = await _next_of(sockets["member"], "post.created")
