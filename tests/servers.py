@@ -8,8 +8,8 @@ import pytest
 @contextlib.contextmanager
 def uvicorn_thread(application, name: str):
     """`application` served by uvicorn in a thread of the test process, on a free loopback
-    port: yields (host, port). uvicorn runs its own event loop in its own thread: it never
-    meets the loop that Playwright's sync API keeps in the test thread."""
+    port: yields (host, port, the uvicorn.Server). uvicorn runs its own event loop in its
+    own thread: it never meets the loop that Playwright's sync API keeps in the test thread."""
     import socket
     import threading
     import time
@@ -49,7 +49,7 @@ def uvicorn_thread(application, name: str):
             pytest.fail(f"{name} did not start", pytrace=False)
         time.sleep(0.02)
     try:
-        yield host, port
+        yield host, port, server
     finally:
         server.should_exit = True
         thread.join(timeout=10)

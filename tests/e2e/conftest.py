@@ -142,7 +142,7 @@ def asgi_live_server(transactional_db):
 
     from config.asgi import application
 
-    with uvicorn_thread(ASGIStaticFilesHandler(application), "asgi-live-server") as (host, port):
+    with uvicorn_thread(ASGIStaticFilesHandler(application), "asgi-live-server") as (host, port, _server):
         yield AsgiLiveServer(host, port)
 
 
@@ -152,5 +152,5 @@ def live_process(transactional_db):
     `make run` starts it: its ws:// address. The pages reach it once LIVE_URL names it."""
     from config.asgi_live import application
 
-    with uvicorn_thread(application, "live-process") as (host, port):
+    with uvicorn_thread(application, "live-process") as (host, port, _server):
         yield f"ws://{host}:{port}/ws/"

@@ -1,7 +1,6 @@
 """config.websocket_protocol: uvicorn's WebSocket protocol keeping less of each socket."""
 
 import asyncio
-import gc
 import json
 
 import pytest
@@ -39,10 +38,6 @@ async def test_a_reader_cancelled_while_an_item_arrives_leaves_it_for_the_next()
     assert await asyncio.wait_for(queue.get(), 1) == "kept"
 
 
-def _open_protocols() -> list[dict]:
-    return [vars(each).copy() for each in gc.get_objects() if isinstance(each, LeanWebSocketProtocol)]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_real_socket_works_and_forgets_its_handshake():
     from config.asgi_live import application
@@ -50,16 +45,19 @@ def test_a_real_socket_works_and_forgets_its_handshake():
     user = UserFactory()
     cookie = session_cookie(user).decode()
 
-    async def talk(url):
+    async def talk(url, server):
         async with websocket_connect(url, origin=ORIGIN.decode(), additional_headers={"Cookie": cookie}) as socket_:
             hello = json.loads(await asyncio.wait_for(socket_.recv(), 5))
             await socket_.send(json.dumps({"type": "ping"}))
             pong = json.loads(await asyncio.wait_for(socket_.recv(), 5))
-            return hello["type"], pong, _open_protocols()
+            # The server's open connections: this socket's protocol, past its handshake.
+            protocols = [(type(each), vars(each).copy()) for each in server.server_state.connections]
+            return hello["type"], pong, protocols
 
-    with uvicorn_thread(application, "lean-protocol") as (host, port):
-        hello, pong, protocols = asyncio.run(talk(f"ws://{host}:{port}/ws/"))
+    with uvicorn_thread(application, "lean-protocol") as (host, port, server):
+        hello, pong, protocols = asyncio.run(talk(f"ws://{host}:{port}/ws/", server))
     assert (hello, pong) == ("hello", {"type": "pong"})
-    assert len(protocols) == 1
-    assert protocols[0]["request"] is None and protocols[0]["response"] is None
-    assert isinstance(protocols[0]["queue"], SingleReaderQueue)
+    [(kind, state)] = protocols
+    assert kind is LeanWebSocketProtocol and state["handshake_complete"]
+    assert state["request"] is None and state["response"] is None
+    assert isinstance(state["queue"], SingleReaderQueue)
