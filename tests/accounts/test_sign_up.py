@@ -195,3 +195,54 @@ def test_an_invitation_survives_a_broker_outage_and_goes_out_later(
     assert [m.to for m in mail.outbox] == [["friend@partner.org"]]
     # Running the sweep again sends nothing twice.
     assert send_unsent_invitations_task() == 0
+
+
+class TestSignUpLinks:
+    """A link to sign-up is shown only to a visitor who may sign up: elsewhere it would end
+    at "Sign Up Closed"."""
+
+    LINK = f'href="{SIGNUP}"'
+
+    def _anonymous_account_pages(self):
+        """Every page under /accounts/ that a visitor may ask for, with made-up keys where the
+        address needs one (those pages say the link is invalid)."""
+        from django.urls import URLResolver, get_resolver
+
+        def routes(patterns, prefix=""):
+            for pattern in patterns:
+                if isinstance(pattern, URLResolver):
+                    yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
+                else:
+                    yield prefix + str(pattern.pattern)
+
+        pages = [
+            "/accounts/confirm-email/not-a-key/",
+            "/accounts/password/reset/key/1-not-a-key/",
+            "/accounts/invitation/not-a-key/",
+        ]
+        for route in routes(get_resolver().url_patterns):
+            if route.startswith("accounts/") and "<" not in route and "^" not in route and route != "accounts/signup/":
+                pages.append("/" + route)
+        return pages
+
+    def test_the_sign_in_page_offers_no_sign_up_when_it_is_closed(self, client, settings):
+        settings.ALLOWED_SIGNUP_DOMAINS = []
+        assert self.LINK not in client.get("/accounts/login/").content.decode()
+
+    def test_no_page_links_to_sign_up_when_it_is_closed(self, client, settings):
+        settings.ALLOWED_SIGNUP_DOMAINS = []
+        pages = self._anonymous_account_pages()
+        assert "/accounts/login/" in pages and "/accounts/password/reset/" in pages
+        for path in pages:
+            response = client.get(path, follow=True)
+            assert self.LINK not in response.content.decode(), path
+
+    def test_the_sign_in_page_offers_sign_up_when_a_domain_may_sign_up(self, client, settings):
+        settings.ALLOWED_SIGNUP_DOMAINS = ["example.com"]
+        assert self.LINK in client.get("/accounts/login/").content.decode()
+
+    def test_an_invited_visitor_is_offered_sign_up(self, client, settings, staff_user):
+        settings.ALLOWED_SIGNUP_DOMAINS = []
+        invitation = services.invitation_create(actor=staff_user, email="friend@partner.org")
+        client.get(f"/accounts/invitation/{invitation.key}/")
+        assert self.LINK in client.get("/accounts/login/").content.decode()
