@@ -236,6 +236,13 @@ def _links_write(cursor, source: DirectorySource) -> None:
 
 
 def _status_write(cursor, source: DirectorySource, plan: Plan, now) -> None:
+    if plan.returned:
+        # Read again, written or not (an unchanged entry is not): no longer missing.
+        cursor.execute(
+            """UPDATE directory_directoryaccount SET missing_since = NULL
+               WHERE source_id = %s AND external_id = ANY(%s)""",
+            [source.pk, plan.returned],
+        )
     if plan.missing:
         cursor.execute(
             """UPDATE directory_directoryaccount SET missing_since = %s

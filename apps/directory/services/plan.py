@@ -35,6 +35,8 @@ class Plan:
     deactivate: list[tuple[int, str, str]] = field(default_factory=list)  # (user id, e-mail, why)
     reactivate: list[tuple[int, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # external ids no longer in the directory
+    # External ids read again whose link is marked missing: the mark goes, whatever else changes.
+    returned: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     limit: int = 0
     linked: int = 0
@@ -98,6 +100,7 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
             "deactivated_by_sync",
             "user__is_active",
             "user__email",
+            "missing_since",
         )
     }
     plan.linked = len(links)
@@ -140,7 +143,7 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
             elif directory_decides and not record.disabled and not active and previous and previous[1]:
                 plan.reactivate.append((user_id, record.email))
             continue
-        user_id, values_hash, status_owner, by_sync, active, email = link
+        user_id, values_hash, status_owner, by_sync, active, email, missing_since = link
         if values_hash != record.values_hash:
             change = Change(record=record, user_id=user_id)
             plan.writes.append(change)
@@ -154,8 +157,12 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
             elif not record.disabled and not active and by_sync:
                 plan.reactivate.append((user_id, record.email))
     adopted = {c.user_id for c in plan.writes if "adopted" in c.changes}
-    for external_id, (user_id, _hash, status_owner, _by_sync, active, email) in links.items():
-        if external_id in snapshot.seen or user_id in adopted:
+    for external_id, (user_id, _hash, status_owner, _by_sync, active, email, missing_since) in links.items():
+        if external_id in snapshot.seen:
+            if missing_since is not None:
+                plan.returned.append(external_id)
+            continue
+        if user_id in adopted:
             continue
         plan.missing.append(external_id)
         if owns_status and status_owner == StatusOwner.DIRECTORY and active:

@@ -93,6 +93,15 @@ def directory_authenticate(*, login: str, password: str):
             if record.disabled:
                 continue
             existing = User.objects.filter(email__iexact=record.email).first()
+            if (
+                existing is not None
+                and DirectoryAccount.objects.filter(
+                    source=source, user=existing, external_id=record.external_id
+                ).exists()
+            ):
+                # The very entry the account is linked to, marked missing until the next run
+                # reads it again (a returner): it accepted the password.
+                return existing
             if existing is None and not source.create_at_signin:
                 continue
             if existing is not None and (
