@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+import environ
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -93,15 +95,39 @@ def _wait_for_port(host: str, port: int, timeout: float, processes) -> bool:
     return False
 
 
+def _reachable_host(host: str) -> str:
+    """The host of an address that a browser can open for a server listening on `host`."""
+    # Listening on every interface: this machine answers on loopback.
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - not a bind, the address of one
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def derive_addresses(env: dict) -> None:
+    """The public addresses every child must agree on, from HOST, PORT and LIVE_PORT unless
+    given: SITE_URL, which e-mails and tasks put in their links (settings' own default
+    names port 8000, wrong under `PORT=8300 make run`), and LIVE_URL."""
+    host = _reachable_host(env.get("HOST", "127.0.0.1"))
+    port = int(env.get("PORT", "8000"))
+    live_port = int(env.get("LIVE_PORT") or port + 1)
+    if not env.get("SITE_URL"):
+        env["SITE_URL"] = f"http://{host}:{port}"
+    # Without a proxy in front to send /ws/ to the live server, the pages reach it on its
+    # port (an empty LIVE_URL, given, says a proxy does).
+    env.setdefault("LIVE_URL", f"ws://{host}:{live_port}/ws/")
+
+
 def main() -> int:
+    # Variables from .env count as the environment's: settings read the same file, and
+    # what is derived below must not override what it says.
+    environ.Env.read_env(BASE_DIR / ".env")
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
     host = env.get("HOST", "127.0.0.1")
     port = int(env.get("PORT", "8000"))
     live_port = int(env.get("LIVE_PORT") or port + 1)
-    # Without a proxy in front to send /ws/ to the live server, the pages reach it on its port.
-    env.setdefault("LIVE_URL", f"ws://{host}:{live_port}/ws/")
+    derive_addresses(env)
 
     stopping = False
 
@@ -178,6 +204,7 @@ def main() -> int:
             print(
                 "\n"
                 f"  Enterprise Social is running at http://{host}:{port}\n"
+                f"  E-mails link to {env['SITE_URL']} (SITE_URL)\n"
                 f"  Sign in as an employee: {demo_email(CEO[0], CEO[1])} / {DEMO_PASSWORD}\n"
                 f"  Sign in as the admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
                 "  Press Ctrl-C to stop everything.\n",

@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 import requests
 from websockets.sync.client import connect as websocket_connect
 
-from apps.profiles.demo_data import CEO, DEMO_PASSWORD, demo_email
+from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
+from config.run import derive_addresses
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,13 +39,61 @@ def _processes_using(var_dir: Path) -> list[psutil.Process]:
     return found
 
 
+def _signed_in(base: str, email: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/", timeout=10)
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        f"{base}/accounts/login/",
+        data={"login": email, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.url == f"{base}/"
+    return session
+
+
+@pytest.mark.parametrize(
+    ("given", "site_url", "live_url"),
+    [
+        ({"PORT": "8300"}, "http://127.0.0.1:8300", "ws://127.0.0.1:8301/ws/"),
+        (
+            {"HOST": "localhost", "PORT": "8300", "LIVE_PORT": "9000"},
+            "http://localhost:8300",
+            "ws://localhost:9000/ws/",
+        ),
+        ({"HOST": "0.0.0.0", "PORT": "8300"}, "http://127.0.0.1:8300", "ws://127.0.0.1:8301/ws/"),  # noqa: S104
+        ({"HOST": "::1"}, "http://[::1]:8000", "ws://[::1]:8001/ws/"),
+        ({"PORT": "8300", "SITE_URL": "https://social.example.com"}, "https://social.example.com", None),
+        ({"PORT": "8300", "SITE_URL": "", "LIVE_URL": ""}, "http://127.0.0.1:8300", ""),
+    ],
+)
+def test_make_run_gives_every_process_the_address_it_serves(given, site_url, live_url):
+    env = dict(given)
+    derive_addresses(env)
+    assert env["SITE_URL"] == site_url
+    if live_url is not None:
+        assert env["LIVE_URL"] == live_url
+
+
 def test_run_serves_the_product_and_stops_cleanly(tmp_path):
     var_dir = tmp_path / "var"
     port, live_port = _free_port(), _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "EMBEDDED_DATABASE", "EMBEDDED_REDIS", "SECRET_KEY"}
+        if key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "EMBEDDED_DATABASE",
+            "EMBEDDED_REDIS",
+            "SECRET_KEY",
+            "SITE_URL",
+            "LIVE_URL",
+        }
     }
     env.update({"VAR_DIR": str(var_dir), "PORT": str(port), "LIVE_PORT": str(live_port), "WORKER_CONCURRENCY": "1"})
     supervisor = subprocess.Popen(
@@ -72,19 +122,9 @@ def test_run_serves_the_product_and_stops_cleanly(tmp_path):
         assert f"http://127.0.0.1:{port}" in text
         assert demo_email(*CEO[:2]) in text and DEMO_PASSWORD in text
 
-        session = requests.Session()
         base = f"http://127.0.0.1:{port}"
-        page = session.get(f"{base}/accounts/login/", timeout=10)
-        assert page.status_code == 200
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        response = session.post(
-            f"{base}/accounts/login/",
-            data={"login": demo_email(*CEO[:2]), "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{base}/accounts/login/"},
-            timeout=10,
-        )
-        assert response.status_code == 200
-        assert response.url == f"{base}/"
+        session = _signed_in(base, demo_email(*CEO[:2]))
+        response = session.get(f"{base}/", timeout=10)
         assert CEO[0] in response.text
 
         # The pages open their socket on the live process, which knows the session.
@@ -102,6 +142,25 @@ def test_run_serves_the_product_and_stops_cleanly(tmp_path):
         while session.get(f"{base}/healthz", timeout=10).json()["worker"] != "ok":
             assert time.monotonic() < deadline, "the Celery worker never answered"
             time.sleep(1)
+
+        # An invitation, sent by the worker (the console e-mail backend prints it), links to
+        # the port the site runs on: without SITE_URL, make run derives it from HOST and PORT.
+        admin = _signed_in(base, ADMIN_EMAIL)
+        add = f"{base}/admin/accounts/invitation/add/"
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', admin.get(add, timeout=10).text).group(1)
+        response = admin.post(
+            add,
+            data={"email": "newcomer@partner.example", "csrfmiddlewaretoken": token},
+            headers={"Referer": add},
+            timeout=10,
+        )
+        assert response.status_code == 200 and response.url != add
+        deadline = time.monotonic() + 30
+        while not re.search(r"https?://\S+/accounts/invitation/\S+/", "".join(output)):
+            assert time.monotonic() < deadline, "the invitation e-mail never went out"
+            time.sleep(0.5)
+        links = re.findall(r"https?://[^/\s]+/accounts/invitation/", "".join(output))
+        assert set(links) == {f"{base}/accounts/invitation/"}
         assert _processes_using(var_dir), "the embedded servers should be running"
     finally:
         supervisor.send_signal(signal.SIGINT)

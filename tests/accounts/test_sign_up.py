@@ -246,3 +246,70 @@ class TestSignUpLinks:
         invitation = services.invitation_create(actor=staff_user, email="friend@partner.org")
         client.get(f"/accounts/invitation/{invitation.key}/")
         assert self.LINK in client.get("/accounts/login/").content.decode()
+
+
+class TestEmailLinks:
+    """Every link in an e-mail goes to SITE_URL, the public address, whatever address the
+    request that caused it came through (another port, an internal name)."""
+
+    SITE = "https://social.example.com"
+
+    @pytest.fixture(autouse=True)
+    def site(self, settings):
+        settings.SITE_URL = self.SITE + "/"
+        settings.ALLOWED_SIGNUP_DOMAINS = ["example.com"]
+
+    def _links(self):
+        found = []
+        for message in mail.outbox:
+            bodies = [message.body] + [content for content, _type in getattr(message, "alternatives", [])]
+            for body in bodies:
+                found += re.findall(r"https?://[^\s\"'<>]+", body)
+        return found
+
+    def _assert_links_on_site(self):
+        links = self._links()
+        assert links, [m.body for m in mail.outbox]
+        assert [link for link in links if not link.startswith(self.SITE + "/")] == []
+
+    def test_password_reset(self, client, user):
+        client.post("/accounts/password/reset/", {"email": user.email}, HTTP_HOST="localhost:9999")
+        assert len(mail.outbox) == 1
+        self._assert_links_on_site()
+
+    def test_address_confirmation(self, client):
+        client.post(
+            SIGNUP,
+            {"email": "new@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            HTTP_HOST="localhost:9999",
+        )
+        assert len(mail.outbox) == 1
+        self._assert_links_on_site()
+
+    def test_an_address_that_has_an_account_already(self, client, user):
+        existing = UserFactory(email="taken@example.com")
+        client.post(
+            SIGNUP,
+            {"email": existing.email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            HTTP_HOST="localhost:9999",
+        )
+        assert len(mail.outbox) == 1
+        self._assert_links_on_site()
+
+    def test_an_unknown_address_asking_for_a_reset(self, client):
+        client.post("/accounts/password/reset/", {"email": "nobody@example.com"}, HTTP_HOST="localhost:9999")
+        assert len(mail.outbox) == 1
+        self._assert_links_on_site()
+
+    def test_invitation(self, staff_user):
+        invitation = services.invitation_create(actor=staff_user, email="friend@partner.org")
+        send_invitation_task(invitation.pk)
+        self._assert_links_on_site()
+
+
+def test_no_e_mail_offers_sign_up_when_it_is_closed(client, settings):
+    settings.ALLOWED_SIGNUP_DOMAINS = []
+    client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert len(mail.outbox) == 1
+    assert SIGNUP not in mail.outbox[0].body
+    assert "sign up" not in mail.outbox[0].body.lower()
