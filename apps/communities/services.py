@@ -7,12 +7,12 @@ change emits its event after commit; every site-administrator action is audited.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from apps.communities import addresses
 from apps.communities.covers import delete_cover_file, render_cover
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
 from apps.core.broadcast import broadcast_on_commit, group_name, recheck_subscriptions_on_commit
@@ -23,7 +23,6 @@ from apps.profiles.avatars import validate_avatar
 
 SELF, MODERATOR, OWNER = "self", "moderator", "owner"
 NONE = None  # no membership row yet
-RESERVED_SLUGS = {"new"}
 # The membership changes that somebody hears about (see apps/notifications/planning.py).
 NOTIFIED_ACTIONS = {"invite": "membership.invited", "request": "membership.requested", "approve": "membership.approved"}
 OUTSIDE = {NONE, State.LEFT, State.DECLINED, State.DENIED, State.REMOVED}
@@ -190,15 +189,6 @@ def invite_department(*, actor, community: Community, department: str) -> dict:
     return {"invited": invited, "skipped": skipped}
 
 
-def _unique_slug(name: str, exclude_pk=None) -> str:
-    base = slugify(fold(name))[:70] or "community"
-    slug, n = base, 2
-    # "new" is the address of the creation page.
-    while slug in RESERVED_SLUGS or Community.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def _index(community: Community) -> None:
     community.search_text = fold(" ".join([community.name, community.description, *community.tags]))
     community.sort_name = fold(community.name)[:120]
@@ -239,14 +229,8 @@ def community_create(
             created_by=actor,
         )
         _index(community)
-        for _attempt in range(3):
-            community.slug = _unique_slug(name)
-            try:
-                with transaction.atomic():
-                    community.save()
-                break
-            except IntegrityError:
-                continue
+        # Its address tells nobody whether a private community has this name (see addresses).
+        addresses.save_with_new_slug(community)
         Membership.objects.create(community=community, user=owner, role=Role.OWNER, state=State.ACTIVE)
         if owner.pk != actor.pk:
             audit_record(
@@ -291,7 +275,11 @@ def community_update(
                 value = " ".join(value.split())[:120]
             setattr(community, field, value)
         _index(community)
-        community.save()
+        if (before["visibility"] == Visibility.PRIVATE) != (community.visibility == Visibility.PRIVATE):
+            # Made private, it gives up its readable address; made public, it takes one.
+            addresses.save_with_new_slug(community)
+        else:
+            community.save()
         after = {field: getattr(community, field) for field in SETTINGS_FIELDS}
         broadcast_on_commit(
             group_name("community", community.pk),

@@ -658,6 +658,7 @@ def test_every_site_admin_action_is_audited_and_readable_by_staff(owner, admin, 
     client.post(f"/communities/{slug}/invite/", {"email": asker.email})
     client.post(f"/communities/{slug}/invite/", {"department": "Sales"})
     client.post(f"/communities/{slug}/settings/", {"name": "Audit Me", "visibility": "private", "tags": ""})
+    slug = Community.objects.get(pk=community.pk).slug  # made private, it took a private address
     client.post(f"/communities/{slug}/administer/", {"do": "transfer", "email": colleague.email})
     client.post(f"/communities/{slug}/administer/", {"do": "archive"})
     client.post(f"/communities/{slug}/administer/", {"do": "restore"})
