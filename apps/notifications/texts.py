@@ -1,6 +1,8 @@
 """How a notification reads, in the language active when it is called: the same sentence in
 the list, the live bell, the browser notification and the e-mail."""
 
+import html
+
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -76,11 +78,13 @@ def sentence(notification, names: list[str]) -> str:
 
 
 def excerpt(notification, length: int = 140) -> str:
-    """A line of what was written (the comment, else the post), plain text."""
+    """A line of what was written (the comment, else the post), plain text: the HTML's tags
+    taken off and its entities read back (`&lt;` is "<" again), so that whatever shows it
+    (a page, an e-mail) escapes it once."""
     source = notification.comment if notification.comment_id else notification.post
     if source is None:
         return ""
-    return Truncator(" ".join(strip_tags(source.body_html).split())).chars(length)
+    return Truncator(" ".join(html.unescape(strip_tags(source.body_html)).split())).chars(length)
 
 
 def link(notification) -> str:
