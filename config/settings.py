@@ -16,7 +16,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from config import embedded
+from config import embedded, sso
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -354,67 +354,8 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_PROVIDERS: dict = {}
-if env.str("OIDC_CLIENT_ID", default=""):
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": env.str("OIDC_PROVIDER_ID", default="sso"),
-                "name": env.str("OIDC_NAME", default="Single sign-on"),
-                "client_id": env.str("OIDC_CLIENT_ID"),
-                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
-                "settings": {"server_url": env.str("OIDC_SERVER_URL")},
-            }
-        ],
-    }
-if env.str("SAML_IDP_ENTITY_ID", default=""):
-    SOCIALACCOUNT_PROVIDERS["saml"] = {
-        "APPS": [
-            {
-                "provider_id": env.str("SAML_PROVIDER_ID", default="saml"),
-                "name": env.str("SAML_NAME", default="SAML sign-on"),
-                "client_id": env.str("SAML_PROVIDER_ID", default="saml"),
-                "settings": {
-                    "attribute_mapping": {
-                        "uid": env.str(
-                            "SAML_ATTR_UID",
-                            default="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
-                        ),
-                        "email": env.str(
-                            "SAML_ATTR_EMAIL",
-                            default="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
-                        ),
-                        "first_name": env.str(
-                            "SAML_ATTR_FIRST_NAME",
-                            default="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
-                        ),
-                        "last_name": env.str(
-                            "SAML_ATTR_LAST_NAME",
-                            default="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
-                        ),
-                    },
-                    "idp": {
-                        "entity_id": env.str("SAML_IDP_ENTITY_ID"),
-                        "sso_url": env.str("SAML_IDP_SSO_URL", default=""),
-                        "slo_url": env.str("SAML_IDP_SLO_URL", default=""),
-                        "x509cert": env.str("SAML_IDP_X509CERT", default=""),
-                        **(
-                            {"metadata_url": env.str("SAML_IDP_METADATA_URL")}
-                            if env.str("SAML_IDP_METADATA_URL", default="")
-                            else {}
-                        ),
-                    },
-                    "advanced": {
-                        "want_assertion_signed": True,
-                        "want_message_signed": False,
-                        "authn_request_signed": False,
-                        "reject_idp_initiated_sso": True,
-                    },
-                },
-            }
-        ]
-    }
+# OpenID Connect and SAML, from OIDC_* and SAML_* (config/sso.py).
+SOCIALACCOUNT_PROVIDERS = sso.providers(env)
 
 # ---------------------------------------------------------------- e-mail
 
@@ -493,7 +434,12 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'", *([f"{_live.scheme}://{_live.netloc}"] if LIVE_URL else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'", *env.list("CSP_FORM_ACTION", default=[])],
+        # The sign-in form redirects to the identity providers (config/sso.py).
+        "form-action": [
+            "'self'",
+            *sso.form_action_origins(SOCIALACCOUNT_PROVIDERS),
+            *env.list("CSP_FORM_ACTION", default=[]),
+        ],
         "frame-ancestors": ["'none'"],
     }
 }

@@ -27,20 +27,32 @@ SSO_ENV = {
 }
 
 
-def _providers_from(env: dict) -> dict:
-    code = (
-        "import django, json; django.setup(); from django.conf import settings; "
-        "print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
-    )
-    result = subprocess.run(
+NO_SSO = dict.fromkeys([*SSO_ENV, "SAML_IDP_METADATA_URL", "CSP_FORM_ACTION"], "")
+
+
+def _run_settings(env: dict, expression: str) -> subprocess.CompletedProcess:
+    code = f"import django, json; django.setup(); from django.conf import settings; print(json.dumps({expression}))"
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **NO_SSO, **env},
         capture_output=True,
         text=True,
-        check=True,
     )
+
+
+def _setting(env: dict, expression: str):
+    result = _run_settings(env, expression)
+    assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _providers_from(env: dict) -> dict:
+    return _setting(env, "settings.SOCIALACCOUNT_PROVIDERS")
+
+
+def _form_action(env: dict) -> list:
+    return _setting(env, 'settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]')
 
 
 def test_no_provider_without_environment():
@@ -57,6 +69,56 @@ def test_providers_come_from_the_environment():
     saml = providers["saml"]["APPS"][0]
     assert saml["settings"]["idp"]["entity_id"] == SSO_ENV["SAML_IDP_ENTITY_ID"]
     assert saml["settings"]["idp"]["sso_url"] == SSO_ENV["SAML_IDP_SSO_URL"]
+
+
+def test_saml_metadata_url_alone_enables_saml():
+    metadata = "https://adfs.example.com/FederationMetadata/2007-06/FederationMetadata.xml"
+    saml = _providers_from({"SAML_IDP_METADATA_URL": metadata})["saml"]["APPS"][0]
+    assert saml["settings"]["idp"]["metadata_url"] == metadata
+    assert saml["settings"]["idp"]["entity_id"] is None
+
+
+class TestFormTargets:
+    """The sign-in form redirects to the provider: the page's CSP form-action allows the
+    configured providers' origins, and nothing else, from the README's variables alone."""
+
+    def test_without_a_provider_forms_go_to_this_site_only(self):
+        assert _form_action({}) == ["'self'"]
+
+    def test_the_providers_origins_are_allowed(self):
+        assert _form_action(SSO_ENV) == ["'self'", "https://login.example.com", "https://adfs.example.com"]
+
+    def test_ports_and_schemes_are_kept_paths_and_credentials_are_not(self):
+        env = {
+            "OIDC_CLIENT_ID": "social",
+            "OIDC_SERVER_URL": "http://127.0.0.1:8300/openid",
+            "SAML_IDP_ENTITY_ID": "urn:idp",
+            "SAML_IDP_SSO_URL": "https://user:pw@ADFS.example.com:8443/adfs/ls/?x=1",
+            "SAML_IDP_X509CERT": SAML_CERT,
+        }
+        assert _form_action(env) == ["'self'", "http://127.0.0.1:8300", "https://adfs.example.com:8443"]
+
+    def test_saml_metadata_alone_allows_its_host(self):
+        env = {"SAML_IDP_METADATA_URL": "https://login.microsoftonline.com/tenant/federationmetadata.xml"}
+        assert _form_action(env) == ["'self'", "https://login.microsoftonline.com"]
+
+    def test_csp_form_action_adds_more(self):
+        env = {**SSO_ENV, "CSP_FORM_ACTION": "https://authorize.example.net"}
+        assert _form_action(env)[-1] == "https://authorize.example.net"
+
+    @pytest.mark.parametrize(
+        ("env", "message"),
+        [
+            ({"OIDC_CLIENT_ID": "social"}, "OIDC_SERVER_URL must be set"),
+            ({"OIDC_CLIENT_ID": "social", "OIDC_SERVER_URL": "login.example.com"}, "OIDC_SERVER_URL must be an http"),
+            ({"SAML_IDP_ENTITY_ID": "urn:idp", "SAML_IDP_X509CERT": SAML_CERT}, "SAML_IDP_SSO_URL must be set"),
+            ({"SAML_IDP_ENTITY_ID": "urn:idp", "SAML_IDP_SSO_URL": "https://adfs.example.com/"}, "SAML_IDP_X509CERT"),
+        ],
+    )
+    def test_an_incomplete_provider_refuses_to_start(self, env, message):
+        result = _run_settings(env, "1")
+        assert result.returncode != 0
+        assert message in result.stderr
 
 
 @pytest.fixture
