@@ -277,11 +277,11 @@ class Mention(models.Model):
 
 class Hashtag(models.Model):
     name = models.CharField(max_length=60, unique=True)  # folded: what links and searches use
-    display = models.CharField(max_length=60)  # as first written
+    display = models.CharField(max_length=60)  # the name again: a spelling is its post's (hashtag_spelling)
     posts = models.ManyToManyField(Post, through="PostHashtag", related_name="hashtags")
 
     def __str__(self):
-        return f"#{self.display}"
+        return f"#{self.name}"
 
 
 class PostHashtag(models.Model):

@@ -30,7 +30,7 @@ from django.urls import reverse
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
 from apps.core import prepared
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
-from apps.core.text import fold, search_terms
+from apps.core.text import extract_mentions_and_hashtags, fold, search_terms
 from apps.feeds import rules
 from apps.feeds.models import (
     Attachment,
@@ -434,6 +434,17 @@ def _hashtag(viewer, hashtag_id) -> FeedQuery:
 
 def hashtag_feed(*, viewer, hashtag: Hashtag, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     return _feed(_hashtag, viewer, cursor, limit, subject_id=hashtag.pk)
+
+
+def hashtag_spelling(*, viewer, hashtag: Hashtag) -> str:
+    """How the tag's heading writes it: as in the newest post carrying it that the viewer
+    may read, else its normalised name. Never a spelling the viewer could not read: the
+    first use may be a private post, and "#ReOrgAcme" says more than "reorgacme"."""
+    tagged = PostHashtag.objects.filter(hashtag=hashtag, post=OuterRef("pk"))
+    newest = Post.objects.visible_to(viewer).filter(Exists(tagged)).order_by("-created_at", "-pk")
+    body = newest.values_list("body", flat=True).first() or ""
+    _mentions, written = extract_mentions_and_hashtags(body)
+    return next((tag for tag in written if fold(tag)[:60] == hashtag.name), hashtag.name)
 
 
 def hashtag_followed(*, viewer, hashtag: Hashtag) -> bool:

@@ -96,7 +96,11 @@ def deleted(request):
 def hashtag(request, name):
     tag = selectors.hashtag_get(viewer=request.user, name=name)
     page = selectors.hashtag_feed(viewer=request.user, hashtag=tag, cursor=request.GET.get("after"))
-    context = {"hashtag": tag, "followed": selectors.hashtag_followed(viewer=request.user, hashtag=tag)}
+    context = {
+        "hashtag": tag,
+        "spelling": selectors.hashtag_spelling(viewer=request.user, hashtag=tag),
+        "followed": selectors.hashtag_followed(viewer=request.user, hashtag=tag),
+    }
     return _feed_page(
         request,
         page,

@@ -100,9 +100,9 @@ def _set_hashtags(post: Post, written: list[str], *, new: bool = False) -> None:
         PostHashtag.objects.filter(post=post).exclude(hashtag__name__in=list(names)).delete()
     if not names:
         return
-    Hashtag.objects.bulk_create(
-        [Hashtag(name=name[:60], display=tag[:60]) for name, tag in names.items()], ignore_conflicts=True
-    )
+    # The row keeps the normalised name only: a spelling is a post's content, shown to
+    # those who may read that post (selectors.hashtag_spelling), and the first use may be private.
+    Hashtag.objects.bulk_create([Hashtag(name=name[:60], display=name[:60]) for name in names], ignore_conflicts=True)
     tags = Hashtag.objects.filter(name__in=[name[:60] for name in names])
     PostHashtag.objects.bulk_create([PostHashtag(post=post, hashtag=tag) for tag in tags], ignore_conflicts=True)
 
