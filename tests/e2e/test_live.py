@@ -264,15 +264,18 @@ def test_after_a_disconnect_the_page_catches_up_with_what_it_missed(open_page, c
     assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
 
 
-def test_the_pages_reach_the_live_process_on_its_own_port(live_process, open_page, community, alice, bob):
+def test_the_pages_reach_the_live_process_on_its_own_port(
+    live_process, asgi_live_server, open_page, community, alice, bob
+):
     """As `make run` deploys it: pages from the web process, their socket on the live
-    process's port. The browser sends the session cookie there, the CSP lets it connect."""
+    process's port. The browser sends the session cookie there, the CSP lets it connect,
+    and the socket accepts the pages' origin (SITE_URL's, as `make run` derives it)."""
     from django.conf import settings
     from django.test import override_settings
 
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     policy = {"DIRECTIVES": {**directives, "connect-src": ["'self'", live_process.removesuffix("/ws/")]}}
-    with override_settings(LIVE_URL=live_process, CONTENT_SECURITY_POLICY=policy):
+    with override_settings(LIVE_URL=live_process, CONTENT_SECURITY_POLICY=policy, SITE_URL=asgi_live_server.url):
         reader = open_page()
         _sign_in(reader, bob.email, PASSWORD)
         _open_live(reader, community)

@@ -1,5 +1,7 @@
 """A signed-in browser tab's socket, through the real ASGI application, for the tests."""
 
+from urllib.parse import urlsplit
+
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -7,7 +9,8 @@ from django.test import Client
 
 from config.asgi import application
 
-ORIGIN = b"http://127.0.0.1:8000"
+# The pages' origin (SITE_URL's): the only one a socket without a Host header is accepted from.
+ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(settings.SITE_URL)).encode()
 
 
 def session_cookie(user) -> bytes:
