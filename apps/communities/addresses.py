@@ -57,12 +57,28 @@ def slug_for(community: Community) -> str:
 def save_with_new_slug(community: Community) -> None:
     """Save the community under a fresh address. Another community may take the same
     readable one at the same moment: the unique constraint refuses it, and we try the next."""
+    previous = community.slug
     for attempt in range(ATTEMPTS):
         community.slug = slug_for(community)
         try:
             with transaction.atomic():
                 community.save()
-            return
+            break
         except IntegrityError:
             if attempt == ATTEMPTS - 1:
                 raise
+    if previous and previous != community.slug:
+        repoint_directory_groups({previous: community.slug})
+
+
+def repoint_directory_groups(moves: dict[str, str]) -> None:
+    """Directory sources map groups to communities by address: the mapping follows a move.
+    Else the group would stop feeding its community, then feed whichever new community
+    takes the freed readable address."""
+    from apps.directory.models import DirectorySource
+
+    for source in DirectorySource.objects.select_for_update().only("group_communities"):
+        mapping = source.group_communities if isinstance(source.group_communities, dict) else {}
+        if any(slug in moves for slug in mapping.values()):
+            moved = {group: moves.get(slug, slug) for group, slug in mapping.items()}
+            DirectorySource.objects.filter(pk=source.pk).update(group_communities=moved)

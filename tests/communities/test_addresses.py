@@ -190,3 +190,35 @@ def test_existing_private_communities_give_up_their_readable_address(people):
     public.refresh_from_db()
     assert addresses.is_private(private.slug)
     assert public.slug == "robin"
+
+
+def test_directory_groups_follow_a_community_that_moves(people):
+    """A directory group maps to a community by address: made private, the community keeps
+    its group, and a new community taking the freed address does not get it."""
+    from apps.directory.models import DirectorySource
+
+    owner = people["owner"]
+    canary = community_create(actor=owner, name="Canary")
+    source = DirectorySource.objects.create(
+        name="corp", group_communities={"cn=canary,ou=groups": "canary", "cn=robin,ou=groups": "robin"}
+    )
+    community_update(actor=owner, community=canary, changes={"visibility": Visibility.PRIVATE})
+    canary.refresh_from_db()
+    source.refresh_from_db()
+    assert source.group_communities == {"cn=canary,ou=groups": canary.slug, "cn=robin,ou=groups": "robin"}
+    assert community_create(actor=people["outsider"], name="Canary").slug == "canary"
+    source.refresh_from_db()
+    assert source.group_communities["cn=canary,ou=groups"] == canary.slug
+
+
+def test_the_migration_moves_directory_groups_with_their_communities(people):
+    from apps.directory.models import DirectorySource
+
+    owner = people["owner"]
+    private = Community.objects.create(name="Canary", slug="canary", visibility=Visibility.PRIVATE, created_by=owner)
+    source = DirectorySource.objects.create(name="corp", group_communities={"cn=canary": "canary", "cn=x": "x"})
+    migration = importlib.import_module("apps.communities.migrations.0002_private_addresses")
+    migration.give_private_communities_private_addresses(django_apps, None)
+    private.refresh_from_db()
+    source.refresh_from_db()
+    assert source.group_communities == {"cn=canary": private.slug, "cn=x": "x"}
