@@ -356,6 +356,9 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 # OpenID Connect and SAML, from OIDC_* and SAML_* (config/sso.py).
 SOCIALACCOUNT_PROVIDERS = sso.providers(env)
+# Accounts linked to a provider sign in only through it: no local password, no reset, so
+# that someone the provider disables has no other way in (apps/accounts/sso.py).
+SSO_ACCOUNTS_SSO_ONLY = env.bool("SSO_ACCOUNTS_SSO_ONLY", default=bool(SOCIALACCOUNT_PROVIDERS))
 
 # ---------------------------------------------------------------- e-mail
 

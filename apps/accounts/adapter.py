@@ -8,14 +8,50 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors, services
+from apps.accounts.sso import sso_account_remove_password, sso_account_update, sso_only
 from apps.core.broadcast import disconnect_on_commit
 from apps.profiles.services import profile_create_for
 from apps.realtime.selectors import session_group
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "sso_only": _("This account signs in through single sign-on only: use the single sign-on button on this page."),
+        # With SSO-only accounts, a failed password sign-in says where such accounts sign
+        # in, to everyone alike: whether the address has an account stays unsaid.
+        "email_password_mismatch_sso": _(
+            "The email address and/or password you specified are not correct. An account that "
+            "signs in through single sign-on has no password here: use the single sign-on button."
+        ),
+    }
+
+    def validation_error(self, code, *args):
+        if code == "email_password_mismatch" and settings.SSO_ACCOUNTS_SSO_ONLY:
+            code = "email_password_mismatch_sso"
+        return super().validation_error(code, *args)
+
+    def authenticate(self, request, **credentials):
+        """Refuses a password (local or directory) for an SSO-only account, saying why:
+        whoever gets here knew that account's password."""
+        user = super().authenticate(request, **credentials)
+        if user is not None and sso_only(user):
+            raise self.validation_error("sso_only")
+        return user
+
+    def send_password_reset_mail(self, user, email, context):
+        """An SSO-only account gets no reset link: its mailbox is told to use the single
+        sign-on. The page says the same as for any address."""
+        if sso_only(user):
+            login_url = settings.SITE_URL.rstrip("/") + reverse("account_login")
+            self.send_mail("account/email/password_reset_sso", email, {"user": user, "login_url": login_url})
+            return
+        super().send_password_reset_mail(user, email, context)
+
     def logout(self, request):
         session_key = request.session.session_key
         super().logout(request)
@@ -59,6 +95,26 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
         # The company's identity provider vouches for its employees.
         return settings.SSO_ALLOW_SIGNUP
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        # What the provider says now: lookup() replaces sociallogin.user with the account
+        # it finds, and pre_social_login brings these to it.
+        sociallogin.claimed_names = (user.first_name, user.last_name)
+        return user
+
+    def pre_social_login(self, request, sociallogin):
+        super().pre_social_login(request, sociallogin)
+        if not sociallogin.is_existing:
+            return
+        first_name, last_name = getattr(sociallogin, "claimed_names", ("", ""))
+        sso_account_update(
+            user=sociallogin.user,
+            first_name=first_name,
+            last_name=last_name,
+            email_addresses=sociallogin.email_addresses,
+        )
+        sso_account_remove_password(user=sociallogin.user)
 
     def save_user(self, request, sociallogin, form=None):
         user = super().save_user(request, sociallogin, form=form)
