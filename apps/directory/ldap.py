@@ -162,9 +162,12 @@ def paged_search(
         result = connection.result or {}
         code = result.get("result")
         if code == SIZE_LIMIT_EXCEEDED:
+            # What came before the cut is handed over (a run counts what it read), then the stop.
+            entries = [item for item in connection.response or () if item.get("type") == "searchResEntry"]
+            for item in entries:
+                yield item["dn"], item["raw_attributes"]
             raise ReadIncomplete(
-                _("The server's size limit cut the results after %(count)d entries.")
-                % {"count": total + len(connection.response or [])}
+                _("The server's size limit cut the results after %(count)d entries.") % {"count": total + len(entries)}
             )
         if code == NO_SUCH_OBJECT:
             raise NoSuchObject(_("The base %(base)s does not exist.") % {"base": base})

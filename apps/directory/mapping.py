@@ -80,7 +80,6 @@ PRESETS: dict[str, dict] = {
 
 # The common shape of an address, checked first; anything else goes through Django's validator.
 _EMAIL = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)+\Z")
-_DN_SEPARATOR = re.compile(r"\s*(?<!\\),\s*")  # an unescaped comma and the spaces around it
 ACCOUNTDISABLE = 0x2  # userAccountControl flag
 NEVER_EXPIRES = {0, 0x7FFFFFFFFFFFFFFF}
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
@@ -132,10 +131,11 @@ class Record:
     manager_external_id: str = ""  # resolved once every entry is read
     disabled: str = ""  # why the directory says this account is off ("disabled", "expired"), or ""
     values_hash: str = ""
+    dn_key: str = ""  # the DN in normal form (apps.directory.dn): an equal DN is no change
 
     def digest(self, config: str) -> str:
         # Unit separators between fields: cheaper than JSON over 100,000 entries, as unambiguous.
-        parts = [config, self.dn, self.username, self.email, self.first_name, self.last_name,
+        parts = [config, self.dn_key or self.dn, self.username, self.email, self.first_name, self.last_name,
                  *(f"{key}={value}" for key, value in sorted(self.profile.items())),
                  self.manager_external_id, self.disabled]  # fmt: skip
         return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
@@ -258,8 +258,3 @@ def requested_attributes(source: DirectorySource) -> list[str]:
     if names.get("username", "").lower() == "samaccountname":
         wanted.add("userPrincipalName")
     return sorted(wanted)
-
-
-def normalise_dn(dn: str) -> str:
-    """DNs compare case-insensitively and without spaces around separators."""
-    return _DN_SEPARATOR.sub(",", dn.strip().lower())

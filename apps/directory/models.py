@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,11 @@ class Security(models.TextChoices):
     STARTTLS = "starttls", _("StartTLS")
     LDAPS = "ldaps", _("LDAPS")
     NONE = "none", _("None (test networks only)")
+
+
+MAX_PAGE_SIZE = 10_000
+MAX_TIMEOUT_SECONDS = 600
+MAX_SYNC_INTERVAL_MINUTES = 7 * 24 * 60
 
 
 class DirectorySource(TimeStampedModel):
@@ -80,16 +86,32 @@ class DirectorySource(TimeStampedModel):
     )
     allow_signin = models.BooleanField(_("directory passwords sign in"), default=False)
     create_at_signin = models.BooleanField(_("create the account at first sign-in"), default=False)
+    # Bounds that make sense for each number: 0 entries per page, or 0 seconds to wait, would
+    # never read anything.
     sync_interval_minutes = models.PositiveIntegerField(
-        _("sync every (minutes)"), default=60, help_text=_("0: only on demand.")
+        _("sync every (minutes)"),
+        default=60,
+        validators=[MaxValueValidator(MAX_SYNC_INTERVAL_MINUTES)],
+        help_text=_("0: only on demand; at most a week (10080)."),
     )
-    page_size = models.PositiveIntegerField(_("page size"), default=500)
-    timeout_seconds = models.PositiveIntegerField(_("timeout (seconds)"), default=10)
+    page_size = models.PositiveIntegerField(
+        _("page size"),
+        default=500,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PAGE_SIZE)],
+        help_text=_("Entries per page of a paged search, 1 to 10000 (Active Directory gives 1000 at most)."),
+    )
+    timeout_seconds = models.PositiveIntegerField(
+        _("timeout (seconds)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TIMEOUT_SECONDS)],
+        help_text=_("How long to wait for a server, 1 to 600 seconds."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("directory source")
         verbose_name_plural = _("directory sources")
+        permissions = [("force_sync_directorysource", _("Can run a sync past its safety checks"))]
 
     def __str__(self):
         return self.name
@@ -120,6 +142,9 @@ class DirectoryAccount(models.Model):
     )
     deactivated_by_sync = models.BooleanField(default=False)
     missing_since = models.DateTimeField(null=True, blank=True)
+    # What the entry said at the last run written: "" enabled, "disabled" or "expired". A run
+    # that only enables or disables someone shows it as a change.
+    directory_status = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         verbose_name = _("directory account")

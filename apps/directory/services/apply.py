@@ -21,7 +21,7 @@ CREATE TEMPORARY TABLE directory_incoming (
     email text NOT NULL, first_name text NOT NULL, last_name text NOT NULL,
     display_name text, job_title text, department text, team text, location text,
     phone_work text, phone_mobile text, start_date date,
-    manager_external_id text NOT NULL, values_hash text NOT NULL,
+    manager_external_id text NOT NULL, values_hash text NOT NULL, directory_status text NOT NULL,
     search_text text NOT NULL, sort_name text NOT NULL,
     profile_id bigint, manager_profile_id bigint
 ) ON COMMIT DROP
@@ -29,7 +29,7 @@ CREATE TEMPORARY TABLE directory_incoming (
 COPIED = (
     "external_id", "user_id", "dn", "username", "email", "first_name", "last_name",
     "display_name", "job_title", "department", "team", "location", "phone_work", "phone_mobile", "start_date",
-    "manager_external_id", "values_hash", "search_text", "sort_name",
+    "manager_external_id", "values_hash", "directory_status", "search_text", "sort_name",
 )  # fmt: skip
 TEXT_FIELDS = ("display_name", "job_title", "department", "team", "location", "phone_work", "phone_mobile")
 
@@ -67,7 +67,7 @@ def plan_apply(source: DirectorySource, plan: Plan) -> None:
                             record.first_name, record.last_name,
                             *(record.profile.get(name) for name in TEXT_FIELDS),
                             record.profile.get("start_date"),
-                            record.manager_external_id, record.values_hash, search_text, sort_name,
+                            record.manager_external_id, record.values_hash, record.disabled, search_text, sort_name,
                         )
                     )  # fmt: skip
             cursor.execute("ANALYZE directory_incoming")
@@ -216,7 +216,7 @@ def _links_write(cursor, source: DirectorySource) -> None:
         """
         UPDATE directory_directoryaccount AS a
         SET external_id = i.external_id, dn = i.dn, username = i.username, values_hash = i.values_hash,
-            missing_since = NULL
+            directory_status = i.directory_status, missing_since = NULL
         FROM directory_incoming AS i
         WHERE a.source_id = %s AND a.user_id = i.user_id AND a.external_id <> i.external_id
         """,
@@ -225,11 +225,13 @@ def _links_write(cursor, source: DirectorySource) -> None:
     cursor.execute(
         """
         INSERT INTO directory_directoryaccount AS a
-            (source_id, user_id, external_id, dn, username, values_hash, status_owner, deactivated_by_sync)
-        SELECT %s, user_id, external_id, dn, username, values_hash, 'directory', false FROM directory_incoming
+            (source_id, user_id, external_id, dn, username, values_hash, directory_status, status_owner,
+             deactivated_by_sync)
+        SELECT %s, user_id, external_id, dn, username, values_hash, directory_status, 'directory', false
+        FROM directory_incoming
         ON CONFLICT (source_id, external_id) DO UPDATE SET
             user_id = EXCLUDED.user_id, dn = EXCLUDED.dn, username = EXCLUDED.username,
-            values_hash = EXCLUDED.values_hash, missing_since = NULL
+            values_hash = EXCLUDED.values_hash, directory_status = EXCLUDED.directory_status, missing_since = NULL
         """,
         [source.pk],
     )

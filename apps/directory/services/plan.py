@@ -4,24 +4,38 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils.translation import gettext as _
 
-from apps.directory import mapping
 from apps.directory.models import DirectoryAccount, DirectorySource, StatusOwner
 from apps.directory.services.read import Snapshot
-from apps.profiles.models import Profile
 
 DIFF_CAP = 500  # entries kept per list in a run's diff: the counts stay exact
 
 
+@dataclass(frozen=True)
+class Link:
+    """What the database holds of an entry's link, as the plan compares it."""
+
+    user_id: int
+    values_hash: str
+    status_owner: str
+    deactivated_by_sync: bool
+    active: bool
+    email: str
+    missing_since: object
+    dn: str
+    username: str
+    directory_status: str
+
+
 @dataclass
 class Change:
-    record: mapping.Record
+    record: object  # mapping.Record
     user_id: int | None  # None: an account to create
     changes: dict = field(default_factory=dict)  # field -> [old, new], for the diff
     old: dict = field(default_factory=dict)  # current values of the fields the directory does not own
+    adopted: bool = False  # an existing account linked to this entry (by its address)
+    link: Link | None = None  # the account's link before this run, if any
 
 
 @dataclass
@@ -40,11 +54,15 @@ class Plan:
     errors: list[dict] = field(default_factory=list)
     limit: int = 0
     linked: int = 0
+    # External id -> account, after this run: links, and the accounts adopted by new entries.
+    accounts: dict[str, int] = field(default_factory=dict)
     # Community id -> external ids of its mapped group's members; and what that would change.
     groups: dict[int, list[str]] = field(default_factory=dict)
     membership_changes: dict[str, dict] = field(default_factory=dict)  # slug -> {"added": n, "removed": n}
     # Mapped groups that came back empty although they had brought people in: suspicious.
     emptied_groups: list[str] = field(default_factory=list)
+    unresolved_managers: list[dict] = field(default_factory=list)  # see Snapshot
+    unresolved_members: list[dict] = field(default_factory=list)
 
     @property
     def memberships_removed(self) -> int:
@@ -62,23 +80,27 @@ class Plan:
             "errors": len(self.errors),
             "memberships_added": sum(c["added"] for c in self.membership_changes.values()),
             "memberships_removed": sum(c["removed"] for c in self.membership_changes.values()),
+            "managers_unresolved": len(self.unresolved_managers),
+            "members_unresolved": len(self.unresolved_members),
         }
 
     def diff(self) -> dict:
         return {
             "created": [c.record.email for c in self.writes if c.user_id is None][:DIFF_CAP],
-            "adopted": [c.record.email for c in self.writes if c.user_id is not None and "adopted" in c.changes][
-                :DIFF_CAP
-            ],
+            "adopted": [c.record.email for c in self.writes if c.adopted][:DIFF_CAP],
             "updated": [
                 {"email": c.record.email, "changes": c.changes}
                 for c in self.writes
-                if c.user_id is not None and c.changes and "adopted" not in c.changes
+                if c.user_id is not None and c.changes
             ][:DIFF_CAP],
             "deactivated": [{"email": email, "why": why} for _id, email, why in self.deactivate][:DIFF_CAP],
             "reactivated": [email for _id, email in self.reactivate][:DIFF_CAP],
             "errors": self.errors[:DIFF_CAP],
             "memberships": self.membership_changes,
+            "unresolved": {
+                "managers": self.unresolved_managers[:DIFF_CAP],
+                "members": self.unresolved_members[:DIFF_CAP],
+            },
         }
 
 
@@ -88,30 +110,33 @@ def deactivation_limit(source: DirectorySource, linked: int) -> int:
     return max(settings.DIRECTORY_DEACTIVATION_MIN, math.ceil(linked * settings.DIRECTORY_DEACTIVATION_PERCENT / 100))
 
 
+def _links(source: DirectorySource) -> dict[str, Link]:
+    rows = DirectoryAccount.objects.filter(source=source).values_list(
+        "external_id", "user_id", "values_hash", "status_owner", "deactivated_by_sync", "user__is_active",
+        "user__email", "missing_since", "dn", "username", "directory_status",
+    )  # fmt: skip
+    return {row[0]: Link(*row[1:]) for row in rows}
+
+
 def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
-    plan = Plan(errors=list(snapshot.errors))
-    links = {
-        row[0]: row[1:]
-        for row in DirectoryAccount.objects.filter(source=source).values_list(
-            "external_id",
-            "user_id",
-            "values_hash",
-            "status_owner",
-            "deactivated_by_sync",
-            "user__is_active",
-            "user__email",
-            "missing_since",
-        )
-    }
+    # They build on Plan and Change: imported here, not at the top (they import this module).
+    from apps.directory.services.plan_changes import changes_describe, taken_emails_refuse, users_by_email
+    from apps.directory.services.plan_groups import groups_plan
+
+    plan = Plan(
+        errors=list(snapshot.errors),
+        unresolved_managers=snapshot.unresolved_managers,
+        unresolved_members=snapshot.unresolved_members,
+    )
+    links = _links(source)
     plan.linked = len(links)
-    by_user = {link[0]: (link[2], link[3]) for link in links.values()}  # user id -> (status owner, by sync)
-    linked_entry = {link[0]: external_id for external_id, link in links.items()}  # user id -> external id
+    by_user = {link.user_id: link for link in links.values()}
+    linked_entry = {link.user_id: external_id for external_id, link in links.items()}  # user id -> external id
     owns_status = source.owns_account_status
     by_user_email: dict[str, tuple[int, bool]] = {}
     unlinked = [r for r in snapshot.records.values() if r.external_id not in links]
     if unlinked:
-        emails = [r.email for r in unlinked]
-        by_user_email = {email: (pk, active) for pk, email, active in _users_by_email(emails)}
+        by_user_email = {email: (pk, active) for pk, email, active in users_by_email([r.email for r in unlinked])}
     email_changes: list[Change] = []
     for record in snapshot.records.values():
         link = links.get(record.external_id)
@@ -134,169 +159,44 @@ def plan_make(source: DirectorySource, snapshot: Snapshot) -> Plan:
                     "The account with the address %(email)s belongs to another entry of this directory."
                 ) % {"email": record.email}})  # fmt: skip
                 continue
-            plan.writes.append(Change(record=record, user_id=user_id, changes={"adopted": [None, record.dn]}))
-            plan.adopted += 1
             previous = by_user.get(user_id)  # the link of the entry it leaves, if any
-            directory_decides = owns_status and (previous is None or previous[0] == StatusOwner.DIRECTORY)
+            plan.writes.append(Change(record=record, user_id=user_id, adopted=True, link=previous))
+            plan.adopted += 1
+            directory_decides = owns_status and (previous is None or previous.status_owner == StatusOwner.DIRECTORY)
             if directory_decides and record.disabled and active:
                 plan.deactivate.append((user_id, record.email, record.disabled))
-            elif directory_decides and not record.disabled and not active and previous and previous[1]:
+            elif directory_decides and not record.disabled and not active and previous and previous.deactivated_by_sync:
                 plan.reactivate.append((user_id, record.email))
             continue
-        user_id, values_hash, status_owner, by_sync, active, email, missing_since = link
-        if values_hash != record.values_hash:
-            change = Change(record=record, user_id=user_id)
+        if link.values_hash != record.values_hash:
+            change = Change(record=record, user_id=link.user_id, link=link)
             plan.writes.append(change)
-            if record.email != email.lower():
+            if record.email != link.email.lower():
                 email_changes.append(change)
         else:
             plan.unchanged += 1
-        if owns_status and status_owner == StatusOwner.DIRECTORY:
-            if record.disabled and active:
-                plan.deactivate.append((user_id, record.email, record.disabled))
-            elif not record.disabled and not active and by_sync:
-                plan.reactivate.append((user_id, record.email))
-    adopted = {c.user_id for c in plan.writes if "adopted" in c.changes}
-    for external_id, (user_id, _hash, status_owner, _by_sync, active, email, missing_since) in links.items():
+        if owns_status and link.status_owner == StatusOwner.DIRECTORY:
+            if record.disabled and link.active:
+                plan.deactivate.append((link.user_id, record.email, record.disabled))
+            elif not record.disabled and not link.active and link.deactivated_by_sync:
+                plan.reactivate.append((link.user_id, record.email))
+    adopted = {c.user_id for c in plan.writes if c.adopted}
+    for external_id, link in links.items():
         if external_id in snapshot.seen:
-            if missing_since is not None:
+            if link.missing_since is not None:
                 plan.returned.append(external_id)
             continue
-        if user_id in adopted:
+        if link.user_id in adopted:
             continue
         plan.missing.append(external_id)
-        if owns_status and status_owner == StatusOwner.DIRECTORY and active:
-            plan.deactivate.append((user_id, email, "missing"))
-    _refuse_taken_emails(plan, email_changes)
-    _describe_changes(source, plan, snapshot)
+        if owns_status and link.status_owner == StatusOwner.DIRECTORY and link.active:
+            plan.deactivate.append((link.user_id, link.email, "missing"))
+    taken_emails_refuse(plan, email_changes)
+    changes_describe(source, plan, snapshot)
     plan.limit = deactivation_limit(source, plan.linked)
-    _plan_groups(source, plan, snapshot)
+    # Who each entry is after this run: a re-created entry (a new id) is its adopted account.
+    plan.accounts = {
+        external_id: link.user_id for external_id, link in links.items() if link.user_id not in adopted
+    } | {c.record.external_id: c.user_id for c in plan.writes if c.adopted}
+    groups_plan(source, plan, snapshot)
     return plan
-
-
-def _plan_groups(source: DirectorySource, plan: Plan, snapshot: Snapshot) -> None:
-    """Members of a mapped group join its community (several groups may feed one); people a
-    group had brought in and who left the group leave it. Nobody is re-added after leaving or
-    being banned by hand; a deactivated person keeps their memberships for when they return."""
-    if not snapshot.groups:
-        return
-    from apps.communities.models import Community, Membership, Role, State
-    from apps.directory.models import DirectoryMembership
-
-    communities = dict(
-        Community.objects.filter(slug__in=source.group_communities.values(), archived_at__isnull=True).values_list(
-            "slug", "pk"
-        )
-    )
-    links = dict(DirectoryAccount.objects.filter(source=source).values_list("external_id", "user_id"))
-    # People who left (or are leaving in this run) keep their memberships for their return.
-    away = {user_id for user_id, _email, _why in plan.deactivate} | set(
-        DirectoryAccount.objects.filter(source=source, user__is_active=False).values_list("user_id", flat=True)
-    )
-    fed: dict[int, tuple[str, set[str], list[str]]] = {}  # community id -> (slug, members, group DNs)
-    for group_dn, members in snapshot.groups.items():
-        slug = source.group_communities[group_dn]
-        community_id = communities.get(slug)
-        if community_id is None:
-            plan.errors.append({"dn": group_dn, "reason": _("No open community at %(slug)s.") % {"slug": slug}})
-            continue
-        _slug, union, dns = fed.setdefault(community_id, (slug, set(), []))
-        union |= members
-        dns.append(group_dn)
-    for community_id, (slug, members, dns) in fed.items():
-        plan.groups[community_id] = sorted(members)
-        wanted = {links[m] for m in members if m in links}
-        newcomers = sum(1 for m in members if m not in links and m in snapshot.records)
-        rows = dict(Membership.objects.filter(community_id=community_id).values_list("user_id", "state"))
-        brought = set(
-            DirectoryMembership.objects.filter(source=source, community_id=community_id).values_list(
-                "user_id", flat=True
-            )
-        )
-        active_members = set(
-            Membership.objects.filter(community_id=community_id, state=State.ACTIVE, role=Role.MEMBER).values_list(
-                "user_id", flat=True
-            )
-        )
-        plan.membership_changes[slug] = {
-            "added": sum(1 for user_id in wanted if user_id not in rows) + newcomers,
-            "removed": len((brought - wanted - away) & active_members),
-        }
-        if not members and brought:
-            plan.emptied_groups.extend(dns)
-
-
-def _users_by_email(emails: list[str]) -> list[tuple[int, str, bool]]:
-    """(id, lower-case address, active) of the accounts with these addresses: one array
-    parameter, where `__in` would send 100,000 placeholders."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, lower(email), is_active FROM accounts_user WHERE lower(email) = ANY(%s)", [list(emails)]
-        )
-        return cursor.fetchall()
-
-
-def _refuse_taken_emails(plan: Plan, email_changes: list[Change]) -> None:
-    """A new address that another account already has: that entry is reported, not written."""
-    if not email_changes:
-        return
-    taken = {email: pk for pk, email, _active in _users_by_email([c.record.email for c in email_changes])}
-    refused = set()
-    for change in email_changes:
-        holder = taken.get(change.record.email)
-        if holder is not None and holder != change.user_id:
-            refused.add(id(change))
-            plan.errors.append(
-                {
-                    "dn": change.record.dn,
-                    "reason": _("Another account has the address %(email)s.") % {"email": change.record.email},
-                }
-            )
-    plan.writes = [c for c in plan.writes if id(c) not in refused]
-
-
-def _describe_changes(source: DirectorySource, plan: Plan, snapshot: Snapshot) -> None:
-    """Field by field, old and new, for the diff; and the current values the write keeps."""
-    existing = [c for c in plan.writes if c.user_id is not None]
-    if not existing:
-        return
-    owned = mapping.owned_profile_fields(source)
-    user_ids = [c.user_id for c in existing]
-    columns = ["user_id", "display_name", "job_title", "department", "team", "location", "manager__user__email"]
-    profiles = {
-        row["user_id"]: row
-        for row in Profile.objects.filter(user_id__in=user_ids).values(
-            *columns, *[name for name in owned if name not in columns and name != "manager"]
-        )
-    }
-    users = {
-        row["id"]: row
-        for row in get_user_model().objects.filter(id__in=user_ids).values("id", "email", "first_name", "last_name")
-    }
-    skills: dict[int, list[str]] = {}
-    for user_id, name in Profile.skills.through.objects.filter(profile__user_id__in=user_ids).values_list(
-        "profile__user_id", "skill__name"
-    ):
-        skills.setdefault(user_id, []).append(name)
-    for change in existing:
-        record, user, profile = change.record, users.get(change.user_id, {}), profiles.get(change.user_id, {})
-        change.old = {**profile, "skills": skills.get(change.user_id, [])}
-        for name in ("email", "first_name", "last_name"):
-            old, new = user.get(name, ""), getattr(record, name)
-            if (old.lower() if name == "email" else old) != new:
-                change.changes[name] = [old, new]
-        for name, new in record.profile.items():
-            old = profile.get(name, "" if name != "start_date" else None)
-            if old != new:
-                change.changes[name] = [_shown(old), _shown(new)]
-        if "manager" in owned:
-            new_manager = snapshot.records.get(record.manager_external_id)
-            old, new = profile.get("manager__user__email") or "", new_manager.email if new_manager else ""
-            if old.lower() != new:
-                change.changes["manager"] = [old, new]
-        if "adopted" not in change.changes and change.changes:
-            plan.updated += 1
-
-
-def _shown(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.directory import exchange, ldap, mapping
+from apps.directory.dn import normal_dn, searchable_dn
 from apps.directory.models import DirectorySource, SourceKind
 
 
@@ -19,21 +20,31 @@ class Snapshot:
     entries_read: int = 0
     # Mapped group DN -> external ids of its members (people of this source only).
     groups: dict[str, set[str]] = field(default_factory=dict)
+    # Values that named nobody this run read (a dangling reference, someone outside the base):
+    # {"dn": person's DN, "value": manager} and {"group": group's DN, "value": member}.
+    unresolved_managers: list[dict] = field(default_factory=list)
+    unresolved_members: list[dict] = field(default_factory=list)
 
 
 def source_read(source: DirectorySource, *, on_progress: Callable[[int], None] | None = None) -> Snapshot:
     """The whole of a source, LDAP or Exchange Online's address list; raises ldap.DirectoryError
-    (ReadIncomplete when the read stopped early)."""
-    if source.kind == SourceKind.GRAPH:
-        try:
-            return graph_snapshot_read(source, on_progress=on_progress)
-        except exchange.ExchangeError as error:
-            raise ldap.ReadIncomplete(str(error)) from error
-    connection = ldap.connect(source)
+    (ReadIncomplete when the read stopped early) whose `entries_read` says how many people
+    were read before it stopped."""
+    snapshot = Snapshot()
     try:
-        return snapshot_read(source, connection=connection, on_progress=on_progress)
-    finally:
-        connection.unbind()
+        if source.kind == SourceKind.GRAPH:
+            try:
+                return graph_snapshot_read(source, snapshot, on_progress=on_progress)
+            except exchange.ExchangeError as error:
+                raise ldap.ReadIncomplete(str(error)) from error
+        connection = ldap.connect(source)
+        try:
+            return snapshot_read(source, snapshot, connection=connection, on_progress=on_progress)
+        finally:
+            connection.unbind()
+    except ldap.DirectoryError as error:
+        error.entries_read = snapshot.entries_read
+        raise
 
 
 # Exchange Online's field for each profile field a source may own.
@@ -65,9 +76,8 @@ def _drop_shared_addresses(snapshot: Snapshot) -> None:
             del snapshot.records[record.external_id]
 
 
-def graph_snapshot_read(source: DirectorySource, *, on_progress=None) -> Snapshot:
+def graph_snapshot_read(source: DirectorySource, snapshot: Snapshot, *, on_progress=None) -> Snapshot:
     owned = mapping.owned_profile_fields(source)
-    snapshot = Snapshot()
     managers: dict[str, str] = {}
     for person in exchange.graph_people(on_page=on_progress):
         snapshot.entries_read += 1
@@ -105,21 +115,34 @@ def graph_snapshot_read(source: DirectorySource, *, on_progress=None) -> Snapsho
     config = mapping.config_digest(source)
     for external_id, record in snapshot.records.items():
         manager = managers.get(external_id, "")
+        if manager and manager not in snapshot.seen:
+            snapshot.unresolved_managers.append({"dn": record.dn, "value": manager})
         record.manager_external_id = manager if manager in snapshot.seen and manager != external_id else ""
         record.values_hash = record.digest(config)
+    if not snapshot.entries_read:
+        return snapshot  # nobody: the run stops there, whatever the groups say
     for group_id in source.group_communities:
         try:
-            members = {(member.get("id") or "").lower() for member in exchange.graph_group_members(group_id)}
+            # Nested groups come as members too (transitiveMembers): only people count.
+            members = {
+                (member.get("id") or "").lower()
+                for member in exchange.graph_group_members(group_id)
+                if member.get("@odata.type", "#microsoft.graph.user") == "#microsoft.graph.user"
+            }
         except exchange.ExchangeError as error:
             raise ldap.ReadIncomplete(str(error)) from error
         snapshot.groups[group_id] = members & snapshot.seen
+        snapshot.unresolved_members += [
+            {"group": group_id, "value": value} for value in sorted(members - snapshot.seen)
+        ]
     return snapshot
 
 
-def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[[int], None] | None = None) -> Snapshot:
+def snapshot_read(
+    source: DirectorySource, snapshot: Snapshot, *, connection, on_progress: Callable[[int], None] | None = None
+) -> Snapshot:
     names = mapping.attribute_names(source)
     reader = mapping.EntryReader(names, mapping.owned_profile_fields(source), timezone.now())
-    snapshot = Snapshot()
     ids_by_dn: dict[str, str] = {}
     for dn, attributes in ldap.paged_search(
         connection,
@@ -130,6 +153,7 @@ def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[
         on_page=on_progress,
     ):
         snapshot.entries_read += 1
+        record_key = normal_dn(dn)
         try:
             record = reader.record(dn, attributes)
         except mapping.EntryError as error:
@@ -142,57 +166,74 @@ def snapshot_read(source: DirectorySource, *, connection, on_progress: Callable[
                 snapshot.seen.add(external_id)
                 # Still a member of its groups, still someone's manager: nobody loses anything
                 # because of an entry the run could not take.
-                ids_by_dn[mapping.normalise_dn(dn)] = external_id
+                ids_by_dn[record_key] = external_id
             continue
+        record.dn_key = record_key
         snapshot.seen.add(record.external_id)
         snapshot.records[record.external_id] = record
-        ids_by_dn[mapping.normalise_dn(dn)] = record.external_id
+        ids_by_dn[record_key] = record.external_id
     _drop_shared_addresses(snapshot)
     # Managers are DNs: resolved once every entry is known (a manager may come after a report).
     config = mapping.config_digest(source)
     for record in snapshot.records.values():
         if record.manager_dn:
-            manager = ids_by_dn.get(mapping.normalise_dn(record.manager_dn), "")
-            record.manager_external_id = manager if manager != record.external_id else ""
+            manager = ids_by_dn.get(normal_dn(record.manager_dn))
+            if manager is None:
+                snapshot.unresolved_managers.append({"dn": record.dn, "value": record.manager_dn})
+            record.manager_external_id = manager if manager and manager != record.external_id else ""
         record.values_hash = record.digest(config)
-    if source.group_communities:
-        snapshot.groups = _groups_read(source, connection, ids_by_dn)
+    if source.group_communities and snapshot.entries_read:
+        snapshot.groups = _groups_read(source, connection, ids_by_dn, snapshot.unresolved_members)
     return snapshot
 
 
-def _groups_read(source: DirectorySource, connection, ids_by_dn: dict[str, str]) -> dict[str, set[str]]:
-    member, group_filter = mapping.member_attribute(source), mapping.group_filter(source)
-    groups = {}
-    for group_dn in source.group_communities:
-        visited = {mapping.normalise_dn(group_dn)}
-        groups[group_dn] = _expanded_members(
-            connection, group_dn, member, group_filter, ids_by_dn, page_size=source.page_size, visited=visited
-        )
+def _groups_read(
+    source: DirectorySource, connection, ids_by_dn: dict[str, str], unresolved: list[dict]
+) -> dict[str, set[str]]:
+    expander = GroupExpander(connection, mapping.member_attribute(source), mapping.group_filter(source), ids_by_dn,
+                             page_size=source.page_size)  # fmt: skip
+    groups = {group_dn: expander.members(group_dn) for group_dn in source.group_communities}
+    unresolved += expander.unresolved.values()
     return groups
 
 
 MAX_NESTED_GROUPS = 1000  # per mapped group: a safeguard, far above real hierarchies
 
 
-def _expanded_members(
-    connection, group_dn: str, member: str, group_filter: str, ids_by_dn: dict[str, str], *, page_size: int,
-    visited: set[str],
-) -> set[str]:  # fmt: skip
-    """The people of a group, and of the groups in it, at any depth (each group once)."""
-    found: set[str] = set()
-    for value in group_members(connection, group_dn, member, page_size=page_size):
-        dn = value.decode("utf-8", errors="replace")
-        key = mapping.normalise_dn(dn)
-        if key in ids_by_dn:
-            found.add(ids_by_dn[key])
-            continue
-        if key in visited or len(visited) > MAX_NESTED_GROUPS:
-            continue
-        visited.add(key)
-        if _is_group(connection, dn, group_filter):
-            found |= _expanded_members(connection, dn, member, group_filter, ids_by_dn, page_size=page_size,
-                                       visited=visited)  # fmt: skip
-    return found
+class GroupExpander:
+    """The people of groups, and of the groups in them, at any depth; member values are DNs,
+    looked up in their normal form (apps.directory.dn)."""
+
+    def __init__(self, connection, member: str, group_filter: str, ids_by_dn: dict[str, str], *, page_size: int):
+        self.connection, self.member, self.group_filter = connection, member, group_filter
+        self.ids_by_dn, self.page_size = ids_by_dn, page_size
+        self.not_groups: set[str] = set()  # values found to be no group: asked once per run
+        self.unresolved: dict[tuple[str, str], dict] = {}  # (group, value) -> {"group", "value"}
+
+    def members(self, group_dn: str) -> set[str]:
+        return self._expanded(group_dn, visited={normal_dn(group_dn)})
+
+    def _expanded(self, group_dn: str, *, visited: set[str]) -> set[str]:
+        """Each group once per mapped group: a loop ends where it started."""
+        found: set[str] = set()
+        for value in group_members(self.connection, group_dn, self.member, page_size=self.page_size):
+            dn = value.decode("utf-8", errors="replace")
+            key = normal_dn(dn)
+            person = self.ids_by_dn.get(key)
+            if person is not None:
+                found.add(person)
+                continue
+            if key in visited:
+                continue
+            if key not in self.not_groups and len(visited) <= MAX_NESTED_GROUPS:
+                base = searchable_dn(dn)  # "CN = x" or CN="x, y" are no search base to ldap3
+                if _is_group(self.connection, base, self.group_filter):
+                    visited.add(key)
+                    found |= self._expanded(base, visited=visited)
+                    continue
+                self.not_groups.add(key)
+            self.unresolved.setdefault((normal_dn(group_dn), key), {"group": group_dn, "value": dn})
+        return found
 
 
 def _is_group(connection, dn: str, group_filter: str) -> bool:

@@ -128,6 +128,7 @@ def directory_sync(
     except SyncAborted as error:
         _finish(run, RunState.ABORTED, plan, started, message=str(error))
     except ldap.DirectoryError as error:
+        run.entries_read = getattr(error, "entries_read", run.entries_read)  # up to where the read stopped
         _finish(run, RunState.ABORTED if isinstance(error, ldap.ReadIncomplete) else RunState.FAILED, plan, started,
                 message=str(error))  # fmt: skip
     except Exception as error:
