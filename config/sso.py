@@ -26,6 +26,13 @@ def providers(env) -> dict:
     """allauth's SOCIALACCOUNT_PROVIDERS: OpenID Connect once OIDC_CLIENT_ID is set, SAML once
     SAML_IDP_ENTITY_ID or SAML_IDP_METADATA_URL is."""
     configured: dict = {}
+    # Addresses in these domains count as verified whatever the provider says: SAML assertions
+    # (ADFS's) never say, and Entra ID's tokens seldom do. Verified, an address links an
+    # existing account and needs no confirmation e-mail (allauth's "verified_email").
+    verified = {}
+    domains = [domain.strip().lower().lstrip("@") for domain in env.list("SSO_VERIFIED_EMAIL_DOMAINS", default=[])]
+    if domains:
+        verified["verified_email"] = [domain for domain in domains if domain]
     if env.str("OIDC_CLIENT_ID", default=""):
         configured["openid_connect"] = {
             "OAUTH_PKCE_ENABLED": True,
@@ -35,7 +42,7 @@ def providers(env) -> dict:
                     "name": env.str("OIDC_NAME", default="Single sign-on"),
                     "client_id": env.str("OIDC_CLIENT_ID"),
                     "secret": env.str("OIDC_CLIENT_SECRET", default=""),
-                    "settings": {"server_url": _url(env, "OIDC_SERVER_URL", required=True)},
+                    "settings": {"server_url": _url(env, "OIDC_SERVER_URL", required=True), **verified},
                 }
             ],
         }
@@ -69,6 +76,7 @@ def providers(env) -> dict:
                             "last_name": env.str("SAML_ATTR_LAST_NAME", default=ADFS_CLAIM + "surname"),
                         },
                         "idp": idp,
+                        **verified,
                         "advanced": {
                             "want_assertion_signed": True,
                             "want_message_signed": False,

@@ -27,7 +27,7 @@ SSO_ENV = {
 }
 
 
-NO_SSO = dict.fromkeys([*SSO_ENV, "SAML_IDP_METADATA_URL", "CSP_FORM_ACTION"], "")
+NO_SSO = dict.fromkeys([*SSO_ENV, "SAML_IDP_METADATA_URL", "CSP_FORM_ACTION", "SSO_VERIFIED_EMAIL_DOMAINS"], "")
 
 
 def _run_settings(env: dict, expression: str) -> subprocess.CompletedProcess:
@@ -69,6 +69,13 @@ def test_providers_come_from_the_environment():
     saml = providers["saml"]["APPS"][0]
     assert saml["settings"]["idp"]["entity_id"] == SSO_ENV["SAML_IDP_ENTITY_ID"]
     assert saml["settings"]["idp"]["sso_url"] == SSO_ENV["SAML_IDP_SSO_URL"]
+
+
+def test_addresses_in_the_companys_domains_count_as_verified():
+    providers = _providers_from({**SSO_ENV, "SSO_VERIFIED_EMAIL_DOMAINS": "Corp.example, @corp.example.net"})
+    for name in ("openid_connect", "saml"):
+        assert providers[name]["APPS"][0]["settings"]["verified_email"] == ["corp.example", "corp.example.net"]
+    assert "verified_email" not in _providers_from(SSO_ENV)["saml"]["APPS"][0]["settings"]
 
 
 def test_saml_metadata_url_alone_enables_saml():
