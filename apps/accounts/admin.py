@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.accounts import services
 from apps.accounts.models import Invitation, User
@@ -49,8 +50,24 @@ class InvitationAdmin(admin.ModelAdmin):
     fields = ["email"]
     readonly_fields: list[str] = []
 
+    actions = ["revoke"]
+
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, an invitation stays on record; deleted, it would leave no trace
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("accounts.add_invitation")
+
+    @admin.action(description=_("Revoke the selected invitations"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = sum(services.invitation_revoke(actor=request.user, invitation=invitation) for invitation in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation revoked.", "%(count)d invitations revoked.", revoked) % {"count": revoked},
+        )
 
     def save_model(self, request, obj, form, change):
         invitation = services.invitation_create(actor=request.user, email=form.cleaned_data["email"])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Invitation
 from apps.core.queue import enqueue_on_commit
+from apps.moderation.services import audit_record
 
 
 def invitation_clean_email(email: str) -> str:
@@ -30,14 +31,44 @@ def invitation_create(*, actor, email: str) -> Invitation:
     from apps.accounts.tasks import send_invitation_task
 
     with transaction.atomic():
-        Invitation.objects.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
+        replaced = Invitation.objects.select_for_update().pending().filter(email__iexact=email)
+        replaced_ids = list(replaced.values_list("pk", flat=True))
+        replaced.update(revoked_at=timezone.now())
         invitation = Invitation.objects.create(
             email=email,
             invited_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
+        # An invitation opens an account: who let whom in is in the audit log.
+        audit_record(
+            actor=actor,
+            action="invitation.create",
+            target=invitation,
+            before={"replaced": replaced_ids} if replaced_ids else None,
+            after={"email": email, "expires_at": invitation.expires_at},
+        )
         enqueue_on_commit(send_invitation_task, invitation.pk)
     return invitation
+
+
+def invitation_revoke(*, actor, invitation: Invitation) -> bool:
+    """Its link stops working; False if it was no longer pending (accepted, revoked, expired)."""
+    if not actor.has_perm("accounts.add_invitation"):  # whoever may invite may take one back
+        raise PermissionDenied(_("You may not revoke invitations."))
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not Invitation.objects.pending().filter(pk=invitation.pk).exists():
+            return False
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="invitation.revoke",
+            target=invitation,
+            before={"email": invitation.email, "revoked_at": None},
+            after={"email": invitation.email, "revoked_at": invitation.revoked_at},
+        )
+    return True
 
 
 def invitation_send(*, invitation: Invitation) -> bool:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.core.broadcast import disconnect_on_commit, group_name
 from apps.core.text import fold, render_markdown
 from apps.directory.services.accounts import account_status_taken_locally
+from apps.moderation.services import audit_record
 from apps.profiles import avatars
 from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
 from apps.profiles.selectors import FACETS_CACHE_KEY, is_profile_admin
@@ -165,6 +166,7 @@ def profile_update(
     image = avatars.validate_avatar(avatar) if avatar is not None else None
     with transaction.atomic():
         skill_objects = _skills_from(skills) if skills is not None else None
+        before = _stored_values(profile, changes)
         for field, value in changes.items():
             setattr(profile, field, value)
         if "about" in changes:
@@ -179,7 +181,27 @@ def profile_update(
         profile_refresh_search(
             profile=profile, skill_names=None if skill_objects is None else [s.name for s in skill_objects]
         )
+        if actor.pk != profile.user_id:  # an administrator edited someone else's profile
+            _audit_profile_change(actor=actor, profile=profile, before=before, image=image, remove_avatar=remove_avatar)
     return profile
+
+
+def _stored_values(profile: Profile, fields) -> dict:
+    """As stored (a manager is their id): what the audit log can keep."""
+    return {field: Profile._meta.get_field(field).value_from_object(profile) for field in fields}
+
+
+def _audit_profile_change(*, actor, profile: Profile, before: dict, image, remove_avatar: bool) -> None:
+    after = _stored_values(profile, before)
+    changed = [field for field in before if before[field] != after[field]]
+    if changed or image is not None or remove_avatar:
+        audit_record(
+            actor=actor,
+            action="profile.update",
+            target=profile,
+            before={field: before[field] for field in changed},
+            after={**{field: after[field] for field in changed}, "photo_changed": image is not None or remove_avatar},
+        )
 
 
 def avatar_set(*, actor, profile: Profile, upload) -> Profile:
@@ -221,8 +243,17 @@ def user_set_active(*, actor, user, active: bool) -> None:
     if actor.pk == user.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     with transaction.atomic():
+        was_active = user.is_active
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if was_active != active:
+            audit_record(
+                actor=actor,
+                action="account.reactivate" if active else "account.deactivate",
+                target=user,
+                before={"is_active": was_active},
+                after={"is_active": active},
+            )
         # An administrator's decision: the next directory sync does not undo it.
         account_status_taken_locally(user=user)
         if not active:

@@ -227,7 +227,10 @@ def test_moderators_and_owners_do_manager_actions(action, role, owner):
     place(community, person, any_source(action))
     membership = act(community, person, action, by=manager)
     assert membership.state == EXPECTED[action][1]
-    assert not AuditLogEntry.objects.exists()
+    # A manager's action on someone else's membership is audited, whoever the manager is.
+    entry = AuditLogEntry.objects.get()
+    assert (entry.actor, entry.action) == (manager, f"community.membership.{action}")
+    assert entry.after == {"user": person.pk, "state": EXPECTED[action][1]}
 
 
 @pytest.mark.parametrize("action", MANAGER_ACTIONS)
@@ -300,13 +303,15 @@ def test_site_admin_removes_an_owner_when_another_remains(owner, admin):
     assert act(community, second_owner, "remove", by=admin).state == State.REMOVED
 
 
-def test_owner_actions_are_not_audited(owner):
+def test_what_people_do_to_their_own_membership_is_not_audited(owner):
     community = make(owner, Visibility.MODERATED)
     person = UserFactory()
     act(community, person, "request", by=person)
     act(community, person, "approve", by=owner)
     act(community, person, "leave", by=person)
-    assert not AuditLogEntry.objects.exists()
+    act(community, person, "request", by=person)
+    act(community, person, "cancel", by=person)
+    assert list(AuditLogEntry.objects.values_list("action", flat=True)) == ["community.membership.approve"]
 
 
 # ---------------------------------------------------------------- the last owner
@@ -406,7 +411,8 @@ def test_owner_sets_any_role(role, owner):
     place(community, person, State.ACTIVE)
     assert membership_set_role(actor=owner, community=community, user=person, role=role).role == role
     assert role_of(community, person) == role
-    assert not AuditLogEntry.objects.exists()
+    entry = AuditLogEntry.objects.get()
+    assert (entry.actor, entry.action, entry.after) == (owner, "community.role", {"user": person.pk, "role": role})
 
 
 @pytest.mark.parametrize("actor_role", [Role.MODERATOR, Role.MEMBER, None])
@@ -699,7 +705,10 @@ def test_owner_updates_the_settings(owner):
     community.refresh_from_db()
     assert (community.name, community.visibility, community.tags) == ("Jardinage", Visibility.MODERATED, ["Potager"])
     assert community.slug == "guild"  # the address does not move
-    assert not AuditLogEntry.objects.exists()
+    entry = AuditLogEntry.objects.get()  # an owner's change concerns every member
+    assert (entry.actor, entry.action) == (owner, "community.update")
+    assert (entry.before["name"], entry.after["name"]) == ("Guild", "Jardinage")
+    assert entry.before["slug"] == entry.after["slug"] == "guild"
 
 
 def test_update_refreshes_the_search_fields(owner):
@@ -787,9 +796,18 @@ def test_site_admin_not_owner_update_is_audited(owner, admin):
     assert entry.before["name"] == entry.after["name"] == "Guild"
 
 
-def test_site_admin_who_owns_the_community_is_not_audited(admin):
-    community = make(admin)
-    community_update(actor=admin, community=community, changes={"name": "Renamed"})
+def test_a_change_of_visibility_records_the_new_address(owner):
+    community = make(owner)
+    community_update(actor=owner, community=community, changes={"visibility": Visibility.PRIVATE})
+    community.refresh_from_db()
+    entry = AuditLogEntry.objects.get()
+    assert (entry.before["slug"], entry.after["slug"]) == ("guild", community.slug)
+    assert (entry.before["visibility"], entry.after["visibility"]) == (Visibility.PUBLIC, Visibility.PRIVATE)
+
+
+def test_saving_unchanged_settings_is_not_audited(owner):
+    community = make(owner)
+    community_update(actor=owner, community=community, changes={"name": "Guild", "visibility": Visibility.PUBLIC})
     assert not AuditLogEntry.objects.exists()
 
 

@@ -13,6 +13,7 @@ from apps.feeds import rules
 from apps.feeds.events import post_event
 from apps.feeds.models import Comment, Kind, Mention, PollOption, PollVote, Post, Reaction, ReactionKind
 from apps.feeds.services.posts import can_read, record_mentions, render_body
+from apps.moderation.services import audit_record
 from apps.notifications.services import intent_record
 
 MAX_COMMENT = 10000
@@ -134,6 +135,14 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
             Comment.objects.filter(parent=comment, deleted_at__isnull=True).update(deleted_at=comment.deleted_at)
             if post.best_answer_id == comment.pk:
                 Post.objects.filter(pk=post.pk).update(best_answer=None)
+            if comment.author_id != actor.pk:  # a moderator's act on someone's words
+                audit_record(
+                    actor=actor,
+                    action="comment.delete",
+                    target=comment,
+                    before={"deleted": False},
+                    after={"deleted": True},
+                )
             _recount_post(post.pk)
             post_event(post, "comment.deleted", comment=comment.pk)
     return comment
@@ -214,7 +223,16 @@ def best_answer_set(*, actor, post: Post, comment: Comment | None) -> Post:
             comment = Comment.objects.filter(pk=comment.pk, post=post, deleted_at__isnull=True).first()
             if comment is None:
                 raise ValidationError(_("This answer no longer exists."))
+        before = post.best_answer_id
         post.best_answer = comment
         post.save(update_fields=["best_answer", "updated_at"])
+        if post.author_id != actor.pk and before != post.best_answer_id:  # a moderator chose for the author
+            audit_record(
+                actor=actor,
+                action="post.best_answer",
+                target=post,
+                before={"best_answer": before},
+                after={"best_answer": post.best_answer_id},
+            )
         post_event(post, "post.updated")
     return post

@@ -246,6 +246,10 @@ def post_create(
             )
             noticed = record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
             _set_hashtags(post, hashtags, new=True)
+            if post.pinned_at:  # an announcement pinned as it is made: a pin like any other
+                audit_record(
+                    actor=actor, action="post.pin", target=post, before=None, after={"pinned_at": post.pinned_at}
+                )
             post_event(post, "post.created")
             if noticed or kind in (Kind.PRAISE, Kind.ANNOUNCEMENT):
                 intent_record(event="post.created", actor=actor, post=post.pk)
@@ -321,8 +325,18 @@ def post_pin(*, actor, post: Post, pinned: bool) -> Post:
         if post.is_deleted or not rules.can_moderate(actor, post.community):
             raise PermissionDenied
         rules.ensure_open(post.community)
+        before = post.pinned_at
         post.pinned_at = timezone.now() if pinned else None
         post.save(update_fields=["pinned_at", "updated_at"])
+        if before is not None or pinned:  # unpinning what was not pinned changes nothing
+            # Pinning puts a post above everyone's: a moderator's act, audited like a deletion.
+            audit_record(
+                actor=actor,
+                action="post.pin" if pinned else "post.unpin",
+                target=post,
+                before={"pinned_at": before},
+                after={"pinned_at": post.pinned_at},
+            )
         post_event(post, "post.updated")
     return post
 
