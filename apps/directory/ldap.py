@@ -58,7 +58,12 @@ def _servers(source: DirectorySource) -> list[ldap3.Server]:
     return servers
 
 
-def _describe(connection: ldap3.Connection) -> str:
+def server_address(server: ldap3.Server) -> str:
+    """host:port, as errors and reports name a server (several may run on one host)."""
+    return f"{server.host}:{server.port}"
+
+
+def describe(connection: ldap3.Connection) -> str:
     result = connection.result or {}
     return f"{result.get('description', '')} {result.get('message', '')}".strip() or _("no answer")
 
@@ -85,7 +90,7 @@ def connect(source: DirectorySource, *, user: str | None = None, password: str |
         try:
             connection.open()
             if source.security == Security.STARTTLS and not server.ssl and not connection.start_tls():
-                errors.append(f"{server.host}: {_('StartTLS refused')} ({_describe(connection)})")
+                errors.append(f"{server_address(server)}: {_('StartTLS refused')} ({describe(connection)})")
                 connection.unbind()
                 continue
             if not connection.bind():
@@ -93,12 +98,12 @@ def connect(source: DirectorySource, *, user: str | None = None, password: str |
                 connection.unbind()
                 if code == INVALID_CREDENTIALS:
                     raise BindRefused(_("The server refused the bind DN or its password."))
-                errors.append(f"{server.host}: {_describe(connection)}")
+                errors.append(f"{server_address(server)}: {describe(connection)}")
                 continue
             _decode_entries_raw(connection)
             return connection
         except ldap_errors.LDAPException as error:
-            errors.append(f"{server.host}: {error}")
+            errors.append(f"{server_address(server)}: {error}")
     raise DirectoryError(_("No server answered: %(errors)s") % {"errors": "; ".join(errors)})
 
 
@@ -176,7 +181,7 @@ def paged_search(
         if code != SUCCESS:
             raise ReadIncomplete(
                 _("The search stopped after %(count)d entries: %(error)s")
-                % {"count": total, "error": _describe(connection)}
+                % {"count": total, "error": describe(connection)}
             )
         for item in connection.response or ():
             if item.get("type") != "searchResEntry":

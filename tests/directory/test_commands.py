@@ -101,3 +101,44 @@ def test_sync_exits_non_zero_when_a_run_aborts(slapd):
     assert DirectoryRun.objects.get().state == RunState.ABORTED
     with pytest.raises(CommandError, match="No directory source named 'nope'"):
         _call("directory_sync", "--source", "nope")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--page-size", "0", "--page-size: Ensure this value is greater than or equal to 1."),
+        ("--page-size", "-5", "--page-size: Ensure this value is greater than or equal to 1."),
+        ("--page-size", "20000", "--page-size: Ensure this value is less than or equal to 10000."),
+        ("--timeout", "0", "--timeout: Ensure this value is greater than or equal to 1."),
+        ("--timeout", "3600", "--timeout: Ensure this value is less than or equal to 600."),
+        ("--interval", "-1", "--interval: Ensure this value is greater than or equal to 0."),
+        ("--interval", "20000", "--interval: Ensure this value is less than or equal to 10080."),
+        ("--deactivation-limit", "-1", "--deactivation-limit: Ensure this value is greater than or equal to 0."),
+    ],
+)
+def test_add_refuses_numbers_out_of_range(option, value, message):
+    with pytest.raises(CommandError) as raised:
+        _call("directory_source", "add", "bad", "--uri", "ldap://x", "--user-base", "dc=x", option, value)
+    assert message in str(raised.value)
+    assert not DirectorySource.objects.exists()
+
+
+def test_the_service_refuses_numbers_out_of_range_too():
+    from django.core.exceptions import ValidationError
+
+    from apps.directory.services.sources import source_save
+
+    source = DirectorySource(name="bad", uris=["ldap://x"], user_base="dc=x", page_size=0, timeout_seconds=0)
+    with pytest.raises(ValidationError) as raised:
+        source_save(actor=None, source=source)
+    assert set(raised.value.message_dict) == {"page_size", "timeout_seconds"}
+    assert not DirectorySource.objects.exists()
+
+
+@pytest.mark.parametrize("base", ["user_base", "group_base"])
+def test_testing_a_base_that_does_not_exist_fails_saying_so(slapd, base):
+    slapd.add(people(2))
+    missing = f"ou=nowhere,{slapd.base_dn}"
+    make_source(slapd, **{"group_base": slapd.groups_dn, base: missing})
+    with pytest.raises(CommandError, match=f"The base {missing} does not exist"):
+        _call("directory_source", "test", "corp")

@@ -71,3 +71,28 @@ def test_a_password_stored_under_another_secret_key_asks_to_be_entered_again(sla
     settings.SECRET_KEY = "another-" + "k" * 50
     run = directory_sync(source=source)
     assert run.state == RunState.FAILED and "enter it again" in run.message
+
+
+def test_errors_and_reports_name_the_host_and_the_port(slapd):
+    slapd.add(people(2))
+    port = free_port()
+    source = make_source(slapd, uris=[f"ldap://127.0.0.1:{port}"], timeout_seconds=2)
+
+    run = directory_sync(source=source)
+
+    assert run.message.startswith(f"No server answered: 127.0.0.1:{port}: "), run.message
+    with pytest.raises(ldap.DirectoryError, match=f"127.0.0.1:{port}: "):
+        source_test(source)
+    source.uris = [slapd.uri]
+    assert source_test(source)["server"] == slapd.uri.removeprefix("ldap://")
+
+
+def test_a_uri_without_a_port_is_named_with_the_default_one():
+    from apps.directory.models import DirectorySource
+
+    source = DirectorySource(name="corp", uris=["ldap://dc1.corp.example.com", "ldaps://dc2.corp.example.com"],
+                             security=Security.NONE)  # fmt: skip
+    assert [ldap.server_address(server) for server in ldap._servers(source)] == [
+        "dc1.corp.example.com:389",
+        "dc2.corp.example.com:636",
+    ]

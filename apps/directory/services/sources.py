@@ -19,8 +19,27 @@ def _snapshot(source: DirectorySource) -> dict:
     return values
 
 
+# The numbers a source holds, each checked against its field's bounds (models.py).
+NUMBER_FIELDS = ("page_size", "timeout_seconds", "sync_interval_minutes", "deactivation_limit")
+
+
+def _numbers_checked(source: DirectorySource, errors: dict) -> None:
+    for name in NUMBER_FIELDS:
+        value = getattr(source, name)
+        if value is None:
+            continue
+        field = source._meta.get_field(name)
+        try:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValidationError(_("A whole number is expected."))
+            field.run_validators(value)  # the model's bounds, and the column's (0 and up)
+        except ValidationError as error:
+            errors[name] = " ".join(error.messages)
+
+
 def source_validate(source: DirectorySource) -> None:
     errors = {}
+    _numbers_checked(source, errors)
     if source.kind == SourceKind.GRAPH:
         from apps.directory.exchange import graph_configured
 
@@ -102,6 +121,7 @@ def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
             source.user_base, mapping.user_filter(source), attributes=mapping.requested_attributes(source),
             size_limit=sample,
         )  # fmt: skip
+        _search_checked(connection, source.user_base)
         for item in connection.response or ():
             if item.get("type") == "searchResEntry":
                 attributes = item["raw_attributes"]
@@ -111,8 +131,22 @@ def source_test(source: DirectorySource, *, sample: int = 3) -> dict:
         if source.group_base:
             # What an administrator picks from to map groups to communities.
             connection.search(source.group_base, mapping.group_filter(source), attributes=["cn"], size_limit=20)
+            _search_checked(connection, source.group_base)
             groups = [item["dn"] for item in connection.response or () if item.get("type") == "searchResEntry"]
-        return {"server": connection.server.host, "user": connection.extend.standard.who_am_i() or "", "sample": found,
-                "groups": groups}  # fmt: skip
+        who = connection.extend.standard.who_am_i() or ""
+        return {"server": ldap.server_address(connection.server), "user": who, "sample": found, "groups": groups}
     finally:
         connection.unbind()
+
+
+def _search_checked(connection, base: str) -> None:
+    """A sample search fails as a sync would: a missing base or refused search is an error,
+    not an empty sample. Its own size limit (the sample's) is no error."""
+    code = (connection.result or {}).get("result")
+    if code in (ldap.SUCCESS, ldap.SIZE_LIMIT_EXCEEDED):
+        return
+    if code == ldap.NO_SUCH_OBJECT:
+        raise ldap.NoSuchObject(_("The base %(base)s does not exist.") % {"base": base})
+    raise ldap.DirectoryError(
+        _("The search of %(base)s failed: %(error)s") % {"base": base, "error": ldap.describe(connection)}
+    )

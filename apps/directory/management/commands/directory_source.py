@@ -9,6 +9,13 @@ from apps.directory.models import DirectorySource, Preset, Security, SourceKind
 from apps.directory.services.sources import source_remove, source_save, source_test
 from apps.profiles.models import DIRECTORY_FIELDS
 
+# The option that sets each field, where their names differ: errors name what was typed.
+OPTIONS = {
+    "page_size": "--page-size", "timeout_seconds": "--timeout", "sync_interval_minutes": "--interval",
+    "deactivation_limit": "--deactivation-limit", "uris": "--uri", "user_base": "--user-base",
+    "owned_fields": "--own", "attribute_map": "--map", "group_communities": "--group", "ca_file": "--ca-file",
+}  # fmt: skip
+
 
 def _pairs(values: list[str], what: str, *, split_last: bool = False) -> dict[str, str]:
     pairs = {}
@@ -60,14 +67,17 @@ class Command(BaseCommand):
         add.add_argument("--no-account-status", action="store_true",
                          help="Never deactivate or reactivate accounts from this source.")  # fmt: skip
         add.add_argument("--deactivation-limit", type=int, default=None, metavar="N",
-                         help="Abort a run deactivating more than N people (default: max(5, 2 %%)).")  # fmt: skip
+                         help="Abort a run deactivating more than N people, N from 0 "
+                         "(default: max(5, 2 %%)).")  # fmt: skip
         add.add_argument("--allow-signin", action="store_true", help="People sign in with their directory password.")
         add.add_argument("--create-at-signin", action="store_true",
                          help="With --allow-signin: create the account at the first sign-in.")  # fmt: skip
         add.add_argument("--interval", type=int, default=60, metavar="MINUTES",
-                         help="Sync every MINUTES (default 60; 0: only on demand).")  # fmt: skip
-        add.add_argument("--page-size", type=int, default=500, help="Entries per page of a paged search (default 500).")
-        add.add_argument("--timeout", type=int, default=10, help="Seconds to wait for a server (default 10).")
+                         help="Sync every MINUTES, 0 to 10080 (default 60; 0: only on demand).")  # fmt: skip
+        add.add_argument(
+            "--page-size", type=int, default=500, help="Entries per page of a paged search, 1 to 10000 (default 500)."
+        )
+        add.add_argument("--timeout", type=int, default=10, help="Seconds to wait for a server, 1 to 600 (default 10).")
         add.add_argument("--disabled", action="store_true", help="Add it disabled: no scheduled runs.")
         actions.add_parser("list", help="List the sources.")
         for name, text in (("show", "Show a source's settings."), ("test", "Connect, bind and read three people."),
@@ -104,7 +114,9 @@ class Command(BaseCommand):
             source.full_clean(exclude=["bind_password_encrypted"])
             source_save(actor=None, source=source, password=password)
         except ValidationError as error:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
+            raise CommandError(
+                "; ".join(f"{OPTIONS.get(k, k)}: {' '.join(v)}" for k, v in error.message_dict.items())
+            ) from error
         self.stdout.write(self.style.SUCCESS(f"Added {name}. Try it: manage.py directory_source test {name}"))
 
     def _list(self, **o):
