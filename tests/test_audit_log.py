@@ -230,6 +230,15 @@ def directory_status_handed_back():
     return actor, "directory.account.status_handed_back"
 
 
+def directory_run_forced():
+    from apps.directory.models import DirectorySource
+    from apps.directory.services.forced import forced_run_request
+
+    actor = admin()
+    forced_run_request(actor=actor, source=DirectorySource.objects.create(name="corp"), seen_run_id=None)
+    return actor, "directory.sync.forced"
+
+
 AUDITED = {
     "apps/communities/services.py:membership_transition": moderator_bans_someone,
     "apps/communities/services.py:membership_set_role": owner_changes_a_role,
@@ -253,6 +262,7 @@ AUDITED = {
     "apps/directory/services/sources.py:source_save": directory_source_saved,
     "apps/directory/services/sources.py:source_remove": directory_source_removed,
     "apps/directory/services/accounts.py:account_status_handed_back": directory_status_handed_back,
+    "apps/directory/services/forced.py:forced_run_request": directory_run_forced,
 }
 PRIVATE_CONVERSATION = (
     "a group conversation's own history tells its participants (an event message); the audit "
