@@ -5,12 +5,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.queue import enqueue_on_commit
+from apps.directory.admin_force import can_force, force_sync_view
 from apps.directory.models import DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.accounts import account_status_handed_back
 from apps.profiles.models import DIRECTORY_FIELDS
@@ -115,7 +117,13 @@ class DirectorySourceAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         request.directory_source_id = int(object_id) if str(object_id).isdigit() else None  # for RunInline
+        extra_context = {**(extra_context or {}), "can_force": can_force(request.user)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(force_sync_view(self))
+        return [path("<int:source_id>/force-sync/", view, name="directory_directorysource_force_sync"),
+                *super().get_urls()]  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         from apps.directory.services.sources import source_save
@@ -178,7 +186,11 @@ class DirectoryRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("counts"))
     def summary(self, run):
-        return ", ".join(f"{key} {value}" for key, value in run.counts.items() if value) or "-"
+        counts = ", ".join(f"{key} {value}" for key, value in run.counts.items() if value)
+        if not counts:
+            return "-"
+        # A dry run, or one that stopped or failed, changed nothing: its counts are what it would have done.
+        return counts if run.applied else gettext("would have: %(counts)s") % {"counts": counts}
 
     @admin.display(description=_("changes"))
     def changes(self, run):
@@ -193,7 +205,13 @@ class DirectoryRunAdmin(admin.ModelAdmin):
         return False
 
     def render_change_form(self, request, context, *args, **kwargs):
-        context["refresh"] = bool(kwargs.get("obj") and kwargs["obj"].state == RunState.RUNNING)
+        run = kwargs.get("obj")
+        context["refresh"] = bool(run and run.state == RunState.RUNNING)
+        context["force_url"] = (
+            reverse("admin:directory_directorysource_force_sync", args=[run.source_id])
+            if run and run.stopped_by_a_check and can_force(request.user)
+            else None
+        )
         return super().render_change_form(request, context, *args, **kwargs)
 
 

@@ -228,6 +228,18 @@ class DirectoryRun(TimeStampedModel):
     def __str__(self):
         return f"{self.source} {self.created_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
 
+    @property
+    def applied(self) -> bool:
+        """Whether its changes were written: a dry run, or a run that stopped or failed, changed
+        nothing, and its counts are what it would have done."""
+        return self.state == RunState.SUCCEEDED and not self.dry_run
+
+    @property
+    def stopped_by_a_check(self) -> bool:
+        """Stopped by a safety check (limits, emptied groups) after a complete read: what a
+        forced run gets past. A read that failed or was cut short has no counts."""
+        return self.state == RunState.ABORTED and bool(self.counts)
+
 
 class ContactSource(models.TextChoices):
     CSV = "csv", _("Outlook CSV export")

@@ -101,7 +101,7 @@ def test_dry_run_from_the_admin_and_its_diff(admin_client, slapd, celery_eager):
     assert run.dry_run and run.state == RunState.SUCCEEDED and run.trigger == Trigger.ADMIN
     assert run.requested_by.email == "it.admin@example.com"
     page = admin_client.get(f"/admin/directory/directoryrun/{run.pk}/change/").content.decode()
-    assert "hlefevre@example.com" in page and "1 account created" in page
+    assert "hlefevre@example.com" in page and "1 account would have been created" in page
     assert 'http-equiv="refresh"' not in page
     assert not User.objects.filter(email="hlefevre@example.com").exists()
 

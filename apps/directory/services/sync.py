@@ -94,7 +94,7 @@ def directory_sync(
             raise SyncAborted(
                 _(
                     "%(count)d people would be deactivated, more than the limit of %(limit)d: nothing was changed. "
-                    "If that is right, run again with --force."
+                    "If that is right, force a run: “Force a run” on the source's admin page, or --force."
                 )
                 % {"count": len(plan.deactivate), "limit": plan.limit}
             )
@@ -103,7 +103,7 @@ def directory_sync(
                 _(
                     "These groups came back empty although they had brought people into their community: "
                     "%(groups)s. Nothing was changed: check the member attribute and what the bind account may "
-                    "read. If that is right, run again with --force."
+                    "read. If that is right, force a run: “Force a run” on the source's admin page, or --force."
                 )
                 % {"groups": "; ".join(plan.emptied_groups)}
             )
@@ -111,7 +111,8 @@ def directory_sync(
             raise SyncAborted(
                 _(
                     "%(count)d people would leave communities their groups brought them into, more than the limit "
-                    "of %(limit)d: nothing was changed. If that is right, run again with --force."
+                    "of %(limit)d: nothing was changed. If that is right, force a run: “Force a run” on the "
+                    "source's admin page, or --force."
                 )
                 % {"count": plan.memberships_removed, "limit": plan.limit}
             )

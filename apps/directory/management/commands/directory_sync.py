@@ -17,8 +17,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Deactivate even more people than the source's deactivation limit. An empty, partial or "
-            "truncated read still changes nothing.",
+            help="Go past the safety checks: more deactivations, or more people leaving communities, than the "
+            "source's limit; mapped groups that come back empty. An empty, partial or truncated read still "
+            "changes nothing.",
         )
 
     def handle(self, *args, source=None, dry_run=False, force=False, **options):
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         if run.message:
             self.stdout.write(f"  {run.message}")
         self.stdout.write(f"  entries read: {run.entries_read}, {run.duration_ms} ms")
+        if run.counts and not run.applied:
+            self.stdout.write("  Nothing was changed. This run would have:")
         for key, value in run.counts.items():
             self.stdout.write(f"  {key}: {value}")
         diff = run.diff or {}
@@ -63,3 +66,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  ^ {email}")
         for item in diff.get("errors", []):
             self.stdout.write(f"  ! {item['dn']}: {item['reason']}")
+        unresolved = diff.get("unresolved", {})
+        for item in unresolved.get("managers", []):
+            self.stdout.write(f"  ? {item['dn']}: manager {item['value']} is nobody this run read")
+        for item in unresolved.get("members", []):
+            self.stdout.write(f"  ? {item['group']}: member {item['value']} is nobody this run read")
