@@ -125,6 +125,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # Signed links from e-mails, for the signed-out too: a forged one leads nowhere.
     "notifications/unsubscribe/<str:token>/": (same(NOT_FOUND), {"token": "forged-token"}),
     "feed/newer/": (signed_in(NOT_FOUND), {}),
+    "feed/changes/": (signed_in(NOT_FOUND), {}),
     "feed/home-sources/": (signed_in(OK), {}),
     # feeds: every employee reads the public community's posts and everything hanging off
     # them. Writing is POST-only; a GET is refused before anything is looked up. Editing
@@ -406,16 +407,23 @@ def _text_upload(name: str):
 
 @pytest.fixture
 def matrix_objects(db, settings, tmp_path) -> dict[Ref, int | str]:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
     from apps.communities.services import community_create
     from apps.feeds import services as feeds
     from apps.feeds.models import Badge, Kind
-    from apps.profiles.avatars import render_avatar
+    from apps.profiles.avatars import render_avatar, validate_avatar
 
     settings.MEDIA_ROOT = tmp_path
     colleague = ProfileFactory()
-    colleague.avatar = render_avatar(Image.new("RGB", (128, 128), "teal"), user_id=colleague.user_id)
+    photo = io.BytesIO()
+    Image.new("RGB", (128, 128), "teal").save(photo, "PNG")
+    colleague.avatar = render_avatar(
+        validate_avatar(SimpleUploadedFile("photo.png", photo.getvalue())), user_id=colleague.user_id
+    )
     colleague.save()
     author = colleague.user
     nobody = UserFactory()

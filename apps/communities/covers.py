@@ -1,22 +1,21 @@
-"""Cover images: checked like avatars, then re-encoded server-side into one wide banner."""
+"""Cover images: checked like avatars, then re-encoded server-side into one wide banner
+(decoded in a capped child process, as avatars are)."""
 
-import io
 import secrets
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps
+
+from apps.core import images
+from apps.profiles.avatars import CheckedImage, render_webp
 
 COVER_SIZE = (1200, 300)
 
 
-def render_cover(image: Image.Image, *, community_id: int) -> dict:
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    banner = ImageOps.fit(image, COVER_SIZE, method=Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    banner.save(buffer, format="WEBP", quality=82, method=4)
+def render_cover(image: CheckedImage, *, community_id: int) -> dict:
+    (banner,) = render_webp(image, [images.Cover(*COVER_SIZE, quality=82)])
     version = secrets.token_hex(6)
-    name = default_storage.save(f"covers/{community_id}/{version}.webp", ContentFile(buffer.getvalue()))
+    name = default_storage.save(f"covers/{community_id}/{version}.webp", ContentFile(banner.data))
     return {"file": name, "version": version}
 
 

@@ -1,25 +1,39 @@
 """Avatar images: check what was uploaded, then re-encode it server-side into a few
-square sizes. Nothing the person uploaded is ever served as such."""
+square sizes. Nothing the person uploaded is ever served as such.
 
-import io
+The check reads the header only (format, size); the decoding and re-encoding run in a
+child process with capped memory (apps/core/images.py): a 6000 x 6000 PNG is 144 MB of
+pixels, which the web process never holds."""
+
 import secrets
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from apps.core import images
 from apps.profiles.models import AVATAR_SIZES
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+ACCEPTED_FORMATS = set(images.FORMATS)
 MIN_SIDE = 64
 MAX_SIDE = 6000
 
 
-def validate_avatar(upload) -> Image.Image:
-    """The uploaded image, opened and checked; a ValidationError saying what is wrong otherwise."""
+@dataclass(frozen=True)
+class CheckedImage:
+    """An upload whose header passed the checks; decoded only when rendered."""
+
+    upload: Any
+    header: images.Header
+
+
+def validate_avatar(upload) -> CheckedImage:
+    """The uploaded image, checked from its header; a ValidationError saying what is wrong
+    otherwise. A file whose pixels turn out unreadable is refused when rendered."""
     max_bytes = settings.AVATAR_MAX_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
@@ -27,48 +41,50 @@ def validate_avatar(upload) -> Image.Image:
             % {"size": round(upload.size / 1_000_000, 1), "limit": round(max_bytes / 1_000_000, 1)},
             code="too_large",
         )
+    too_big = _("The image is too large: at most %(max)s pixels a side.") % {"max": MAX_SIDE}
     try:
-        upload.seek(0)
-        image = Image.open(upload)
-        image_format = image.format
-        width, height = image.size
-        if width * height > MAX_SIDE * MAX_SIDE:
-            raise ValidationError(_("The image is too large: at most %(max)s pixels a side.") % {"max": MAX_SIDE})
-        image.verify()
-        upload.seek(0)
-        image = Image.open(upload)
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        header = images.read_header(upload)
+    except images.TooManyPixels as error:
+        raise ValidationError(too_big, code="too_big") from error
+    except images.UnreadableImage as error:
         raise ValidationError(
             _("This file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="invalid"
         ) from error
-    if image_format not in ACCEPTED_FORMATS:
+    if header.format not in ACCEPTED_FORMATS:
         raise ValidationError(_("Please upload a JPEG, PNG, WebP or GIF image."), code="format")
-    if width < MIN_SIDE or height < MIN_SIDE:
+    if header.width < MIN_SIDE or header.height < MIN_SIDE:
         raise ValidationError(
             _("The image is %(w)s by %(h)s pixels; it must be at least %(min)s by %(min)s.")
-            % {"w": width, "h": height, "min": MIN_SIDE},
+            % {"w": header.width, "h": header.height, "min": MIN_SIDE},
             code="too_small",
         )
-    if width > MAX_SIDE or height > MAX_SIDE:
+    if header.width > MAX_SIDE or header.height > MAX_SIDE:
+        raise ValidationError(too_big, code="too_big")
+    return CheckedImage(upload=upload, header=header)
+
+
+def render_webp(image: CheckedImage, outputs) -> list[images.Rendered]:
+    """The checked image decoded and re-encoded in a capped child; a ValidationError if its
+    pixels cannot be read (or the child gave no answer). Shared with community covers."""
+    try:
+        return images.render(image.upload, outputs, max_pixels=MAX_SIDE * MAX_SIDE)
+    except images.UnreadableImage as error:
         raise ValidationError(
-            _("The image is too large: at most %(max)s pixels a side.") % {"max": MAX_SIDE}, code="too_big"
-        )
-    return image
+            _("This file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="invalid"
+        ) from error
+    except images.RenderFailed as error:
+        raise ValidationError(
+            _("The image could not be processed. Please try again, or try a smaller image."), code="failed"
+        ) from error
 
 
-def render_avatar(image: Image.Image, *, user_id: int) -> dict:
+def render_avatar(image: CheckedImage, *, user_id: int) -> dict:
     """Square, centred crops in each size, re-encoded as WebP; returns {size: storage name, "version": v}."""
-    image = ImageOps.exif_transpose(image).convert("RGB")
+    rendered = render_webp(image, [images.Cover(size, size, quality=85) for size in AVATAR_SIZES])
     version = secrets.token_hex(6)
     names = {"version": version}
-    for size in AVATAR_SIZES:
-        square = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        square.save(buffer, format="WEBP", quality=85, method=4)
-        names[str(size)] = default_storage.save(
-            f"avatars/{user_id}/{version}-{size}.webp", ContentFile(buffer.getvalue())
-        )
+    for size, made in zip(AVATAR_SIZES, rendered, strict=True):
+        names[str(size)] = default_storage.save(f"avatars/{user_id}/{version}-{size}.webp", ContentFile(made.data))
     return names
 
 
