@@ -33,5 +33,9 @@ app.conf.beat_schedule = {
     "directory-schedule": {"task": "directory.schedule", "schedule": 60.0},
     # Direct messages still unread after MESSAGING_EMAIL_DELAY_MINUTES are e-mailed.
     "messaging-email-unread": {"task": "messaging.email_unread", "schedule": 60.0},
+    # Attached images too large to decode during the request whose task never ran (broker
+    # down) or whose worker died on them are re-encoded late, not lost.
+    "feeds-sweep-attachments": {"task": "feeds.sweep_attachments", "schedule": 60.0},
+    "messaging-sweep-attachments": {"task": "messaging.sweep_attachments", "schedule": 60.0},
 }
 app.autodiscover_tasks()

@@ -3,6 +3,8 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseNotModified
 
+from apps.core.models import FileState
+
 
 def file_response(request, name: str, *, etag: str, content_type: str, download_name: str, inline: bool):
     # no-cache: the browser asks again each time, and this view checks access again; a
@@ -24,14 +26,15 @@ def file_response(request, name: str, *, etag: str, content_type: str, download_
 
 def attached_file_response(request, item, *, tag: str, thumbnail: bool = False):
     """An `AttachedFile` the view has checked the visitor may read: an image we re-encoded
-    (WebP) is shown inline; any other file, whatever it claims to be, is only a download."""
+    (WebP) is shown inline; any other file, whatever it claims to be, is only a download,
+    and so is the original of an image still pending or that could not be processed."""
+    inline = item.is_image and item.state == FileState.READY
     if thumbnail:
-        if not item.is_image or not item.thumbnail:
+        if not inline or not item.thumbnail:
             raise Http404
         name, etag = item.thumbnail, f'"{tag}t{item.pk}"'
     else:
-        name, etag = item.file, f'"{tag}{item.pk}"'
-    content_type = "image/webp" if item.is_image else "application/octet-stream"
-    return file_response(
-        request, name, etag=etag, content_type=content_type, download_name=item.name, inline=item.is_image
-    )
+        # The ETag changes with the state: a download of the original is not the WebP.
+        name, etag = item.file, f'"{tag}{item.pk}"' if inline else f'"{tag}{item.pk}-{item.state}"'
+    content_type = "image/webp" if inline else "application/octet-stream"
+    return file_response(request, name, etag=etag, content_type=content_type, download_name=item.name, inline=inline)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -11,10 +12,20 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class FileState(models.TextChoices):
+    READY = "ready", _("Ready")
+    # An image too large to decode during the request: its original is stored (`file`,
+    # served only as a download) until the worker has re-encoded it.
+    PENDING = "pending", _("Being prepared")
+    # The worker could not read it: the original stays a download, never shown inline.
+    FAILED = "failed", _("Could not be processed")
+
+
 class AttachedFile(models.Model):
     """A file attached to something (a post, a message). Images are re-encoded (`file` is
     WebP, with a `thumbnail`); other files are stored as uploaded and only ever served as
-    downloads (apps/feeds/attachments.py prepares them, apps/core/files.py serves them)."""
+    downloads (apps/feeds/attachments.py prepares them, apps/core/files.py serves them).
+    Large images are re-encoded by the worker after the upload (`state`)."""
 
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=120)
@@ -25,6 +36,12 @@ class AttachedFile(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=8, choices=FileState.choices, default=FileState.READY)
+    # A pending image's lease: whoever claims it (its task, or the sweep once this has
+    # passed) has it until then. `attempts` counts the claims: a worker that died on it
+    # three times marks it failed rather than dying on it forever.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -1,44 +1,71 @@
 """Attached files: checked against the limits in settings, images re-encoded server-side,
 everything else stored as uploaded and only ever served as a download.
 
-An image is whatever Pillow opens as JPEG, PNG, WebP or GIF, whatever its name says; it is
-re-encoded (WebP) so nothing the person uploaded is served inline. SVG, HTML and every
-other kind are plain files: `Content-Disposition: attachment`, `nosniff`."""
+An image is whatever Pillow recognises as JPEG, PNG, WebP or GIF, whatever its name says;
+it is re-encoded (WebP) so nothing the person uploaded is served inline. SVG, HTML and every
+other kind are plain files: `Content-Disposition: attachment`, `nosniff`.
 
-import io
+A request never decodes an image itself (apps/core/images.py): decoding a 154 KB PNG of
+6300 x 6300 took a web process from 161 MB to 699 MB. It reads each image's header (format
+and size, where the limits are checked), then
+- re-encodes the small ones (within REQUEST_PIXEL_BUDGET) at once, in a capped child;
+- stores the others as uploaded, `pending`, for the worker to re-encode after the commit
+  (attachment_processing.py): the page shows a placeholder until then."""
+
+import logging
 import mimetypes
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+from apps.core import images
+from apps.core.models import FileState
+from apps.core.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+IMAGE_FORMATS = set(images.FORMATS)
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "webp"}
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 MAX_PIXELS = 40_000_000
 FULL_SIDE = 2048
 THUMBNAIL_SIDE = 640
+RENDERINGS = (images.Within(FULL_SIDE), images.Within(THUMBNAIL_SIDE))
+# A request re-encodes its images itself, smallest first, as long as their pixels add up
+# to no more than this: two pictures of 2048 x 2048, about 0.4 s of a child's time. The
+# others (a phone's photo already) wait for the worker. The request's time stays bounded
+# whatever the number of files.
+REQUEST_PIXEL_BUDGET = 2 * FULL_SIDE * FULL_SIDE
+REQUEST_TIMEOUT = 10.0  # seconds; past it, the request's images are left to the worker
+# How long the task queued with a pending image has to claim it before the sweep does.
+QUEUED_GRACE = timedelta(minutes=2)
 
 
 @dataclass
 class PreparedFile:
-    """An upload that passed the checks, ready to be written under a post."""
+    """An upload that passed the checks, ready to be written under a post or a message."""
 
     name: str
     size: int
     content_type: str
-    data: bytes
+    upload: Any = None  # stored as uploaded: a plain file, or a pending image's original
+    data: bytes = b""  # or: the re-encoded image
+    thumbnail: bytes = b""
     is_image: bool = False
     width: int | None = None
     height: int | None = None
-    thumbnail: bytes = b""
+    pending: bool = False
 
 
 def _size(size: int) -> str:
@@ -62,42 +89,84 @@ def extension_of(name: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
-def _reencode(image: Image.Image, side: int) -> tuple[bytes, int, int]:
-    copy = image.copy()
-    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    copy.save(buffer, format="WEBP", quality=82, method=4)
-    return buffer.getvalue(), copy.width, copy.height
-
-
-def _prepare_image(upload, name: str) -> PreparedFile:
+def _image_header(upload, name: str) -> images.Header:
+    """Format and size from the header, checked against the limits; nothing decoded."""
+    unreadable = _("%(name)s is not an image we can read (JPEG, PNG, WebP or GIF).") % {"name": name}
+    too_large = _("%(name)s: the image has too many pixels.") % {"name": name}
     try:
-        upload.seek(0)
-        image = Image.open(upload)
-        if image.format not in IMAGE_FORMATS:
-            raise ValidationError(_("%(name)s: not an image we can show.") % {"name": name})
-        if image.width * image.height > MAX_PIXELS:
-            raise ValidationError(_("%(name)s: the image has too many pixels.") % {"name": name})
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ValidationError(
-            _("%(name)s is not an image we can read (JPEG, PNG, WebP or GIF).") % {"name": name}
-        ) from error
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    full, width, height = _reencode(image, FULL_SIDE)
-    thumbnail, _w, _h = _reencode(image, THUMBNAIL_SIDE)
-    stem = name.rpartition(".")[0] if "." in name else name
+        header = images.read_header(upload)
+    except images.TooManyPixels as error:
+        raise ValidationError(too_large) from error
+    except images.UnreadableImage as error:
+        raise ValidationError(unreadable) from error
+    if header.format not in IMAGE_FORMATS:
+        raise ValidationError(_("%(name)s: not an image we can show.") % {"name": name})
+    if header.pixels > MAX_PIXELS:
+        raise ValidationError(too_large)
+    return header
+
+
+def _webp_name(name: str) -> str:
+    return f"{name.rpartition('.')[0] if '.' in name else name}.webp"
+
+
+def rendered_file(name: str, rendered: list[images.Rendered]) -> PreparedFile:
+    full, thumbnail = rendered
     return PreparedFile(
-        name=f"{stem}.webp",
-        size=len(full),
+        name=_webp_name(name),
+        size=len(full.data),
         content_type="image/webp",
-        data=full,
+        data=full.data,
+        thumbnail=thumbnail.data,
         is_image=True,
-        width=width,
-        height=height,
-        thumbnail=thumbnail,
+        width=full.width,
+        height=full.height,
     )
+
+
+def _pending_file(upload, name: str, header: images.Header) -> PreparedFile:
+    return PreparedFile(
+        name=name,
+        size=upload.size,
+        content_type=CONTENT_TYPES[header.format],
+        upload=upload,
+        is_image=True,
+        width=header.width,
+        height=header.height,
+        pending=True,
+    )
+
+
+def _within_budget(found: list[tuple[int, Any, str, images.Header]]) -> list:
+    """The images a request re-encodes itself: the smallest, up to REQUEST_PIXEL_BUDGET in all."""
+    chosen, spent = [], 0
+    for item in sorted(found, key=lambda item: item[3].pixels):
+        spent += item[3].pixels
+        if spent > REQUEST_PIXEL_BUDGET:
+            break
+        chosen.append(item)
+    return chosen
+
+
+def _render_now(chosen: list[tuple[int, Any, str, images.Header]], prepared: list, errors: list) -> None:
+    """Re-encode the chosen images now, in one child; an image the child could not read is
+    refused with the others' errors; if the child itself failed, they wait for the worker."""
+    try:
+        results = images.render_many(
+            [upload for _i, upload, _n, _h in chosen], RENDERINGS, max_pixels=MAX_PIXELS, timeout=REQUEST_TIMEOUT
+        )
+    except images.RenderFailed as error:
+        logger.warning("images left to the worker: %s", error)
+        results = [None] * len(chosen)
+    for (index, upload, name, header), result in zip(chosen, results, strict=True):
+        if isinstance(result, images.TooManyPixels):
+            errors.append(_("%(name)s: the image has too many pixels.") % {"name": name})
+        elif isinstance(result, images.UnreadableImage):
+            errors.append(_("%(name)s is not an image we can read (JPEG, PNG, WebP or GIF).") % {"name": name})
+        elif result is None:
+            prepared[index] = _pending_file(upload, name, header)
+        else:
+            prepared[index] = rendered_file(name, result)
 
 
 def prepare_uploads(uploads: list) -> list[PreparedFile]:
@@ -109,7 +178,7 @@ def prepare_uploads(uploads: list) -> list[PreparedFile]:
             ngettext("At most %(count)d file per post.", "At most %(count)d files per post.", count) % {"count": count}
         )
     allowed = {ext.lower() for ext in settings.ATTACHMENT_EXTENSIONS}
-    prepared, errors = [], []
+    prepared, errors, images_found = [], [], []
     for upload in uploads:
         name = clean_name(upload.name)
         extension = extension_of(name)
@@ -128,25 +197,37 @@ def prepare_uploads(uploads: list) -> list[PreparedFile]:
                 % {"name": name, "kinds": ", ".join(sorted(allowed))}
             )
             continue
+        if extension not in IMAGE_EXTENSIONS:
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            prepared.append(PreparedFile(name=name, size=upload.size, content_type=content_type, upload=upload))
+            continue
         try:
-            if extension in IMAGE_EXTENSIONS:
-                prepared.append(_prepare_image(upload, name))
-            else:
-                upload.seek(0)
-                content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-                prepared.append(
-                    PreparedFile(name=name, size=upload.size, content_type=content_type, data=upload.read())
-                )
+            header = _image_header(upload, name)
         except ValidationError as error:
             errors.extend(error.messages)
+            continue
+        images_found.append((len(prepared), upload, name, header))
+        prepared.append(None)  # filled in below
+    now = _within_budget(images_found)
+    rendered_now = {index for index, *_rest in now}
+    for index, upload, name, header in images_found:
+        if index not in rendered_now:
+            prepared[index] = _pending_file(upload, name, header)
+    if now:
+        _render_now(now, prepared, errors)
     if errors:
         raise ValidationError(errors)
     return prepared
 
 
 def store(prepared: PreparedFile, *, folder: str) -> dict:
-    """Write the files of one attachment under `folder`; the storage names, for its row."""
+    """Write the files of one attachment under `folder`; the storage names, for its row.
+    An upload is copied a chunk at a time, never read whole into memory."""
     folder = f"{folder}/{secrets.token_hex(8)}"
+    if prepared.upload is not None:
+        prepared.upload.seek(0)
+        name = "original" if prepared.pending else "file"
+        return {"file": default_storage.save(f"{folder}/{name}", prepared.upload)}
     stored = {"file": default_storage.save(f"{folder}/file", ContentFile(prepared.data))}
     if prepared.thumbnail:
         stored["thumbnail"] = default_storage.save(f"{folder}/thumbnail.webp", ContentFile(prepared.thumbnail))
@@ -173,9 +254,19 @@ def attached_rows(model, prepared: list[PreparedFile], *, folder: str, stored: l
                 width=item.width,
                 height=item.height,
                 position=position,
+                state=FileState.PENDING if item.pending else FileState.READY,
+                claimed_until=timezone.now() + QUEUED_GRACE if item.pending else None,
             )
         )
     return rows
+
+
+def process_later(rows: list, task) -> None:
+    """Once the rows are committed, queue `task` (which re-encodes one) for each pending
+    image. If the broker is down, the sweep finds them (attachment_processing.py)."""
+    for row in rows:
+        if row.state == FileState.PENDING:
+            enqueue_on_commit(task, row.pk)
 
 
 def delete_files(names: list[str]) -> None:

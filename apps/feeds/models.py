@@ -250,7 +250,11 @@ class Attachment(AttachedFile):
     objects = AttachmentQuerySet.as_manager()
 
     class Meta(AttachedFile.Meta):
-        indexes = [models.Index(fields=["post", "position"], name="attachment_post_idx")]
+        indexes = [
+            models.Index(fields=["post", "position"], name="attachment_post_idx"),
+            # What the sweep looks for: images still waiting for the worker.
+            models.Index(fields=["claimed_until"], condition=Q(state="pending"), name="attachment_pending_idx"),
+        ]
 
 
 class Mention(models.Model):

@@ -82,6 +82,7 @@ def _attachments(post_ref: str):
                 width="width",
                 height="height",
                 thumb="thumbnail",
+                state="state",
             )
         )
     )

@@ -146,7 +146,11 @@ class MessageAttachment(AttachedFile):
     objects = MessageAttachmentQuerySet.as_manager()
 
     class Meta(AttachedFile.Meta):
-        indexes = [models.Index(fields=["message", "position"], name="message_attachment_idx")]
+        indexes = [
+            models.Index(fields=["message", "position"], name="message_attachment_idx"),
+            # What the sweep looks for: images still waiting for the worker.
+            models.Index(fields=["claimed_until"], condition=Q(state="pending"), name="message_attachment_pending_idx"),
+        ]
 
 
 class MessageReaction(models.Model):

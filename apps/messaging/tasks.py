@@ -1,4 +1,6 @@
-from apps.messaging import emails
+from apps.feeds import attachment_processing
+from apps.messaging import emails, events
+from apps.messaging.models import MessageAttachment
 from config.celery import app
 
 
@@ -9,3 +11,26 @@ def email_unread() -> int:
 
 
 email_unread_task = email_unread
+
+
+def _announce(attachment: MessageAttachment) -> None:
+    # The message, rendered afresh, to each participant's pages.
+    events.message_on_commit(attachment.message, event_type="message.updated")
+
+
+@app.task(name="messaging.process_attachment")
+def process_attachment(attachment_id: int) -> str:
+    """Re-encode a message's image that was too large to decode during the request."""
+    return attachment_processing.process_pending(MessageAttachment, attachment_id, owner="message", announce=_announce)
+
+
+process_attachment_task = process_attachment
+
+
+@app.task(name="messaging.sweep_attachments")
+def sweep_attachments() -> int:
+    """Beat, every minute: messages' images whose task never ran (broker down) or died."""
+    return attachment_processing.sweep_pending(MessageAttachment, owner="message", announce=_announce)
+
+
+sweep_attachments_task = sweep_attachments

@@ -107,6 +107,9 @@ def message_send(
                     MessageAttachment, prepared, folder=f"messages/{conversation.pk}", stored=stored, message=message
                 )
             )
+            from apps.messaging.tasks import process_attachment_task  # Celery, only where a message is written
+
+            files.process_later(attached, process_attachment_task)
             # What its rendering reads, already at hand: the page and the event do not read it again.
             message.sender = actor
             prefetched = MessageAttachment.objects.filter(message=message)

@@ -1,0 +1,27 @@
+from apps.feeds import attachment_processing as processing
+from apps.feeds.events import post_event
+from apps.feeds.models import Attachment
+from config.celery import app
+
+
+def _announce(attachment: Attachment) -> None:
+    # Ids only, to the post's audience: pages showing the post fetch its card again.
+    post_event(attachment.post, "post.updated")
+
+
+@app.task(name="feeds.process_attachment")
+def process_attachment(attachment_id: int) -> str:
+    """Re-encode a post's image that was too large to decode during the request."""
+    return processing.process_pending(Attachment, attachment_id, owner="post", announce=_announce)
+
+
+process_attachment_task = process_attachment
+
+
+@app.task(name="feeds.sweep_attachments")
+def sweep_attachments() -> int:
+    """Beat, every minute: posts' images whose task never ran (broker down) or died."""
+    return processing.sweep_pending(Attachment, owner="post", announce=_announce)
+
+
+sweep_attachments_task = sweep_attachments
