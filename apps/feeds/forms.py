@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from apps.core.widgets import DateTimeInput
 from apps.feeds.models import Badge, Kind
 from apps.feeds.services.interactions import MAX_COMMENT
 from apps.feeds.services.posts import MAX_BODY, MAX_POLL_OPTIONS, resolve_handles
@@ -24,7 +25,7 @@ class ComposerForm(forms.Form):
     poll_closes_at = forms.DateTimeField(
         label=gettext_lazy("Closes"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     badge = forms.ChoiceField(label=gettext_lazy("Badge"), choices=[("", "—"), *Badge.choices], required=False)

@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.profiles.models import Profile
 from apps.profiles.services import ADMIN_FIELDS
 
@@ -33,8 +34,8 @@ class ProfileForm(forms.ModelForm):
         fields = [field for field in ADMIN_FIELDS if field not in ("manager", "languages")]
         widgets = {
             "about": forms.Textarea(attrs={"rows": 6}),
-            "birthday": forms.DateInput(attrs={"type": "date"}),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "birthday": DateInput(),
+            "start_date": DateInput(),
             "phone_work": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "phone_mobile": forms.TextInput(attrs={"type": "tel"}),
         }
