@@ -221,14 +221,26 @@ def followed_user_ids(*, viewer, user_ids: list[int]) -> set[int]:
     )
 
 
+EXPORT_CHUNK = 2000
+
+
 def profiles_for_export(*, viewer):
-    """Every active employee, in name order, with private fields masked row by row."""
+    """Every active employee, in name order, with private fields masked row by row.
+
+    Read a chunk at a time, each after the last row read (keyset): memory stays that of one
+    chunk, and the last chunk costs what the first did (an OFFSET re-reads every row before
+    it; a count reads them all once more)."""
     private = private_fields()
     profiles = (
         _base(viewer).active().select_related("manager__user").prefetch_related("skills").order_by("sort_name", "id")
     )
-    for chunk_start in range(0, profiles.count(), 2000):
-        yield from mask_private_fields(list(profiles[chunk_start : chunk_start + 2000]), viewer=viewer, private=private)
+    chunk = profiles
+    while True:
+        rows = list(chunk[:EXPORT_CHUNK])
+        yield from mask_private_fields(rows, viewer=viewer, private=private)
+        if len(rows) < EXPORT_CHUNK:
+            return
+        chunk = profiles.filter(rows_after("sort_name", rows[-1].sort_name, "id", rows[-1].id))
 
 
 def display_name(user) -> str:
