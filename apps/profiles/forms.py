@@ -64,6 +64,11 @@ class ProfileForm(forms.ModelForm):
             del self.fields["manager_email"]
         if "start_date" not in editable and not profile.start_date:
             del self.fields["start_date"]
+        for name, field in self.fields.items():
+            # Each field posts back the value the page was shown with too: what this person
+            # changed is then known, and only that is written (someone else may have changed
+            # another field of the profile meanwhile).
+            field.show_hidden_initial = name not in ("avatar", "remove_avatar")
 
     def clean_manager_email(self):
         if self.fields["manager_email"].disabled:
@@ -77,15 +82,24 @@ class ProfileForm(forms.ModelForm):
             raise forms.ValidationError(_("No current employee has this address."))
         return manager
 
+    def _changed(self, name: str) -> bool:
+        if name not in self.fields:
+            return False
+        if self[name].html_initial_name not in self.data:
+            return True  # posted without the values it was shown with (a script): all of it counts
+        return name in self.changed_data
+
     def changes(self, editable: list[str]) -> dict:
+        """The fields this person changed on the page, among those they may edit."""
         data = {}
         for field in editable:
             if field == "manager":
-                if "manager_email" in self.fields:
+                if self._changed("manager_email"):
                     data["manager"] = self.cleaned_data.get("manager_email")
             elif field == "languages":
-                data["languages"] = _split(self.cleaned_data.get("languages"))
-            elif field in self.cleaned_data:
+                if self._changed("languages"):
+                    data["languages"] = _split(self.cleaned_data.get("languages"))
+            elif field in self.cleaned_data and self._changed(field):
                 data[field] = self.cleaned_data[field]
         return data
 
@@ -95,5 +109,6 @@ class ProfileForm(forms.ModelForm):
             "remove_avatar": bool(self.cleaned_data.get("remove_avatar")),
         }
 
-    def skill_names(self) -> list[str]:
-        return _split(self.cleaned_data.get("skills"))
+    def skill_names(self) -> list[str] | None:
+        """The skills as written, or None if this person left them as they were."""
+        return _split(self.cleaned_data.get("skills")) if self._changed("skills") else None

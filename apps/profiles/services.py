@@ -155,27 +155,35 @@ def profile_update(
     avatar=None,
     remove_avatar: bool = False,
 ) -> Profile:
-    """Apply `changes` ({field: value}), the skill list and a new photo (or its removal),
-    all or nothing; only fields the actor may edit."""
-    allowed = set(editable_fields(actor=actor, profile=profile))
-    refused = set(changes) - allowed
-    if refused:
-        raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
-    changes = _clean(profile, dict(changes))
+    """Apply `changes` ({field: value}), the skill list (None: unchanged) and a new photo
+    (or its removal), all or nothing; only fields the actor may edit.
+
+    `changes` holds what this edit changed, and only that is written, on the row locked
+    and read afresh: two administrators editing one profile at once each keep what the
+    other changed (one the job title, the other the office). Returns the saved profile."""
     # Checked before anything is written: a refused photo leaves the profile as it was.
     image = avatars.validate_avatar(avatar) if avatar is not None else None
     with transaction.atomic():
+        profile = Profile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
+        allowed = set(editable_fields(actor=actor, profile=profile))
+        refused = set(changes) - allowed
+        if refused:
+            raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
+        changes = _clean(profile, dict(changes))
         skill_objects = _skills_from(skills) if skills is not None else None
         before = _stored_values(profile, changes)
         for field, value in changes.items():
             setattr(profile, field, value)
+        written = set(changes)
         if "about" in changes:
             profile.about_html = render_markdown(profile.about)
+            written.add("about_html")
         if image is not None or remove_avatar:
             old = profile.avatar
             profile.avatar = avatars.render_avatar(image, user_id=profile.user_id) if image is not None else {}
             transaction.on_commit(lambda: avatars.delete_avatar_files(old))
-        profile.save()
+            written.add("avatar")
+        profile.save(update_fields=[*sorted(written), "updated_at"])
         if skill_objects is not None:
             profile.skills.set(skill_objects)
         profile_refresh_search(
