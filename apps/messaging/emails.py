@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.messaging.models import Message, MessageKind, Participant
+from apps.messaging.models import READABLE_SQL, Message, MessageKind, Participant
 from apps.messaging.selectors import title_of
 from apps.notifications.emails import send_email
 from apps.notifications.models import Channel, Kind
@@ -27,17 +27,18 @@ logger = logging.getLogger(__name__)
 PERIODS = {Channel.IMMEDIATE: timedelta(0), Channel.DAILY: timedelta(days=1), Channel.WEEKLY: timedelta(days=7)}
 EXCERPTS_PER_CONVERSATION = 3
 
-# Per (participant row): the newest message unread long enough, not yet e-mailed.
-_WAITING_SQL = """
+# Per (participant row): the newest message unread long enough, not yet e-mailed, of those
+# they read (READABLE_SQL: never one of a period they were not in).
+_WAITING_SQL = f"""
     SELECT p.id, p.user_id, max(m.id)
     FROM messaging_participant p
     JOIN accounts_user u ON u.id = p.user_id AND u.is_active AND u.email <> ''
     JOIN messaging_message m
       ON m.conversation_id = p.conversation_id AND m.id > GREATEST(p.last_read_id, p.emailed_through_id)
      AND m.sender_id <> p.user_id AND m.kind = 'text' AND m.deleted_at IS NULL AND m.created_at <= %s
-    WHERE p.left_at IS NULL AND NOT p.muted
+    WHERE p.left_at IS NULL AND NOT p.muted AND {READABLE_SQL}
     GROUP BY p.id, p.user_id
-"""
+"""  # noqa: S608 - READABLE_SQL is a constant of the code, the values are parameters
 
 
 def _waiting(cutoff) -> dict[int, dict[int, int]]:

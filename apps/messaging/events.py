@@ -1,5 +1,6 @@
 """What messaging broadcasts, and to whom: each active participant's own group (`user.<id>`),
-read afresh once the write has committed.
+read afresh once the write has committed; a message's events go only to those who read it
+(`selectors.message_readers`: not to someone whose participation does not hold it).
 
 A conversation has no group of its own: its participants change, and the sockets of someone
 removed must not stay subscribed to it. Sending to each participant's group decides the
@@ -18,11 +19,15 @@ from apps.messaging import selectors
 logger = logging.getLogger(__name__)
 
 
-def _rendered(message, languages: set[str]) -> dict[str, str]:
+def _rendered(message, variants: set[tuple[str, bool]]) -> dict[tuple[str, bool], str]:
+    """The message's HTML per (language, whether the reader reads the message it quotes)."""
     html = {}
-    for language in languages:
+    for language, quote_readable in variants:
+        message.quote_readable = quote_readable
         with translation.override(language):
-            html[language] = render_to_string("messaging/_message.html", {"message": message, "live": True})
+            html[(language, quote_readable)] = render_to_string(
+                "messaging/_message.html", {"message": message, "live": True}
+            )
     return html
 
 
@@ -32,11 +37,12 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None,
     message = ready or selectors.message_for_event(message_id)
     if message is None:
         return 0
-    recipients = selectors.active_participant_ids(conversation_id=message.conversation_id)
+    readers = selectors.message_readers(message)
+    recipients = list(readers)
     if not recipients:
         return 0
     languages = email_languages(recipients)
-    html = _rendered(message, set(languages.values()))
+    html = _rendered(message, {(languages[uid], readers[uid]) for uid in recipients})
     unread = selectors.unread_counts(user_ids=recipients, conversation_id=message.conversation_id)
     events = []
     for user_id in recipients:
@@ -45,7 +51,7 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None,
             "conversation": message.conversation_id,
             "message": message.pk,
             "sender": message.sender_id,
-            "html": html[languages[user_id]],
+            "html": html[(languages[user_id], readers[user_id])],
         }
         if event_type == "message.new":
             total, here = unread.get(user_id, (0, 0))
@@ -81,8 +87,13 @@ def read_on_commit(*, conversation_id: int, user_id: int, last_read_id: int, unr
 
     def send():
         try:
-            recipients = selectors.active_participant_ids(conversation_id=conversation_id)
-            events = [(group_name("user", uid), seen) for uid in recipients if uid != user_id]
+            # Each is told of the last message read among those they read themselves.
+            positions = selectors.receipt_positions(conversation_id=conversation_id, message_id=last_read_id)
+            events = [
+                (group_name("user", uid), {**seen, "message": position})
+                for uid, position in positions.items()
+                if uid != user_id and position
+            ]
             events.append((group_name("user", user_id), {**seen, "unread": unread}))
             send_many_now(events)
         except Exception:  # a live update must never break a committed write

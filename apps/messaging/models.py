@@ -1,11 +1,17 @@
 """Direct messaging: conversations between colleagues, their participants and messages.
 
 A conversation is read by its active participants only (`visible_to`): someone who left or
-was removed reads nothing of it any more, and a site administrator is no exception."""
+was removed reads nothing of it any more, and a site administrator is no exception.
+
+Of a group's messages, each participant reads those of the periods they took part in
+(`ParticipationPeriod`): someone added back never reads what was sent while they were away,
+and someone new reads the history chosen by whoever added them (`SharedHistory`). Who reads a
+message is decided here only: `MessageQuerySet.visible_to` for one person, and `READABLE_SQL`,
+the same rule, for the reads that count over many people at once (unread counts, e-mails)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import AttachedFile, TimeStampedModel
@@ -56,6 +62,17 @@ class Conversation(TimeStampedModel):
         return self.kind == ConversationKind.DIRECT
 
 
+class SharedHistory(models.TextChoices):
+    """What someone added to a group reads of the messages sent before they came."""
+
+    NONE = "none", _("No earlier messages")
+    DAYS = "days", _("The messages of recent days")
+    ALL = "all", _("All earlier messages")
+
+
+HISTORY_DAYS_MAX = 365
+
+
 class Participant(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -82,17 +99,70 @@ class Participant(models.Model):
         return self.left_at is None
 
 
+class ParticipationPeriod(models.Model):
+    """A stretch of a conversation's messages that a participant reads: ids from
+    `first_message_id` to `last_message_id` (inclusive; None while they are still in it).
+    Ids, not times: messages and changes of participants are written in turn, under the
+    conversation's lock, so an id tells exactly whether a message came before or after."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="periods")
+    first_message_id = models.BigIntegerField(default=0)
+    last_message_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["participant", "first_message_id"], name="participation_period_idx")]
+
+    def __str__(self):
+        return f"#{self.participant_id} reads {self.first_message_id}..{self.last_message_id or ''}"
+
+
+# The rule of `MessageQuerySet.visible_to` in SQL, over a message row `m` and a participant
+# row `p` (active: `p.left_at IS NULL`, which the queries using it check themselves).
+READABLE_SQL = """EXISTS (
+    SELECT 1 FROM messaging_participationperiod r
+    WHERE r.participant_id = p.id AND m.id >= r.first_message_id
+      AND (r.last_message_id IS NULL OR m.id <= r.last_message_id)
+)"""
+
+
 class MessageKind(models.TextChoices):
     TEXT = "text", _("Message")
     # What happened to the conversation, told in its history ("Anna added Ben").
     EVENT = "event", _("Event")
 
 
+def _holding(message_id) -> Q:
+    """Periods that hold the message `message_id` (a value, or a reference to a row)."""
+    return Q(first_message_id__lte=message_id) & (Q(last_message_id__isnull=True) | Q(last_message_id__gte=message_id))
+
+
+def period_holds(message_id) -> Exists:
+    """On participant rows: one of the participant's periods holds `message_id`."""
+    return Exists(ParticipationPeriod.objects.filter(_holding(message_id), participant=OuterRef("pk")))
+
+
 class MessageQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(conversation_id__in=_taking_part(user))
+        # The conversations first (a set of ids the planner narrows by), then the periods.
+        return self.filter(conversation_id__in=_taking_part(user)).filter(
+            Exists(
+                ParticipationPeriod.objects.filter(
+                    _holding(OuterRef("pk")),
+                    participant__user_id=user.pk,
+                    participant__left_at__isnull=True,
+                    participant__conversation_id=OuterRef("conversation_id"),
+                )
+            )
+        )
+
+    def read_by_participant(self, participant):
+        """The messages that the participant `participant` (a reference to a participant row
+        of an outer query) reads: those their periods hold."""
+        return self.filter(
+            Exists(ParticipationPeriod.objects.filter(_holding(OuterRef("pk")), participant=OuterRef(participant)))
+        )
 
 
 class Message(models.Model):
@@ -110,6 +180,9 @@ class Message(models.Model):
     reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reaction_counts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Any change a reader sees (an edit, a deletion, reactions): a page that was disconnected
+    # asks for the messages changed since then.
+    updated_at = models.DateTimeField(auto_now=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,20 +1,23 @@
 """Reads of messaging. Everything a person reads starts from `visible_to`: the conversations
-they take part in now, and those conversations' messages."""
+they take part in now, and of those conversations' messages the ones their participation
+periods hold (apps/messaging/models.py; `READABLE_SQL` in the counts written in SQL)."""
 
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.shortcuts import get_object_or_404
 
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
 from apps.messaging.models import (
+    READABLE_SQL,
     Conversation,
     Message,
     MessageAttachment,
     MessageKind,
     Participant,
+    period_holds,
 )
 from apps.profiles.selectors import display_name
 
@@ -22,8 +25,9 @@ PAGE_SIZE = 30
 LIST_SIZE = 50
 SEARCH_SIZE = 20
 
-# Unread: text messages of others after the participant's last read one, not deleted.
-_UNREAD_SQL = """
+# Unread: text messages of others after the participant's last read one, not deleted, that
+# they read (a message of a period they were not in is never unread).
+_UNREAD_SQL = f"""
     SELECT p.user_id,
            count(m.id) FILTER (WHERE NOT p.muted) AS total,
            count(m.id) FILTER (WHERE p.conversation_id = %s) AS here
@@ -31,9 +35,9 @@ _UNREAD_SQL = """
     JOIN messaging_message m
       ON m.conversation_id = p.conversation_id AND m.id > p.last_read_id
      AND m.sender_id <> p.user_id AND m.kind = 'text' AND m.deleted_at IS NULL
-    WHERE p.user_id = ANY(%s) AND p.left_at IS NULL
+    WHERE p.user_id = ANY(%s) AND p.left_at IS NULL AND {READABLE_SQL}
     GROUP BY p.user_id
-"""
+"""  # noqa: S608 - READABLE_SQL is a constant of the code, the values are parameters
 
 
 def unread_counts(*, user_ids: list[int], conversation_id: int = 0) -> dict[int, tuple[int, int]]:
@@ -97,7 +101,7 @@ def conversation_list(*, viewer, cursor: str | None = None, limit: int | None = 
     next page (None at the end). `cursor`: the page after that one."""
     limit = limit or LIST_SIZE
     mine = Participant.objects.filter(conversation_id=OuterRef("pk"), user_id=viewer.pk)
-    last = Message.objects.filter(conversation_id=OuterRef("pk")).order_by("-id").values("id")[:1]
+    last = Message.objects.visible_to(viewer).filter(conversation_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     conversations = list(
         Conversation.objects.visible_to(viewer)
         .filter(last_message_at__isnull=False)
@@ -143,23 +147,28 @@ def _unread_by_conversation(viewer, conversation_ids: list[int]) -> dict[int, in
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT p.conversation_id, count(m.id)
             FROM messaging_participant p
             JOIN messaging_message m
               ON m.conversation_id = p.conversation_id AND m.id > p.last_read_id
              AND m.sender_id <> p.user_id AND m.kind = 'text' AND m.deleted_at IS NULL
-            WHERE p.user_id = %s AND p.left_at IS NULL AND p.conversation_id = ANY(%s)
+            WHERE p.user_id = %s AND p.left_at IS NULL AND p.conversation_id = ANY(%s) AND {READABLE_SQL}
             GROUP BY p.conversation_id
-            """,
+            """,  # noqa: S608 - READABLE_SQL is a constant of the code, the values are parameters
             [viewer.pk, conversation_ids],
         )
         return dict(cursor.fetchall())
 
 
-def _with_details(messages):
-    return messages.select_related("sender__profile", "reply_to__sender__profile").prefetch_related(
-        Prefetch("attachments", queryset=MessageAttachment.objects.order_by("position", "id"))
+def _with_details(messages, viewer):
+    """What a message's rendering reads, and whether the viewer reads the message it quotes
+    (`quote_readable`: if not, the quote says nothing of it)."""
+    quoted = Message.objects.visible_to(viewer).filter(pk=OuterRef("reply_to_id"))
+    return (
+        messages.select_related("sender__profile", "reply_to__sender__profile")
+        .annotate(quote_readable=Exists(quoted))
+        .prefetch_related(Prefetch("attachments", queryset=MessageAttachment.objects.order_by("position", "id")))
     )
 
 
@@ -179,7 +188,7 @@ def messages_page(
     `before`: the page before that message (scrolling back); `after`: every message after
     it (catching up after a reconnection), at most `limit`; `since`: from that message to
     the latest (a search result shown in place), unless that is more than SINCE_LIMIT."""
-    messages = _with_details(Message.objects.visible_to(viewer).filter(conversation=conversation))
+    messages = _with_details(Message.objects.visible_to(viewer).filter(conversation=conversation), viewer)
     if since is not None:
         rows = list(messages.filter(id__gte=since).order_by("id")[: SINCE_LIMIT + 1])
         if rows and len(rows) <= SINCE_LIMIT:
@@ -196,21 +205,51 @@ def messages_page(
 
 def message_get(*, viewer, message_id: int) -> Message:
     return get_object_or_404(
-        _with_details(Message.objects.visible_to(viewer)).select_related("conversation"), pk=message_id
+        _with_details(Message.objects.visible_to(viewer), viewer).select_related("conversation"), pk=message_id
     )
 
 
 def message_for_event(message_id: int) -> Message | None:
-    """A message as its live event shows it (the event's recipients are its participants)."""
-    return _with_details(Message.objects.all()).filter(pk=message_id).first()
-
-
-def participants_of(*, conversation: Conversation) -> list[Participant]:
-    return list(
-        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
-        .select_related("user__profile")
-        .order_by("user__profile__sort_name", "id")
+    """A message as its live event shows it (the event's recipients are `message_readers`)."""
+    return (
+        Message.objects.select_related("sender__profile", "reply_to__sender__profile")
+        .prefetch_related(Prefetch("attachments", queryset=MessageAttachment.objects.order_by("position", "id")))
+        .filter(pk=message_id)
+        .first()
     )
+
+
+def message_readers(message: Message) -> dict[int, bool]:
+    """{participant: whether they read the message it quotes} for the participants who read
+    `message` now (its live events go to them only), in one query."""
+    readers = Participant.objects.filter(
+        period_holds(message.pk), conversation_id=message.conversation_id, left_at__isnull=True, user__is_active=True
+    )
+    quote = period_holds(message.reply_to_id) if message.reply_to_id else Value(False)
+    return dict(readers.annotate(quote=quote).order_by("user_id").values_list("user_id", "quote"))
+
+
+def receipt_positions(*, conversation_id: int, message_id: int) -> dict[int, int]:
+    """{active participant: the last message up to `message_id` that they read}: where a read
+    receipt of `message_id` shows for each of them (never a message they do not read)."""
+    readable = (
+        Message.objects.filter(conversation_id=conversation_id, id__lte=message_id)
+        .read_by_participant(OuterRef("pk"))
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    rows = Participant.objects.filter(conversation_id=conversation_id, left_at__isnull=True, user__is_active=True)
+    return {uid: seen or 0 for uid, seen in rows.annotate(seen=Subquery(readable)).values_list("user_id", "seen")}
+
+
+def participants_of(*, conversation: Conversation, viewer=None) -> list[Participant]:
+    """The active participants. With `viewer`: each one's `read_seen`, the last message they
+    have read among those the viewer reads (where "seen by" shows on the viewer's page)."""
+    rows = Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+    if viewer is not None:
+        seen = Message.objects.visible_to(viewer).filter(conversation=conversation, id__lte=OuterRef("last_read_id"))
+        rows = rows.annotate(read_seen=Subquery(seen.order_by("-id").values("id")[:1]))
+    return list(rows.select_related("user__profile").order_by("user__profile__sort_name", "id"))
 
 
 def participant_of(*, viewer, conversation: Conversation) -> Participant:

@@ -18,7 +18,7 @@ from apps.feeds.models import REACTION_ICONS, ReactionKind
 from apps.feeds.services import attachment_limits
 from apps.feeds.services.posts import resolve_handles
 from apps.messaging import selectors, services
-from apps.messaging.models import MessageAttachment, WhoManages
+from apps.messaging.models import HISTORY_DAYS_MAX, MessageAttachment, SharedHistory, WhoManages
 from apps.profiles.selectors import display_name
 
 
@@ -112,7 +112,7 @@ def _me(request, participants):
 
 
 def _conversation_context(request, conversation) -> dict:
-    participants = selectors.participants_of(conversation=conversation)
+    participants = selectors.participants_of(conversation=conversation, viewer=request.user)
     me = _me(request, participants)
     page, more = selectors.messages_page(
         viewer=request.user, conversation=conversation, since=_int(request.GET.get("at"))
@@ -126,10 +126,10 @@ def _conversation_context(request, conversation) -> dict:
         "more": more,
         "oldest": page[0].pk if page else None,
         "page_size": selectors.PAGE_SIZE,
-        # For "seen by": each other participant's last read message.
+        # For "seen by": each other participant's last read message, of those the viewer reads.
         "reads": json.dumps(
             {
-                str(p.user_id): {"name": display_name(p.user), "read": p.last_read_id}
+                str(p.user_id): {"name": display_name(p.user), "read": p.read_seen or 0}
                 for p in participants
                 if p.user_id != request.user.pk
             }
@@ -223,7 +223,13 @@ def settings_view(request, conversation_id):
                     raise ValidationError(
                         _("Nobody answers to %(handles)s.") % {"handles": ", ".join("@" + h for h in unknown)}
                     )
-                services.participants_add(actor=request.user, conversation=conversation, people=people)
+                services.participants_add(
+                    actor=request.user,
+                    conversation=conversation,
+                    people=people,
+                    history=request.POST.get("history", SharedHistory.NONE),
+                    days=_int(request.POST.get("days")),
+                )
             elif action == "remove":
                 user = get_object_or_404(get_user_model(), pk=_int(request.POST.get("user")) or 0)
                 services.participant_remove(actor=request.user, conversation=conversation, user=user)
@@ -255,6 +261,12 @@ def settings_view(request, conversation_id):
         "who_manages": WhoManages.choices,
         "may_manage": conversation.kind == "group"
         and (conversation.who_manages == WhoManages.ANYONE or conversation.creator_id == request.user.pk),
+        "histories": SharedHistory.choices,
+        "history_days_max": HISTORY_DAYS_MAX,
+        # What was chosen stays chosen when the form comes back with an error.
+        "history": request.POST.get("history", SharedHistory.NONE) if errors else SharedHistory.NONE,
+        "days": request.POST.get("days", "") if errors else "",
+        "people": request.POST.get("people", "") if errors else "",
     }
     return render(request, "messaging/settings.html", context, status=400 if errors else 200)
 

@@ -1,5 +1,11 @@
 """Writes of conversations: open a one-to-one, start a group, add and remove people, leave,
-rename, mute, read. Each checks what the actor may do, writes, and broadcasts on commit."""
+rename, mute, read. Each checks what the actor may do, writes, and broadcasts on commit.
+
+Who reads which messages of a group is written here, as participation periods (see
+apps/messaging/models.py), while the conversation is locked: sends take the same lock, so the
+last message id read under it splits the history exactly into before and after."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,11 +18,14 @@ from django.utils.translation import ngettext
 
 from apps.messaging import events, selectors
 from apps.messaging.models import (
+    HISTORY_DAYS_MAX,
     Conversation,
     ConversationKind,
     Message,
     MessageKind,
     Participant,
+    ParticipationPeriod,
+    SharedHistory,
     WhoManages,
 )
 from apps.profiles.selectors import display_name
@@ -92,22 +101,68 @@ def _may_manage(conversation: Conversation, actor) -> None:
         raise PermissionDenied(_("Only the conversation's creator adds and removes participants."))
 
 
-def _join(conversation: Conversation, users) -> list[int]:
-    """Add or bring back `users`; a returning participant starts as having read everything."""
-    latest = Message.objects.filter(conversation=conversation).aggregate(latest=Max("id"))["latest"] or 0
+def _latest_id(conversation: Conversation) -> int:
+    """The conversation's last message id (read under its lock: no message comes in between)."""
+    return Message.objects.filter(conversation=conversation).aggregate(latest=Max("id"))["latest"] or 0
+
+
+def _clean_history(history: str, days) -> tuple[str, int | None]:
+    if history not in SharedHistory.values:
+        raise ValidationError({"history": _("Choose how much of the conversation's history they read.")})
+    if history != SharedHistory.DAYS:
+        return history, None
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= HISTORY_DAYS_MAX:
+        raise ValidationError({"days": _("Give a number of days from 1 to %(max)d.") % {"max": HISTORY_DAYS_MAX}})
+    return history, days
+
+
+def _history_start(conversation: Conversation, latest: int, history: str, days: int | None) -> int:
+    """The first message id a newcomer reads."""
+    if history == SharedHistory.ALL:
+        return 0
+    if history == SharedHistory.DAYS:
+        # After the last message older than that: never one sent earlier, even if ids and
+        # times disagree (a message written late in a long transaction).
+        since = timezone.now() - timedelta(days=days)
+        older = Message.objects.filter(conversation=conversation, created_at__lt=since).aggregate(last=Max("id"))
+        return (older["last"] or 0) + 1
+    return latest + 1
+
+
+def _periods_open(participants, first_message_id: int) -> None:
+    ParticipationPeriod.objects.bulk_create(
+        [ParticipationPeriod(participant=p, first_message_id=first_message_id) for p in participants]
+    )
+
+
+def _periods_close(conversation: Conversation, user_ids) -> None:
+    """The users stop reading the conversation's messages after the last one sent so far."""
+    ParticipationPeriod.objects.filter(
+        participant__conversation=conversation, participant__user_id__in=list(user_ids), last_message_id__isnull=True
+    ).update(last_message_id=_latest_id(conversation))
+
+
+def _join(conversation: Conversation, users, *, history: str, days: int | None) -> list[int]:
+    """Add or bring back `users`. Someone new reads the history chosen; someone coming back
+    reads again what they read before, and from now on: never what was sent while they were
+    away, whatever was chosen. Both start as having read everything sent before."""
+    latest = _latest_id(conversation)
     now = timezone.now()
     existing = {p.user_id: p for p in Participant.objects.filter(conversation=conversation, user__in=users)}
-    added = []
+    added, newcomers, returning = [], [], []
     for user in users:
         row = existing.get(user.pk)
         if row is None:
-            Participant.objects.create(conversation=conversation, user=user, last_read_id=latest)
+            newcomers.append(Participant.objects.create(conversation=conversation, user=user, last_read_id=latest))
         elif row.left_at is not None:
             row.left_at, row.joined_at, row.last_read_id = None, now, max(row.last_read_id, latest)
             row.save(update_fields=["left_at", "joined_at", "last_read_id"])
+            returning.append(row)
         else:
             continue
         added.append(user.pk)
+    _periods_open(newcomers, _history_start(conversation, latest, history, days))
+    _periods_open(returning, latest + 1)
     return added
 
 
@@ -126,12 +181,14 @@ def conversation_direct_open(*, actor, other) -> Conversation:
                     conversation = Conversation.objects.create(
                         kind=ConversationKind.DIRECT, pair_key=key, creator=actor
                     )
-                    Participant.objects.bulk_create(
+                    pair = Participant.objects.bulk_create(
                         [
                             Participant(conversation=conversation, user=actor),
                             Participant(conversation=conversation, user=other),
                         ]
                     )
+                    # The two of them read it all, always: leaving a one-to-one only hides it.
+                    _periods_open(pair, 0)
             except IntegrityError:  # both opened it at the same moment: one made it
                 conversation = Conversation.objects.get(pair_key=key)
         Participant.objects.filter(conversation=conversation, user=actor).update(left_at=None)
@@ -150,16 +207,22 @@ def conversation_group_create(*, actor, name: str, people, who_manages: str = Wh
         conversation = Conversation.objects.create(
             kind=ConversationKind.GROUP, name=name, creator=actor, who_manages=who_manages
         )
-        Participant.objects.bulk_create(
+        participants = Participant.objects.bulk_create(
             [Participant(conversation=conversation, user=user) for user in [actor, *colleagues]]
         )
+        _periods_open(participants, 0)
         _event(
             conversation, actor, event="created", name=name, users=[u.pk for u in colleagues], names=_names(colleagues)
         )
     return conversation
 
 
-def participants_add(*, actor, conversation: Conversation, people) -> list[int]:
+def participants_add(
+    *, actor, conversation: Conversation, people, history: str = SharedHistory.NONE, days: int | None = None
+) -> list[int]:
+    """Add colleagues to a group. `history`: what the newcomers read of the messages sent
+    before (`days`: how many days back, for SharedHistory.DAYS)."""
+    history, days = _clean_history(history, days)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         _active(conversation, actor)
@@ -170,7 +233,7 @@ def participants_add(*, actor, conversation: Conversation, people) -> list[int]:
         current = set(selectors.active_participant_ids(conversation_id=conversation.pk))
         newcomers = [user for user in colleagues if user.pk not in current]
         _check_size(len(current) + len(newcomers))
-        added = _join(conversation, newcomers)
+        added = _join(conversation, newcomers, history=history, days=days)
         if added:
             names = _names([user for user in newcomers if user.pk in added])
             _event(conversation, actor, event="added", users=added, names=names)
@@ -193,6 +256,7 @@ def participant_remove(*, actor, conversation: Conversation, user) -> None:
         )
         if not removed:
             raise ValidationError(_("This person is not in the conversation."))
+        _periods_close(conversation, [user.pk])
         _event(conversation, actor, event="removed", users=[user.pk], names=_names([user]))
         events.changed_on_commit(
             conversation_id=conversation.pk,
@@ -210,6 +274,7 @@ def conversation_leave(*, actor, conversation: Conversation) -> None:
         participant.left_at = timezone.now()
         participant.save(update_fields=["left_at"])
         if conversation.kind == ConversationKind.GROUP:
+            _periods_close(conversation, [actor.pk])
             if conversation.who_manages == WhoManages.CREATOR and conversation.creator_id == actor.pk:
                 conversation.who_manages = WhoManages.ANYONE
                 conversation.save(update_fields=["who_manages", "updated_at"])
@@ -267,8 +332,11 @@ def conversation_read(*, actor, conversation: Conversation, message_id: int) -> 
     last read message, which never moves back."""
     with transaction.atomic():
         participant = _active(conversation, actor)
+        # Of the messages they read: a number sent from the page tells nothing of the others.
         latest = (
-            Message.objects.filter(conversation=conversation, id__lte=message_id).aggregate(latest=Max("id"))["latest"]
+            Message.objects.visible_to(actor)
+            .filter(conversation=conversation, id__lte=message_id)
+            .aggregate(latest=Max("id"))["latest"]
             or 0
         )
         if latest <= participant.last_read_id:

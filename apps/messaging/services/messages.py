@@ -72,9 +72,12 @@ def message_send(
     _check_participant(actor, conversation.pk)
     reply_to = None
     if reply_to_id:
-        reply_to = Message.objects.filter(
-            pk=reply_to_id, conversation=conversation, kind=MessageKind.TEXT, deleted_at__isnull=True
-        ).first()
+        # Only a message the actor reads: a quote shows its text to whoever reads the reply.
+        reply_to = (
+            Message.objects.visible_to(actor)
+            .filter(pk=reply_to_id, conversation=conversation, kind=MessageKind.TEXT, deleted_at__isnull=True)
+            .first()
+        )
         if reply_to is None:
             raise ValidationError(_("The message you replied to is no longer there."))
     prepared = files.prepare_uploads(uploads)
@@ -112,6 +115,7 @@ def message_send(
             files.process_later(attached, process_attachment_task)
             # What its rendering reads, already at hand: the page and the event do not read it again.
             message.sender = actor
+            message.quote_readable = reply_to is not None
             prefetched = MessageAttachment.objects.filter(message=message)
             prefetched._result_cache, prefetched._prefetch_done = attached, True
             message._prefetched_objects_cache = {"attachments": prefetched}
@@ -143,7 +147,9 @@ def _locked(actor, message_id: int, *, own: bool) -> Message:
         raise PermissionDenied(_("Only its author changes a message."))
     if message.deleted_at is not None or message.kind != MessageKind.TEXT:
         raise ValidationError(_("This message was deleted."))
-    _check_participant(actor, message.conversation_id)
+    # Someone who does not read it (not in the conversation, or not when it was sent) cannot touch it.
+    if not Message.objects.visible_to(actor).filter(pk=message.pk).exists():
+        raise PermissionDenied(_("You are not in this conversation."))
     return message
 
 
@@ -157,7 +163,7 @@ def message_edit(*, actor, message: Message, body: str) -> Message:
         message.body_html = render_markdown(body)
         message.search_text = fold(body)
         message.edited_at = timezone.now()
-        message.save(update_fields=["body", "body_html", "search_text", "edited_at"])
+        message.save(update_fields=["body", "body_html", "search_text", "edited_at", "updated_at"])
         events.message_on_commit(message, event_type="message.updated")
     return message
 
@@ -173,7 +179,7 @@ def message_delete(*, actor, message: Message) -> Message:
         message.body = message.body_html = message.search_text = ""
         message.reaction_counts = {}
         message.deleted_at = timezone.now()
-        message.save(update_fields=["body", "body_html", "search_text", "reaction_counts", "deleted_at"])
+        message.save(update_fields=["body", "body_html", "search_text", "reaction_counts", "deleted_at", "updated_at"])
         events.message_on_commit(message, event_type="message.updated")
         transaction.on_commit(lambda: files.delete_files(names))
     return message
@@ -195,6 +201,6 @@ def message_react(*, actor, message: Message, kind: str) -> Message:
             MessageReaction.objects.create(message=message, user=actor, kind=kind)
         counts = MessageReaction.objects.filter(message=message).values("kind").annotate(n=Count("id"))
         message.reaction_counts = {row["kind"]: row["n"] for row in counts}
-        message.save(update_fields=["reaction_counts"])
+        message.save(update_fields=["reaction_counts", "updated_at"])
         events.message_on_commit(message, event_type="message.updated")
     return message

@@ -1,0 +1,59 @@
+"""The participation periods given to the conversations that existed before them: everyone
+keeps reading what they read (the whole history while they take part), someone who left a
+group keeps only what came before they left, and a left one-to-one stays whole."""
+
+from datetime import timedelta
+from importlib import import_module
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+PERIODS = ("messaging", "0003_participation_periods")
+BEFORE = import_module("apps.messaging.migrations.0003_participation_periods").Migration.dependencies
+
+
+@pytest.fixture
+def back_to_the_latest_schema(transactional_db):
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_existing_participants_get_the_history_they_had(back_to_the_latest_schema):
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    apps = executor.loader.project_state(BEFORE).apps
+    User = apps.get_model("accounts", "User")
+    Conversation = apps.get_model("messaging", "Conversation")
+    Participant = apps.get_model("messaging", "Participant")
+    Message = apps.get_model("messaging", "Message")
+    anna, ben, chloe = (
+        User.objects.create(email=f"{name}@example.com", is_active=True) for name in ("anna", "ben", "chloe")
+    )
+    now = timezone.now()
+    group = Conversation.objects.create(kind="group", name="Old group")
+    direct = Conversation.objects.create(kind="direct", pair_key=f"{anna.pk}:{ben.pk}")
+    first = Message.objects.create(conversation=group, sender=anna, body="before Chloé left")
+    Message.objects.filter(pk=first.pk).update(created_at=now - timedelta(hours=2))
+    later = Message.objects.create(conversation=group, sender=anna, body="after Chloé left")
+    edited = Message.objects.create(conversation=direct, sender=anna, body="hi", edited_at=now + timedelta(minutes=1))
+    rows = {
+        "anna": Participant.objects.create(conversation=group, user=anna),
+        "chloe": Participant.objects.create(conversation=group, user=chloe, left_at=now - timedelta(hours=1)),
+        "ben": Participant.objects.create(conversation=direct, user=ben, left_at=now - timedelta(hours=1)),
+    }
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([PERIODS])
+    apps = executor.loader.project_state([PERIODS]).apps
+    Period = apps.get_model("messaging", "ParticipationPeriod")
+    periods = {
+        name: list(Period.objects.filter(participant_id=row.pk).values_list("first_message_id", "last_message_id"))
+        for name, row in rows.items()
+    }
+    assert periods == {"anna": [(0, None)], "chloe": [(0, first.pk)], "ben": [(0, None)]}
+    assert later.pk > first.pk
+    updated = apps.get_model("messaging", "Message").objects.get(pk=edited.pk)
+    assert updated.updated_at == edited.edited_at
