@@ -13,6 +13,7 @@ urlpatterns = [
     path("feed/communities/<slug:slug>/", views.community_feed, name="community"),
     path("feed/people/<int:user_id>/", views.profile_feed, name="profile"),
     path("feed/newer/", live_views.newer, name="newer"),
+    path("feed/changes/", live_views.changes, name="changes"),
     path("feed/home-sources/", live_views.home_sources, name="home_sources"),
     path("posts/new/", views.post_create, name="create"),
     path("posts/preview/", views.post_preview, name="preview"),

@@ -3,6 +3,7 @@ they take part in now, and of those conversations' messages the ones their parti
 periods hold (apps/messaging/models.py; `READABLE_SQL` in the counts written in SQL)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
@@ -201,6 +202,21 @@ def messages_page(
     rows = list(messages.order_by("-id")[: limit + 1])
     more = len(rows) > limit
     return list(reversed(rows[:limit])), more
+
+
+# Asked for the changes of the last N milliseconds (as long as a page's socket was down), look
+# this much further back: a change written just before the socket dropped but committed (and
+# announced) after, and the seconds a dead connection takes to be noticed.
+CATCH_UP_MARGIN = timedelta(minutes=2)
+
+
+def messages_changed(*, viewer, conversation: Conversation, first_id: int, last_id: int, since) -> list[Message]:
+    """The messages from `first_id` to `last_id` (those a page shows) changed since `since`:
+    edited, deleted, reacted to. Oldest first, at most SINCE_LIMIT."""
+    messages = Message.objects.visible_to(viewer).filter(
+        conversation=conversation, id__gte=first_id, id__lte=last_id, updated_at__gte=since
+    )
+    return list(_with_details(messages, viewer).order_by("id")[:SINCE_LIMIT])
 
 
 def message_get(*, viewer, message_id: int) -> Message:

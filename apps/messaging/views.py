@@ -2,6 +2,7 @@
 visitor does not take part in is a 404, like one that does not exist."""
 
 import json
+from datetime import timedelta
 
 from django.contrib import messages as flash
 from django.contrib.auth import get_user_model
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +30,9 @@ def _int(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**62 else None
+
+
+MISSED_MAX = timedelta(days=3650)
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -148,13 +153,27 @@ def conversation(request, conversation_id):
     return render(request, "messaging/conversation.html", context)
 
 
+def _count(value) -> int | None:
+    """A whole number from 0 (a query string's), else None."""
+    return int(value) if value is not None and value.isdigit() and len(value) < 19 else None
+
+
 @require_GET
 def history(request, conversation_id):
-    """Older messages (`before`), or those after `after` (catching up after a reconnection)."""
+    """Older messages (`before`), or those after `after` (catching up after a reconnection);
+    with `missed` (how many milliseconds the page was not listening) and `from` (its first
+    message), also the messages it shows that changed meanwhile (edited, deleted, reacted to)."""
     conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
-    before, after = _int(request.GET.get("before")), request.GET.get("after")
-    after = int(after) if after is not None and after.isdigit() and len(after) < 19 else None
+    before, after = _int(request.GET.get("before")), _count(request.GET.get("after"))
     page, more = selectors.messages_page(viewer=request.user, conversation=conversation, before=before, after=after)
+    missed = _count(request.GET.get("missed"))
+    if after is not None and missed is not None:
+        since = timezone.now() - min(timedelta(milliseconds=missed), MISSED_MAX) - selectors.CATCH_UP_MARGIN
+        first = _count(request.GET.get("from")) or 0
+        changed = selectors.messages_changed(
+            viewer=request.user, conversation=conversation, first_id=first, last_id=after, since=since
+        )
+        page = changed + page
     return render(
         request,
         "messaging/_history.html",

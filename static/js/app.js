@@ -1,7 +1,8 @@
 // One WebSocket per tab. Events arrive as JSON {type, ...} and are re-dispatched on
 // document as "live:<type>" CustomEvents for the page's features to pick up. After a
 // disconnect the socket reconnects with capped exponential backoff and dispatches
-// "live:reconnected" so that features fetch what they missed.
+// "live:reconnected" ({missed: how many milliseconds it was down}) so that features fetch
+// what they missed.
 (function () {
   "use strict";
 
@@ -21,6 +22,7 @@
     var status = document.getElementById("live-status");
     var attempt = 0;
     var everConnected = false;
+    var lostAt = null;  // when the connection was lost (this page's clock: only durations are sent)
     var socket;
 
     function setStatus(text) { if (status) { status.textContent = text; } }
@@ -40,8 +42,12 @@
           var community = parseInt(element.dataset.liveFollow, 10);
           if (community) { socket.send(JSON.stringify({ type: "follow", community: community })); }
         });
-        if (everConnected) { document.dispatchEvent(new CustomEvent("live:reconnected")); }
+        if (everConnected) {
+          var missed = Math.round(window.performance.now() - (lostAt === null ? window.performance.now() : lostAt));
+          document.dispatchEvent(new CustomEvent("live:reconnected", { detail: { missed: missed } }));
+        }
         everConnected = true;
+        lostAt = null;
       });
       socket.addEventListener("message", function (message) {
         var event;
@@ -52,6 +58,7 @@
       });
       socket.addEventListener("close", function (close) {
         document.body.dataset.live = "disconnected";
+        if (lostAt === null) { lostAt = window.performance.now(); }
         if (close.code === 4401) { return; }  // signed out: do not retry
         var delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
         attempt += 1;
@@ -460,6 +467,22 @@
     });
   }
 
+  // A card drawn afresh takes the place of the one on the page. The comments open under it
+  // stay as they are (with what is being typed); on a post's own page (its card expanded,
+  // comments shown) the comment count stays a plain link.
+  function replaceCard(current, fresh) {
+    var count = current.querySelector("#comment-count-" + current.dataset.post);
+    if (count && !count.hasAttribute("hx-get")) {
+      var freshCount = fresh.querySelector("#comment-count-" + current.dataset.post);
+      if (freshCount) { ["hx-get", "hx-target", "hx-swap"].forEach(function (name) { freshCount.removeAttribute(name); }); }
+    }
+    var comments = current.querySelector(".comments");
+    var freshComments = fresh.querySelector(".comments");
+    if (comments && freshComments) { freshComments.replaceWith(comments); }
+    current.replaceWith(fresh);
+    if (window.htmx) { window.htmx.process(fresh); }
+  }
+
   // Counts, edits and deletions of the posts on screen: their card is asked for again
   // (as this viewer may see it now); a post gone or no longer readable leaves the page.
   function liveCards() {
@@ -482,22 +505,7 @@
           holder.innerHTML = html;
           var fresh = holder.querySelector("article");
           if (!fresh) { return; }
-          // A post's own page shows it expanded (its comments below): its text and counts
-          // are refreshed, the rest stays as it is.
-          var expanded = !current.querySelector("#comment-count-" + postId + "[hx-get]");
-          if (wanted.whole && expanded) {
-            var body = current.querySelector(".post-body");
-            var freshBody = fresh.querySelector(".post-body");
-            if (body && freshBody) { body.innerHTML = freshBody.innerHTML; }
-          } else if (wanted.whole) {
-            // The comments open under it stay open.
-            var comments = current.querySelector(".comments");
-            var freshComments = fresh.querySelector(".comments");
-            if (comments && freshComments) { freshComments.replaceWith(comments); }
-            current.replaceWith(fresh);
-            if (window.htmx) { window.htmx.process(fresh); }
-            return;
-          }
+          if (wanted.whole) { replaceCard(current, fresh); return; }
           ["#reactions-p" + postId, "#comment-count-" + postId].forEach(function (selector) {
             var old = current.querySelector(selector);
             var replacement = fresh.querySelector(selector);
@@ -519,11 +527,53 @@
       var card = document.getElementById("post-" + event.detail.post);
       if (card) { card.remove(); }
     });
-    // After a reconnection, the cards on screen are brought up to date.
-    document.addEventListener("live:reconnected", function () {
-      document.querySelectorAll("article[data-post]").forEach(function (card) {
-        var box = card.getBoundingClientRect();
-        if (box.bottom > 0 && box.top < window.innerHeight) { refresh(card.dataset.post, true); }
+    // A comment edited or deleted: the page shows it as it is now.
+    document.addEventListener("live:comment.updated", function (event) { catchUp(0, [], [event.detail.comment]); });
+    document.addEventListener("live:comment.deleted", function (event) { removeComment(event.detail.comment); });
+    // After a reconnection: what changed meanwhile among the posts and comments on the page
+    // (edits, deletions, counts, polls), in one request, as this viewer may see them now.
+    document.addEventListener("live:reconnected", function (event) {
+      var posts = Array.prototype.map.call(document.querySelectorAll("article[data-post]"), function (card) { return card.dataset.post; });
+      var comments = Array.prototype.map.call(document.querySelectorAll("article.comment[id^='comment-']"), function (comment) {
+        return comment.id.slice("comment-".length);
+      });
+      if (posts.length || comments.length) { catchUp((event.detail && event.detail.missed) || 0, posts, comments); }
+    });
+  }
+
+  function removeComment(commentId) {
+    var comment = document.getElementById("comment-" + commentId);
+    // Its list item: a first comment's thread goes with it.
+    var item = comment && comment.closest("li");
+    if (item) { item.remove(); } else if (comment) { comment.remove(); }
+  }
+
+  // `missed`: milliseconds the page was not listening. At most the first 200 posts and 500
+  // comments of the page are looked at (the newest, in a feed).
+  function catchUp(missed, posts, comments) {
+    var url = "/feed/changes/?missed=" + Math.max(0, Math.round(missed)) +
+      "&posts=" + posts.slice(0, 200).join(",") + "&comments=" + comments.slice(0, 500).join(",");
+    getJSON(url).then(function (answer) {
+      if (!answer) { return; }
+      Object.keys(answer.posts).forEach(function (postId) {
+        var current = document.getElementById("post-" + postId);
+        if (!current) { return; }
+        if (answer.posts[postId] === null) { current.remove(); return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = answer.posts[postId];
+        var fresh = holder.querySelector("article");
+        if (fresh) { replaceCard(current, fresh); }
+      });
+      Object.keys(answer.comments).forEach(function (commentId) {
+        var current = document.getElementById("comment-" + commentId);
+        if (!current) { return; }
+        if (answer.comments[commentId] === null) { removeComment(commentId); return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = answer.comments[commentId];
+        var fresh = holder.querySelector("article");
+        if (!fresh) { return; }
+        current.replaceWith(fresh);
+        if (window.htmx) { window.htmx.process(fresh); }
       });
     });
   }

@@ -156,26 +156,41 @@
     reads[detail.user].read = Math.max(reads[detail.user].read, detail.message);
     seenBy();
   });
+  function gone() {
+    document.getElementById("dm-gone").hidden = false;
+    composer.querySelectorAll("textarea, input, button").forEach(function (field) { field.disabled = true; });
+  }
   document.addEventListener("live:conversation.changed", function (event) {
-    if (event.detail.conversation === conversationId && event.detail.removed) {
-      document.getElementById("dm-gone").hidden = false;
-      composer.querySelectorAll("textarea, input, button").forEach(function (field) { field.disabled = true; });
-    }
+    if (event.detail.conversation === conversationId && event.detail.removed) { gone(); }
   });
-  // After a disconnection: whatever arrived meanwhile, from the server, a page at a time.
-  function catchUp(rounds) {
-    fetchHTML(page.dataset.historyUrl + "?after=" + lastHeard).then(function (html) {
+  // After a disconnection: whatever arrived meanwhile, from the server, a page at a time;
+  // with the first page, the messages on screen that were edited, deleted or reacted to
+  // while the page was not listening (`missed` milliseconds).
+  function oldestId() {
+    var first = items.querySelector("[data-message]");
+    return first ? parseInt(first.dataset.message, 10) || 0 : 0;
+  }
+  function catchUp(rounds, missed) {
+    var url = page.dataset.historyUrl + "?after=" + lastHeard;
+    if (missed !== null) { url += "&missed=" + Math.max(0, Math.round(missed)) + "&from=" + oldestId(); }
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } }).then(function (response) {
+      if (response.status === 404) { gone(); return null; }  // removed meanwhile
+      return response.ok && !response.redirected ? response.text() : null;
+    }).then(function (html) {
       if (!html) { return; }
       var nodes = Array.prototype.slice.call(fragment(html).children).filter(function (node) { return node.dataset.message; });
+      var fresh = 0;
       nodes.forEach(function (node) {
-        lastHeard = Math.max(lastHeard, parseInt(node.dataset.message, 10));
+        var id = parseInt(node.dataset.message, 10);
+        if (id > lastHeard) { fresh += 1; }
+        lastHeard = Math.max(lastHeard, id);
         place(node.outerHTML);
       });
-      if (nodes.length >= pageSize && rounds > 1) { catchUp(rounds - 1); } else { markRead(); }
+      if (fresh >= pageSize && rounds > 1) { catchUp(rounds - 1, null); } else { markRead(); }
     });
   }
   var pageSize = parseInt(page.dataset.pageSize, 10) || 30;
-  document.addEventListener("live:reconnected", function () { catchUp(20); });
+  document.addEventListener("live:reconnected", function (event) { catchUp(20, (event.detail && event.detail.missed) || 0); });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (items.contains(event.target) || event.target === items) { mine(items); seenBy(); }
   });

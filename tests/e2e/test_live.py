@@ -289,3 +289,126 @@ def test_the_pages_reach_the_live_process_on_its_own_port(
         expect(banner).to_have_text("1 new post")
         assert reader.evaluate(SAME_PAGE)
     open_page.watch.assert_clean()
+
+
+class Outage:
+    """The page's socket, dropped and refused on demand (as a restarting live process does),
+    then let through again."""
+
+    def __init__(self, page):
+        self.down, self.open = False, []
+        page.route_web_socket(re.compile(r"/ws/$"), self._route)
+
+    def _route(self, socket):
+        if self.down:
+            socket.close(code=1013)  # "try again later"
+            return
+        socket.connect_to_server()
+        self.open.append(socket)
+
+    def start(self, page):
+        self.down = True
+        for socket in self.open:
+            socket.close(code=1012)  # "service restart"
+        expect(page.locator("body")).to_have_attribute("data-live", "disconnected")
+
+    def end(self, page):
+        self.down = False
+        expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=LIVE_TIMEOUT_MS)
+
+
+def test_after_a_disconnect_edits_and_deletions_show(open_page, community, alice, bob):
+    """Posts and comments edited, deleted or reacted to while Bob's page was not listening:
+    when it has reconnected, the page shows them as they are now, without a reload."""
+    from apps.feeds.services import (
+        comment_create,
+        comment_delete,
+        comment_update,
+        post_delete,
+        post_update,
+        reaction_set,
+    )
+
+    discussed = post_create(actor=alice, community=community, body="Which runbook format?")
+    kept, changed, removed = (
+        comment_create(actor=alice, post=discussed, body=text)
+        for text in ("Markdown, please.", "YAML is fine.", "I would rather not say.")
+    )
+    doomed = post_create(actor=alice, community=community, body="Draft: ignore this post.")
+    edited = post_create(actor=alice, community=community, body="The freeze starts Monday.")
+    watch = open_page.watch
+
+    reader = open_page()
+    outage = Outage(reader)
+    _sign_in(reader, bob.email, PASSWORD)
+    _open_live(reader, community)
+    expect(_cards(reader)).to_have_count(3)
+    thread = reader.locator(f"#post-{discussed.pk}")
+    thread.get_by_role("link", name=re.compile(r"3 comments$")).click()
+    expect(thread.locator(".comment-list .comment")).to_have_count(3)
+    reader.locator(f"#comment-body-{discussed.pk}").fill("Typed while offline")
+    reader.evaluate(MARK_PAGE)
+
+    outage.start(reader)
+    post_update(actor=alice, post=edited, body="The freeze starts Tuesday.")
+    post_delete(actor=alice, post=doomed)
+    reaction_set(actor=alice, post=discussed, kind="celebrate")
+    comment_update(actor=alice, comment=changed, body="YAML is fine, with comments.")
+    comment_delete(actor=alice, comment=removed)
+    outage.end(reader)
+
+    expect(reader.locator(f"#post-{edited.pk} .post-body")).to_have_text(
+        "The freeze starts Tuesday.", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(reader.locator(f"#post-{doomed.pk}")).to_have_count(0)
+    expect(_cards(reader)).to_have_count(2)
+    expect(thread.locator(f"#reactions-p{discussed.pk}")).to_contain_text("1")
+    expect(thread.locator(f"#comment-{changed.pk}")).to_contain_text("YAML is fine, with comments.")
+    expect(thread.locator(f"#comment-{removed.pk}")).to_have_count(0)
+    expect(thread.locator(f"#comment-{kept.pk}")).to_contain_text("Markdown, please.")
+    expect(thread.locator(f"#comment-count-{discussed.pk}")).to_have_text(re.compile(r"\b2 comments$"))
+    # The comment thread stayed open, with what Bob was typing.
+    expect(reader.locator(f"#comment-body-{discussed.pk}")).to_have_value("Typed while offline")
+
+    # Connected again, the next edit and deletion of a comment show as they happen.
+    comment_update(actor=alice, comment=kept, body="Markdown, please, with front matter.")
+    expect(thread.locator(f"#comment-{kept.pk}")).to_contain_text("with front matter", timeout=LIVE_TIMEOUT_MS)
+    comment_delete(actor=alice, comment=changed)
+    expect(thread.locator(f"#comment-{changed.pk}")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    expect(thread.locator(".comment-list .comment")).to_have_count(1)
+    assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
+    watch.assert_clean()
+
+
+def test_after_a_disconnect_a_post_page_shows_its_edit_and_its_comments(open_page, community, alice, bob):
+    """The same on a post's own page (its comments shown below it)."""
+    from apps.feeds.services import comment_create, comment_delete, comment_update, post_update
+
+    post = post_create(actor=alice, community=community, body="Retro notes are up.")
+    changed = comment_create(actor=alice, post=post, body="Thanks!")
+    removed = comment_create(actor=alice, post=post, body="Wrong thread, sorry.")
+
+    reader = open_page()
+    outage = Outage(reader)
+    _sign_in(reader, bob.email, PASSWORD)
+    reader.goto(f"/posts/{post.pk}/")
+    expect(reader.locator("body")).to_have_attribute("data-live", "connected")
+    expect(reader.locator(".comment-list .comment")).to_have_count(2)
+    reader.evaluate(MARK_PAGE)
+
+    outage.start(reader)
+    post_update(actor=alice, post=post, body="Retro notes are up, with the actions.")
+    comment_update(actor=alice, comment=changed, body="Thanks, very useful!")
+    comment_delete(actor=alice, comment=removed)
+    outage.end(reader)
+
+    expect(reader.locator(f"#post-{post.pk} .post-body")).to_have_text(
+        "Retro notes are up, with the actions.", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(reader.locator(f"#comment-{changed.pk}")).to_contain_text("Thanks, very useful!")
+    expect(reader.locator(f"#comment-{removed.pk}")).to_have_count(0)
+    expect(reader.locator(f"#comment-count-{post.pk}")).to_have_text(re.compile(r"\b1 comment$"))
+    # Still the post's page: its comment count is a link, not a loader.
+    expect(reader.locator(f"#comment-count-{post.pk}")).not_to_have_attribute("hx-get", re.compile(".*"))
+    assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
+    open_page.watch.assert_clean()

@@ -216,3 +216,37 @@ def test_unread_count_follows_messages_and_the_sender_sees_them_read(open_page, 
 
     assert anna_page.evaluate(SAME_PAGE), "Anna's page was reloaded"
     watch.assert_clean()
+
+
+def test_after_a_disconnect_the_conversation_shows_edits_and_deletions(open_page, anna, ben, conversation):
+    """Messages edited, deleted or reacted to while Ben's page was not listening, and one sent
+    meanwhile: when the page has reconnected, it shows them as they are now, without a reload."""
+    from apps.messaging.services import message_delete, message_edit, message_react, message_send
+    from tests.e2e.test_live import Outage
+
+    kept, _ = message_send(actor=anna, conversation=conversation, body="The demo is at 4.")
+    edited, _ = message_send(actor=anna, conversation=conversation, body="Room 12B.")
+    deleted, _ = message_send(actor=anna, conversation=conversation, body="Bring the old laptop.")
+    watch = open_page.watch
+
+    ben_page = _person(open_page, ben)
+    outage = Outage(ben_page)
+    _open_conversation(ben_page, conversation, ANNA)
+    expect(_messages(ben_page)).to_have_count(3)
+    ben_page.evaluate(MARK_PAGE)
+
+    outage.start(ben_page)
+    message_edit(actor=anna, message=edited, body="Room 14A, not 12B.")
+    message_delete(actor=anna, message=deleted)
+    message_react(actor=anna, message=kept, kind="celebrate")
+    message_send(actor=anna, conversation=conversation, body="See you there!")
+    outage.end(ben_page)
+
+    expect(ben_page.locator(f"#m{edited.pk} .dm-body")).to_have_text("Room 14A, not 12B.", timeout=LIVE_TIMEOUT_MS)
+    expect(ben_page.locator(f"#m{deleted.pk}")).to_contain_text("This message was deleted.")
+    expect(ben_page.locator(f"#m{deleted.pk}")).not_to_contain_text("old laptop")
+    expect(ben_page.locator(f"#m{kept.pk} .dm-reaction")).to_have_text("🎉 1")
+    expect(_messages(ben_page)).to_have_count(4)
+    expect(_messages(ben_page).last).to_contain_text("See you there!")
+    assert ben_page.evaluate(SAME_PAGE), "Ben's page was reloaded"
+    watch.assert_clean()

@@ -76,3 +76,117 @@ def test_newer_runs_a_constant_number_of_queries(count, reader, django_assert_nu
     with django_assert_num_queries(2):
         posts = newer_posts(viewer=reader, feed="company", subject_id=None, since_id=old.pk)
     assert len(posts) == count
+
+
+# ------------------------------------------------------------------- catching up
+
+
+def _long_ago():
+    """Every post and comment as if last changed an hour ago (the page loaded then)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.feeds.models import Comment, Post
+
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Post.objects.update(updated_at=an_hour_ago)
+    Comment.objects.update(updated_at=an_hour_ago)
+
+
+def _changes(client, posts, comments=(), missed=3000):
+    ids = ",".join(str(item.pk) for item in posts), ",".join(str(item.pk) for item in comments)
+    response = client.get(f"/feed/changes/?missed={missed}&posts={ids[0]}&comments={ids[1]}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_catching_up_brings_edits_deletions_counts_and_polls(reader):
+    from apps.feeds.models import Kind
+    from apps.feeds.services import (
+        comment_create,
+        comment_delete,
+        comment_update,
+        poll_vote,
+        post_delete,
+        post_update,
+        reaction_set,
+    )
+
+    author = ProfileFactory().user
+    kept, edited, deleted, liked, unliked, commented = (
+        post_create(actor=author, community=None, body=f"Post {name}")
+        for name in ("kept", "edited", "deleted", "liked", "unliked", "commented")
+    )
+    poll = post_create(actor=author, community=None, body="Lunch?", kind=Kind.POLL, poll_options=["Pizza", "Sushi"])
+    reaction_set(actor=reader, post=unliked, kind="like")
+    quiet, changed, removed = (comment_create(actor=author, post=commented, body=f"Comment {n}") for n in range(3))
+    _long_ago()
+    # While the reader's page is not listening:
+    post_update(actor=author, post=edited, body="Post edited, now")
+    post_delete(actor=author, post=deleted)
+    reaction_set(actor=author, post=liked, kind="celebrate")
+    reaction_set(actor=reader, post=unliked, kind=None)
+    comment_create(actor=author, post=commented, body="A new comment")
+    poll_vote(actor=author, post=poll, option_ids=[poll.poll_options.first().pk])
+    comment_update(actor=author, comment=changed, body="Comment edited, now")
+    comment_delete(actor=author, comment=removed)
+
+    answer = _changes(
+        _client(reader), [kept, edited, deleted, liked, unliked, commented, poll], [quiet, changed, removed]
+    )
+    assert set(answer["posts"]) == {str(p.pk) for p in (edited, deleted, liked, unliked, commented, poll)}
+    assert answer["posts"][str(deleted.pk)] is None
+    assert "Post edited, now" in answer["posts"][str(edited.pk)]
+    assert f'id="post-{liked.pk}"' in answer["posts"][str(liked.pk)]
+    assert "3 comments" in answer["posts"][str(commented.pk)]  # one new, one deleted
+    assert set(answer["comments"]) == {str(changed.pk), str(removed.pk)}
+    assert answer["comments"][str(removed.pk)] is None
+    assert "Comment edited, now" in answer["comments"][str(changed.pk)]
+    assert f'id="comment-{changed.pk}"' in answer["comments"][str(changed.pk)]
+
+
+def test_catching_up_takes_off_what_the_reader_may_no_longer_read(reader):
+    owner = ProfileFactory().user
+    private = community_create(actor=owner, name="Inner circle", visibility=Visibility.PRIVATE)
+    membership = Membership.objects.create(community=private, user=reader, role=Role.MEMBER, state=State.ACTIVE)
+    post = post_create(actor=owner, community=private, body="Members only")
+    _long_ago()
+    client = _client(reader)
+    assert _changes(client, [post]) == {"posts": {}, "comments": {}}
+    membership.delete()
+    assert _changes(client, [post]) == {"posts": {str(post.pk): None}, "comments": {}}
+    # What a stranger names by id is simply gone for them, never shown.
+    stranger = _client(ProfileFactory().user)
+    assert _changes(stranger, [post], missed=10**9) == {"posts": {str(post.pk): None}, "comments": {}}
+
+
+@pytest.mark.parametrize(
+    "query", ["", "missed=x", "missed=-1&posts=1", "missed=1&posts=1,a", "missed=1&comments=0", "posts=1"]
+)
+def test_catching_up_refuses_what_it_does_not_know(reader, query):
+    assert _client(reader).get(f"/feed/changes/?{query}").status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_catching_up_runs_a_constant_number_of_queries(count, reader, django_assert_num_queries):
+    from django.utils import timezone
+
+    from apps.feeds.catch_up import changes_since
+    from apps.feeds.services import comment_create, comment_update, reaction_set
+
+    author = ProfileFactory().user
+    posts = [post_create(actor=author, community=None, body=f"Post {n}") for n in range(count)]
+    comments = [comment_create(actor=author, post=post, body="first") for post in posts]
+    since = timezone.now()
+    for post, comment in zip(posts, comments, strict=True):
+        comment_update(actor=author, comment=comment, body="edited")
+        reaction_set(actor=reader, post=post, kind="like")
+    viewer = type(reader).objects.get(pk=reader.pk)  # as a request has it: nothing cached yet
+    # The readable posts, the readable comments, the cards' posts, the comments' details,
+    # and whether the reader is a site administrator (what the cards offer).
+    with django_assert_num_queries(5):
+        found = changes_since(
+            viewer=viewer, since=since, post_ids=[p.pk for p in posts], comment_ids=[c.pk for c in comments]
+        )
+    assert len(found.posts) == count and len(found.comments) == count

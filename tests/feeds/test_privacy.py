@@ -146,6 +146,8 @@ GET_MATRIX = {
     "/feed/newer/?feed=home&since=0 htmx":          " L  200  200  200  200  200  200  200  200",
     "/feed/home-sources/":                          " L  200  200  200  200  200  200  200  200",
     "/feed/newer/?feed=profile&subject={own}&since=0 htmx": " L  200  200  200  200  200  200  200  200",
+    # After a reconnection: what changed among the posts and comments on screen (null: gone).
+    "/feed/changes/?missed=0&posts={post},{poll}&comments={comment}": " L  200  200  200  200  200  200  200  200",
 }
 
 # POSTs: route, what is posted (see `post_data`). "<code><+|=>": "+" the POST changed
@@ -502,6 +504,9 @@ def test_the_canary_reaches_those_who_may_see_it(world, visitor):
     assert POST_BODY in _text(_get(world, visitor, newer, **HTMX))
     assert json.loads(_text(_get(world, visitor, newer + "&count=1")))["count"] > 0
     assert POST_BODY in _text(_get(world, visitor, "/posts/{post}/card/"))
+    changes = json.loads(_text(_get(world, visitor, "/feed/changes/?missed=0&posts={post}&comments={comment}")))
+    assert POST_BODY in changes["posts"][str(world.ids["post"])]
+    assert COMMENT_BODY in changes["comments"][str(world.ids["comment"])]
     assert "Left Tester" in _text(_get(world, visitor, "/posts/{post}/reactions/"))
     assert "Own Tester" in _text(_get(world, visitor, "/comments/{comment}/reactions/"))
 

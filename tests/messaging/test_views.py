@@ -234,3 +234,63 @@ def test_conversation_and_settings_pages_take_the_same_queries_for_2_or_20_peopl
 
     client.force_login(anna)
     assert counts(2) == counts(20)
+
+
+def _long_ago(conversation):
+    """Every message of the conversation as if last changed an hour ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Message.objects.filter(conversation=conversation).update(updated_at=timezone.now() - timedelta(hours=1))
+
+
+def test_catching_up_brings_the_edits_deletions_and_reactions_missed(as_anna, anna, ben, direct):
+    kept, _ = services.message_send(actor=ben, conversation=direct, body="nothing happens to me")
+    edited, _ = services.message_send(actor=ben, conversation=direct, body="tpyo")
+    deleted, _ = services.message_send(actor=ben, conversation=direct, body="oops, wrong chat")
+    reacted, _ = services.message_send(actor=ben, conversation=direct, body="lunch?")
+    _long_ago(direct)
+    # While Anna's page is not listening:
+    services.message_edit(actor=ben, message=edited, body="typo fixed")
+    services.message_delete(actor=ben, message=deleted)
+    services.message_react(actor=ben, message=reacted, kind="like")
+    newer, _ = services.message_send(actor=ben, conversation=direct, body="and one more")
+    url = reverse("messaging:history", args=[direct.pk])
+    answer = as_anna.get(url + f"?after={reacted.pk}&missed=5000&from={kept.pk}")
+    ids = [m.pk for m in answer.context["page"]]
+    assert ids == [edited.pk, deleted.pk, reacted.pk, newer.pk]
+    html = answer.content.decode()
+    assert "typo fixed" in html and "This message was deleted." in html and "👍 1" in html
+    assert "wrong chat" not in html and "nothing happens to me" not in html
+    # Only what the page shows: before `from`, nothing.
+    answer = as_anna.get(url + f"?after={reacted.pk}&missed=5000&from={reacted.pk}")
+    assert [m.pk for m in answer.context["page"]] == [reacted.pk, newer.pk]
+    # Without `missed`, as before: what came after.
+    assert [m.pk for m in as_anna.get(url + f"?after={reacted.pk}").context["page"]] == [newer.pk]
+
+
+def test_a_change_older_than_the_disconnection_is_not_sent_again(as_anna, anna, ben, direct):
+    message, _ = services.message_send(actor=ben, conversation=direct, body="first")
+    services.message_edit(actor=ben, message=message, body="first, edited")
+    _long_ago(direct)
+    answer = as_anna.get(reverse("messaging:history", args=[direct.pk]) + f"?after={message.pk}&missed=1000&from=1")
+    assert list(answer.context["page"]) == []
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_catching_up_runs_a_constant_number_of_queries(anna, ben, direct, count, django_assert_num_queries):
+    from django.utils import timezone
+
+    from apps.messaging import selectors
+
+    messages = [services.message_send(actor=ben, conversation=direct, body=f"m{i}")[0] for i in range(count)]
+    since = timezone.now()
+    for message in messages:
+        services.message_react(actor=anna, message=message, kind="like")
+    with django_assert_num_queries(2):
+        changed = selectors.messages_changed(
+            viewer=anna, conversation=direct, first_id=messages[0].pk, last_id=messages[-1].pk, since=since
+        )
+        assert [m.reaction_counts for m in changed] == [{"like": 1}] * count
+        assert all(m.sender.profile and list(m.attachments.all()) == [] for m in changed)

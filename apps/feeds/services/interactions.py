@@ -38,6 +38,7 @@ def _check_can_interact(actor, post: Post) -> None:
 
 
 def _recount_post(post_id: int) -> None:
+    # `updated_at` too: a page that missed the change while disconnected asks what changed since.
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -46,10 +47,11 @@ def _recount_post(post_id: int) -> None:
               reaction_counts = COALESCE((
                 SELECT jsonb_object_agg(kind, n) FROM (
                   SELECT kind, count(*) AS n FROM feeds_reaction WHERE post_id = %s GROUP BY kind
-                ) AS counted), '{}'::jsonb)
+                ) AS counted), '{}'::jsonb),
+              updated_at = %s
             WHERE id = %s
             """,
-            [post_id, post_id, post_id],
+            [post_id, post_id, timezone.now(), post_id],
         )
 
 
@@ -60,10 +62,10 @@ def _recount_comment(comment_id: int) -> None:
             UPDATE feeds_comment SET reaction_counts = COALESCE((
                 SELECT jsonb_object_agg(kind, n) FROM (
                   SELECT kind, count(*) AS n FROM feeds_reaction WHERE comment_id = %s GROUP BY kind
-                ) AS counted), '{}'::jsonb)
+                ) AS counted), '{}'::jsonb), updated_at = %s
             WHERE id = %s
             """,
-            [comment_id, comment_id],
+            [comment_id, timezone.now(), comment_id],
         )
 
 
@@ -206,6 +208,7 @@ def poll_vote(*, actor, post: Post, option_ids: list[int]) -> list[int]:
                 "(SELECT count(*) FROM feeds_pollvote v WHERE v.option_id = o.id) WHERE o.post_id = %s",
                 [post.pk],
             )
+        Post.objects.filter(pk=post.pk).update(updated_at=timezone.now())  # the card changed
         post_event(post, "poll.changed")
     return chosen
 
