@@ -6,14 +6,15 @@ import secrets
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from apps.core import images
 from apps.profiles.avatars import CheckedImage, render_webp
 
 COVER_SIZE = (1200, 300)
 
 
 def render_cover(image: CheckedImage, *, community_id: int) -> dict:
-    (banner,) = render_webp(image, [images.Cover(*COVER_SIZE, quality=82)])
+    from apps.core.images import Cover  # Pillow, only where a cover is made (as avatars.py)
+
+    (banner,) = render_webp(image, [Cover(*COVER_SIZE, quality=82)])
     version = secrets.token_hex(6)
     name = default_storage.save(f"covers/{community_id}/{version}.webp", ContentFile(banner.data))
     return {"file": name, "version": version}

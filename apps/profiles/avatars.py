@@ -7,7 +7,7 @@ pixels, which the web process never holds."""
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,10 +15,15 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from apps.core import images
 from apps.profiles.models import AVATAR_SIZES
 
-ACCEPTED_FORMATS = set(images.FORMATS)
+if TYPE_CHECKING:
+    from apps.core.images import Header, Rendered
+
+# Pillow (apps.core.images) is imported where an image is checked or rendered, not with this
+# module: the profiles' services import it, and the live process, which must stay small,
+# loads those through the admin.
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MIN_SIDE = 64
 MAX_SIDE = 6000
 
@@ -28,12 +33,14 @@ class CheckedImage:
     """An upload whose header passed the checks; decoded only when rendered."""
 
     upload: Any
-    header: images.Header
+    header: "Header"
 
 
 def validate_avatar(upload) -> CheckedImage:
     """The uploaded image, checked from its header; a ValidationError saying what is wrong
     otherwise. A file whose pixels turn out unreadable is refused when rendered."""
+    from apps.core import images
+
     max_bytes = settings.AVATAR_MAX_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
@@ -63,9 +70,11 @@ def validate_avatar(upload) -> CheckedImage:
     return CheckedImage(upload=upload, header=header)
 
 
-def render_webp(image: CheckedImage, outputs) -> list[images.Rendered]:
+def render_webp(image: CheckedImage, outputs) -> list["Rendered"]:
     """The checked image decoded and re-encoded in a capped child; a ValidationError if its
     pixels cannot be read (or the child gave no answer). Shared with community covers."""
+    from apps.core import images
+
     try:
         return images.render(image.upload, outputs, max_pixels=MAX_SIDE * MAX_SIDE)
     except images.UnreadableImage as error:
@@ -80,7 +89,9 @@ def render_webp(image: CheckedImage, outputs) -> list[images.Rendered]:
 
 def render_avatar(image: CheckedImage, *, user_id: int) -> dict:
     """Square, centred crops in each size, re-encoded as WebP; returns {size: storage name, "version": v}."""
-    rendered = render_webp(image, [images.Cover(size, size, quality=85) for size in AVATAR_SIZES])
+    from apps.core.images import Cover
+
+    rendered = render_webp(image, [Cover(size, size, quality=85) for size in AVATAR_SIZES])
     version = secrets.token_hex(6)
     names = {"version": version}
     for size, made in zip(AVATAR_SIZES, rendered, strict=True):
