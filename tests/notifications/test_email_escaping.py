@@ -93,9 +93,22 @@ def test_the_invitation(settings):
     _assert_escaped_once(mail.outbox[0])
 
 
+def test_the_password_set_by_an_administrator_notice():
+    from apps.accounts.password_notice import password_set_mail_send
+
+    owner = person("Olga", "Owner", "olga.owner@example.com")
+    owner.first_name = f"Olga{HOSTILE}"
+    owner.save()
+    mail.outbox.clear()
+    assert password_set_mail_send(user_id=owner.pk, actor=f"Ivy{HOSTILE}", when=timezone.now())
+    # The person's name and the administrator's.
+    _assert_escaped_once(mail.outbox[0], times=2)
+
+
 COVERED = {
     "notifications/email/notification.html",  # the first three tests
     "accounts/email/invitation.html",
+    "accounts/email/password_set_by_admin.html",
 }
 
 
