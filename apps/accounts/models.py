@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -87,3 +88,21 @@ class Invitation(TimeStampedModel):
 
     def __str__(self):
         return self.email
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session (Django's database session, SESSION_ENGINE apps.core.sessions) with
+    the id of the person signed in with it: a person's sessions are found, and ended, by an
+    index rather than by decoding every session (apps/accounts/session_end.py)."""
+
+    # No database constraint: a session saved by a request that outlived its user's deletion
+    # is harmless (it signs nobody in), and must not fail that request.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, db_constraint=False, related_name="+"
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from apps.core.sessions import SessionStore
+
+        return SessionStore

@@ -8,6 +8,7 @@ committed and pages catch up when they reconnect.
 """
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
@@ -125,9 +126,16 @@ def broadcast_many_on_commit(messages: list[tuple[str, dict]]) -> None:
 
 
 # The consumer methods that act on sockets rather than forward an event: close them (a
-# deactivated account, a revoked session), check again what they may listen to.
+# deactivated account, a revoked session), check again what they may listen to, follow
+# their session to its new key.
 CLOSE = "socket.close"
 RECHECK = "subscription.recheck"
+MOVED = "session.moved"
+
+
+def session_group(session_key: str) -> str:
+    """The group of one browser session's sockets (named by a hash: keys are secrets)."""
+    return group_name("session", hashlib.sha256(session_key.encode()).hexdigest()[:40])
 
 
 def _control_on_commit(group: str, message: dict) -> None:
@@ -146,3 +154,10 @@ def recheck_subscriptions_on_commit(group: str, *, community_id: int) -> None:
     its user may still (or may now) read the community's content, and leaves or joins its
     group accordingly: the membership change or new visibility takes effect at once."""
     _control_on_commit(group, {"type": RECHECK, "community": community_id})
+
+
+def session_moved_on_commit(previous_key: str, new_key: str) -> None:
+    """The sockets of a session whose key changed follow it, once the transaction commits.
+    The message names the new key's group, not the key: each socket finds its new key among
+    its user's sessions."""
+    _control_on_commit(session_group(previous_key), {"type": MOVED, "to": session_group(new_key)})

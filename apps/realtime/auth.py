@@ -38,13 +38,25 @@ def signed_in_user(session_key: str | None):
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return None
     user = load_backend(backend_path).get_user(user_id)
-    session_hash = session.get(HASH_SESSION_KEY)
-    if user is None or not session_hash:
-        return None
-    hashes = (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
-    if not any(constant_time_compare(session_hash, known) for known in hashes):
+    if user is None or not session_signs_in(session, user):
         return None
     return user
+
+
+def session_signs_in(data, user) -> bool:
+    """Whether these session data sign `user` (active, loaded with their password hash) in:
+    their id, a known backend, and the password-change hash as the pages check it."""
+    try:
+        user_id = get_user_model()._meta.pk.to_python(data.get(SESSION_KEY))
+    except ValidationError:
+        return False
+    if user_id != user.pk or data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return False
+    session_hash = data.get(HASH_SESSION_KEY)
+    if not user.is_active or not session_hash:
+        return False
+    hashes = (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
+    return any(constant_time_compare(session_hash, known) for known in hashes)
 
 
 class SessionUserMiddleware:

@@ -8,6 +8,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from apps.core.broadcast import FORWARD, group_name, send_from_socket
 from apps.messaging.events import typing_now
 from apps.messaging.selectors import typing_recipients
+from apps.realtime import session_check
 from apps.realtime.selectors import (
     PAGE_FOLLOWS,
     community_group,
@@ -15,6 +16,7 @@ from apps.realtime.selectors import (
     follow_state,
     open_communities,
     session_group,
+    session_key_in_group,
 )
 
 # WebSocket close code for "policy violation": no active signed-in user.
@@ -52,6 +54,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         # The unread count comes with the greeting, at every (re)connection: the bell is
         # right after a disconnect without any page asking for it.
         await self.send_json(hello)
+        # Closed within a minute if its session ends without anyone closing it (it expires).
+        session_check.watch(self)
 
     async def dispatch(self, message):
         # An event only goes out to the browser: Channels' default dispatch first hops to the
@@ -71,6 +75,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(group, self.channel_name)
 
     async def disconnect(self, code):
+        session_check.unwatch(self)
         for group in list(getattr(self, "subscribed", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -146,3 +151,20 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def socket_close(self, message):
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def close_signed_out(self) -> None:
+        """Its session no longer signs its user in (session_check): as signing out would."""
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def session_moved(self, message):
+        """Its session changed its key (and kept its user): the socket follows, so that
+        signing out, or ending the session, still closes it."""
+        session_key, new_group = self.scope.get("session_key"), message.get("to")
+        if not session_key or not isinstance(new_group, str) or session_group(session_key) not in self.subscribed:
+            return
+        new_key = await database_sync_to_async(session_key_in_group)(user_id=self.scope["user"].pk, group=new_group)
+        if new_key is None:
+            return  # gone already: the session check closes the socket
+        self.scope["session_key"] = new_key
+        await self._join(new_group)
+        await self._leave(session_group(session_key))

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from apps.core.sessions import SessionStore
+
+Session = SessionStore.get_model_class()
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,17 @@ import datetime
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.sessions.models import Session
+from django.contrib.auth.hashers import make_password
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from apps.core.sessions import SessionStore
 from tests.factories import UserFactory
 from tests.realtime.sockets import ORIGIN, connect, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+Session = SessionStore.get_model_class()
 
 REFUSED = {"type": "websocket.close", "code": 4401}
 
@@ -56,11 +59,13 @@ async def test_an_expired_session_is_refused():
     assert await _first_output(cookie) == REFUSED
 
 
-async def test_a_password_changed_elsewhere_refuses_the_socket_and_the_socket_deletes_nothing():
+async def test_a_password_hash_changed_behind_the_models_back_refuses_the_socket_and_the_socket_deletes_nothing():
+    """A hash written without saving the user (an UPDATE), so that no hook ended the session
+    (a password saved the usual way ends it: tests/accounts/test_session_end.py)."""
     user = await sync_to_async(UserFactory)()
     cookie = await sync_to_async(session_cookie)(user)
-    user.set_password("a-new-password-0123")
-    await sync_to_async(user.save)()
+    new_hash = await sync_to_async(make_password)("a-new-password-0123")
+    await sync_to_async(type(user).objects.filter(pk=user.pk).update)(password=new_hash)
     assert await _first_output(cookie) == REFUSED
     # A page flushes such a session (and can clear the cookie); the socket leaves it be.
     assert await sync_to_async(Session.objects.filter(session_key=_session_key(cookie)).exists)()
