@@ -1,0 +1,72 @@
+"""A password set by someone other than its owner (an administrator, in the Django admin or
+any other page): whoever sets it can sign in as the person and read their direct messages
+and contacts. So it is written to the audit log (never the password nor its hash) and the
+person is told by e-mail, in their language, once the change is committed."""
+
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+AUDIT_ACTION = "user.password_set"
+
+
+def password_set_by_other(*, actor, user, usable_before: bool, usable_after: bool, sessions_ended: int) -> None:
+    from apps.moderation.services import audit_record
+
+    audit_record(
+        actor=actor,
+        action=AUDIT_ACTION,
+        target=user,
+        before={"password_usable": usable_before},
+        after={"password_usable": usable_after, "sessions_ended": sessions_ended},
+    )
+    transaction.on_commit(partial(password_set_mail_send, user_id=user.pk, actor=_named(actor), when=timezone.now()))
+
+
+def _named(person) -> str:
+    name = person.get_full_name()
+    return f"{name} <{person.email}>" if name else person.email
+
+
+def password_set_mail_send(*, user_id: int, actor: str, when) -> bool:
+    """E-mail the person; a failure is logged (the change and its audit entry stand)."""
+    from apps.notifications.services import email_languages
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    context = {
+        "user": user,
+        "actor": actor,
+        "when": when,
+        "password_usable": user.has_usable_password(),
+        "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
+    }
+    try:
+        with translation.override(email_languages([user.pk])[user.pk]):
+            subject = _("An administrator set a new password for your account")
+            if not context["password_usable"]:
+                subject = _("An administrator turned off your password")
+            message = EmailMultiAlternatives(
+                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+                body=render_to_string("accounts/email/password_set_by_admin.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(
+                render_to_string("accounts/email/password_set_by_admin.html", context), "text/html"
+            )
+        message.send()
+    except Exception as error:  # noqa: BLE001 - the committed change and its audit entry stand
+        logger.warning("password notice to user %s not sent: %r", user_id, error)
+        return False
+    return True
