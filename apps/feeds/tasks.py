@@ -1,11 +1,15 @@
+from django.utils import timezone
+
 from apps.feeds import attachment_processing as processing
 from apps.feeds.events import post_event
-from apps.feeds.models import Attachment
+from apps.feeds.models import Attachment, Post
 from config.celery import app
 
 
 def _announce(attachment: Attachment) -> None:
-    # Ids only, to the post's audience: pages showing the post fetch its card again.
+    # Ids only, to the post's audience: pages showing the post fetch its card again; and
+    # the post changed, for the pages that were not listening (they ask what changed since).
+    Post.objects.filter(pk=attachment.post_id).update(updated_at=timezone.now())
     post_event(attachment.post, "post.updated")
 
 

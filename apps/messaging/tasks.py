@@ -1,6 +1,8 @@
+from django.utils import timezone
+
 from apps.feeds import attachment_processing
 from apps.messaging import emails, events
-from apps.messaging.models import MessageAttachment
+from apps.messaging.models import Message, MessageAttachment
 from config.celery import app
 
 
@@ -14,7 +16,9 @@ email_unread_task = email_unread
 
 
 def _announce(attachment: MessageAttachment) -> None:
-    # The message, rendered afresh, to each participant's pages.
+    # The message, rendered afresh, to each participant's pages; changed, for those that
+    # were not listening (their catch-up asks for the messages changed since).
+    Message.objects.filter(pk=attachment.message_id).update(updated_at=timezone.now())
     events.message_on_commit(attachment.message, event_type="message.updated")
 
 

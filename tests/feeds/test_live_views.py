@@ -190,3 +190,32 @@ def test_catching_up_runs_a_constant_number_of_queries(count, reader, django_ass
             viewer=viewer, since=since, post_ids=[p.pk for p in posts], comment_ids=[c.pk for c in comments]
         )
     assert len(found.posts) == count and len(found.comments) == count
+
+
+def test_an_image_made_ready_while_the_page_was_away_is_caught_up(reader, media, monkeypatch):
+    """A large image is re-encoded by the worker after the post and the message were sent:
+    a page that was not listening then gets the post's card, and the message, afresh."""
+    from django.urls import reverse
+
+    from apps.feeds import tasks
+    from apps.messaging import services as messaging
+    from apps.messaging import tasks as messaging_tasks
+    from apps.messaging.models import Message, MessageAttachment
+    from tests.image_files import huge_png
+
+    for task in (tasks.process_attachment_task, messaging_tasks.process_attachment_task):
+        monkeypatch.setattr(task, "apply_async", lambda *args, **options: None)
+    author = ProfileFactory().user
+    post = post_create(actor=author, community=None, body="Poster", uploads=[huge_png()])
+    conversation = messaging.conversation_direct_open(actor=author, other=reader)
+    message, _ = messaging.message_send(actor=author, conversation=conversation, body="Chart", uploads=[huge_png()])
+    _long_ago()
+    Message.objects.update(updated_at=post.created_at.replace(year=2000))
+    tasks.process_attachment(post.attachments.get().pk)
+    messaging_tasks.process_attachment(MessageAttachment.objects.get(message=message).pk)
+
+    client = _client(reader)
+    card = _changes(client, [post])["posts"][str(post.pk)]
+    assert reverse("feeds:thumbnail", args=[post.attachments.get().pk]) in card
+    history = reverse("messaging:history", args=[conversation.pk]) + f"?after={message.pk}&missed=1000&from=1"
+    assert [m.pk for m in client.get(history).context["page"]] == [message.pk]
