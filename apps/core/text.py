@@ -1,5 +1,6 @@
 """Text shared by every app: a markdown subset rendered to sanitised HTML, and the
-accent- and case-folding used for search (PostgreSQL's unaccent is not available)."""
+accent-, case- and punctuation-folding used for search (PostgreSQL's unaccent is not
+available)."""
 
 import re
 import unicodedata
@@ -124,6 +125,62 @@ def fold(text: str) -> str:
 
 
 def search_terms(query: str, *, limit: int = 8) -> list[str]:
-    """The words of a search box, folded; punctuation and operators are dropped."""
+    """The words of a search box, folded; punctuation and operators are dropped. For the
+    substring searches over `fold(text)` (messages, communities); the directory's words are
+    `search_words` and `search_query_words`."""
     # \w: letters of every script ("дмитрий", "山田"); tsquery operators are not among them.
     return [term for term in re.findall(r"\w+", fold(query)) if term.strip("_")][:limit]
+
+
+# Apostrophes as people type them, straight or not: the typographic one (U+2019), its
+# opening twin, the modifier letter (U+02BC, a letter to Unicode), a prime, a grave or acute accent.
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032", "'"))
+# Punctuation written inside a word, which search sees through as it sees through accents:
+# "O'Brien", "Vue.js", "CI/CD", "M&A", "l·l"; every dash (Unicode Pd) too: "Jean-Pierre".
+_INNER_PUNCTUATION = frozenset("'._/&+\u00b7")
+
+
+def _is_letter(ch: str) -> bool:
+    # Marks too: the vowel signs of Indic scripts are part of their words.
+    return ch.isalnum() or unicodedata.category(ch)[0] == "M"
+
+
+def _written_words(text: str) -> list[list[str]]:
+    """Each word of a text, folded, as the parts its inner punctuation separates:
+    "Jean-Pierre O'Brien, Paris" -> [["jean", "pierre"], ["o", "brien"], ["paris"]]."""
+    words: list[list[str]] = []
+    parts: list[str] = []
+    letters: list[str] = []
+    for ch in fold((text or "").translate(_APOSTROPHES)) + " ":
+        if _is_letter(ch):
+            letters.append(ch)
+            continue
+        if unicodedata.category(ch) == "Cf":  # soft hyphen, zero-width joiner: invisible
+            continue
+        if letters:
+            parts.append("".join(letters))
+            letters = []
+        if ch not in _INNER_PUNCTUATION and unicodedata.category(ch) != "Pd" and parts:
+            words.append(parts)  # a space or other punctuation ends the word
+            parts = []
+    return words
+
+
+def search_words(text: str) -> list[str]:
+    """The words under which a text is found, each once: folded, and a word written with
+    inner punctuation both whole and by its parts, so that "O'Brien" is found by "obrien",
+    "o'brien" and "o brien", and "Jean-Pierre" by "jeanpierre", "jean-pierre" and "jean pierre".
+    Letters and digits only: PostgreSQL's text-search parser reads each as one word."""
+    found: dict[str, None] = {}
+    for parts in _written_words(text):
+        found.update(dict.fromkeys(parts))
+        if len(parts) > 1:
+            found["".join(parts)] = None
+    return list(found)
+
+
+def search_query_words(query: str, *, limit: int = 8) -> list[tuple[str, ...]]:
+    """The words of a search box, folded the way `search_words` folds what is searched,
+    each as its parts: "O'Brien lyon" -> [("o", "brien"), ("lyon",)]. Operators and other
+    punctuation are dropped; what is left is letters and digits."""
+    return [tuple(parts) for parts in _written_words(query)][:limit]

@@ -28,6 +28,7 @@ from apps.core.text import fold, render_markdown
 from apps.feeds.models import Badge
 from apps.feeds.services.posts import hashtag_url
 from apps.profiles.models import Profile
+from apps.profiles.search import search_fields
 
 FIRST = [
     "Amélie", "Hélène", "Zoë", "Chloé", "Léa", "Inès", "Manon", "Camille", "Juliette", "Noémie", "Cécile", "Gaëlle",
@@ -724,8 +725,10 @@ class _Loader:
         for i, person in enumerate(people):
             names = sorted((skills[fold(s)[:60]][1] for s in person["skills"]), key=fold)  # Skill.Meta.ordering
             name = person["display_name"] or f"{person['first']} {person['last']}".strip() or person["email"]
-            parts = [name, person["email"].split("@")[0], person["title"], person["department"], person["team"]]
-            parts += [person["location"], *names]
+            search_text, sort_name = search_fields(
+                name=name, email=person["email"], job_title=person["title"], department=person["department"],
+                team=person["team"], location=person["location"], skills=names,
+            )  # fmt: skip
             profiles.append(
                 {
                     "id": pr1 + i,
@@ -737,8 +740,8 @@ class _Loader:
                     "team": person["team"],
                     "location": person["location"],
                     # What apps.profiles.services.profile_refresh_search stores (checked on a sample).
-                    "search_text": fold(" ".join(part for part in parts if part)),
-                    "sort_name": fold(name)[:200],
+                    "search_text": search_text,
+                    "sort_name": sort_name,
                 }
             )
             links += [(pr1 + i, skills[fold(s)[:60]][0]) for s in person["skills"]]

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.text import fold
+from apps.profiles import services
 from apps.profiles.models import PRIVATIZABLE_FIELDS, Profile, ProfileFieldPolicy, Skill
 from apps.profiles.selectors import is_profile_admin
 
@@ -34,11 +37,32 @@ class ProfileFieldPolicyAdmin(admin.ModelAdmin):
     list_display = ["field", "is_private"]
 
 
+class SkillForm(forms.ModelForm):
+    class Meta:
+        model = Skill
+        fields = ["name"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        same = Skill.objects.filter(folded=fold(name)[:60]).exclude(pk=self.instance.pk).first()
+        if same is not None:
+            raise forms.ValidationError(_("This is the skill “%(name)s” already.") % {"name": same.name})
+        return name
+
+
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
+    form = SkillForm
     search_fields = ["name"]
     readonly_fields = ["folded"]
 
+    # The profiles listing a skill are searched by its name: renamed or deleted here, their
+    # search text follows (apps.profiles.services).
     def save_model(self, request, obj, form, change):
-        obj.folded = fold(obj.name)[:60]
-        super().save_model(request, obj, form, change)
+        services.skill_save(skill=obj)
+
+    def delete_model(self, request, obj):
+        services.skills_delete(skills=Skill.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.skills_delete(skills=queryset)

@@ -6,7 +6,7 @@ import zoneinfo
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from apps.directory.services.accounts import account_status_taken_locally
 from apps.moderation.services import audit_record
 from apps.profiles import avatars
 from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
+from apps.profiles.search import search_fields
 from apps.profiles.selectors import FACETS_CACHE_KEY, is_profile_admin
 
 # What an employee edits on their own profile; admins also set the organisation's fields.
@@ -122,28 +123,96 @@ def skill_get_or_create(*, name: str) -> Skill:
     return Skill.objects.get(folded=folded)
 
 
+def _search_fields_of(profile: Profile, skill_names) -> tuple[str, str]:
+    return search_fields(
+        name=profile.name,
+        email=profile.user.email,
+        job_title=profile.job_title,
+        department=profile.department,
+        team=profile.team,
+        location=profile.location,
+        skills=skill_names,
+    )
+
+
+def skill_save(*, skill: Skill) -> Skill:
+    """A skill created or renamed (the Django admin): its folded key follows its name, and
+    the profiles that list it are found by the new name."""
+    skill.folded = fold(skill.name)[:60]
+    with transaction.atomic():
+        skill.save()
+        profiles_refresh_search(profile_ids=skill.profiles.values_list("id", flat=True))
+    return skill
+
+
+def skills_delete(*, skills) -> None:
+    """Delete skills (a queryset) and take them out of the search text of those who had them."""
+    with transaction.atomic():
+        profile_ids = list(Profile.objects.filter(skills__in=skills).values_list("id", flat=True).distinct())
+        skills.delete()
+        profiles_refresh_search(profile_ids=profile_ids)
+
+
 def profile_refresh_search(*, profile: Profile, skill_names: list[str] | None = None) -> None:
     """Recompute the folded search text, the sort key and the search vector of one profile."""
     if skill_names is None:
         skill_names = list(profile.skills.values_list("name", flat=True))
-    parts = [
-        profile.name,
-        profile.user.email.split("@")[0],
-        profile.job_title,
-        profile.department,
-        profile.team,
-        profile.location,
-        *skill_names,
-    ]
-    search_text = fold(" ".join(part for part in parts if part))
-    # Folding can lengthen a name ("ß" -> "ss"): the sort key keeps to its column.
-    sort_name = fold(profile.name)[:200]
+    search_text, sort_name = _search_fields_of(profile, skill_names)
     Profile.objects.filter(pk=profile.pk).update(
         search_text=search_text,
         sort_name=sort_name,
         search_vector=SearchVector(Value(search_text), config="simple"),
     )
     profile.search_text, profile.sort_name = search_text, sort_name
+
+
+REFRESH_CHUNK = 1000
+
+
+def profiles_refresh_search(*, profile_ids) -> int:
+    """Recompute the search fields of many profiles (a skill renamed or deleted, a backfill):
+    a thousand at a time, three queries each, rows written only where they differ.
+    Returns how many changed."""
+    ids = sorted(set(profile_ids))
+    changed = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        profiles = (
+            Profile.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK])
+            .select_related("user")
+            .prefetch_related("skills")
+        )
+        rows = [(p.pk, *_search_fields_of(p, [skill.name for skill in p.skills.all()])) for p in profiles]
+        if not rows:
+            continue
+        pks, texts, sort_names = (list(column) for column in zip(*rows, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE profiles_profile AS p
+                SET search_text = v.search_text, sort_name = v.sort_name,
+                    search_vector = to_tsvector('simple'::regconfig, v.search_text)
+                FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, search_text, sort_name)
+                WHERE p.id = v.id AND (p.search_text, p.sort_name) IS DISTINCT FROM (v.search_text, v.sort_name)
+                """,
+                [pks, texts, sort_names],
+            )
+            changed += cursor.rowcount
+    return changed
+
+
+# The user's fields that Profile.name and the search text are made of.
+USER_SEARCH_FIELDS = frozenset({"first_name", "last_name", "email"})
+
+
+def user_saved_refresh_search(*, user, update_fields=None) -> None:
+    """Whoever saved the account (the Django admin, allauth's e-mail change, a sign-in that
+    updates the name from the identity provider), the profile is found by its new name."""
+    if update_fields is not None and not USER_SEARCH_FIELDS & set(update_fields):
+        return  # a sign-in's last_login, a deactivation: nothing searched changed
+    profile = Profile.objects.filter(user=user).first()
+    if profile is not None:
+        profile.user = user
+        profile_refresh_search(profile=profile)
 
 
 def profile_update(

@@ -1,8 +1,7 @@
 """A company of 100,000 employees, seeded once per `make bench` run into the test database.
 
 Users go in with bulk_create in batches, profiles and their skills with COPY; the search
-fields are computed in Python the way
-`apps.profiles.services.profile_refresh_search` computes them (same `fold`, same parts, same
+fields are `apps.profiles.search.search_fields`, as `profile_refresh_search` stores them (and
 `to_tsvector('simple', search_text)`), which the fixture checks on a sample of rows."""
 
 import functools
@@ -18,6 +17,7 @@ from django.db import connection, transaction
 
 from apps.core.text import fold
 from apps.profiles.models import Profile, Skill
+from apps.profiles.search import search_fields
 from apps.profiles.services import profile_refresh_search
 
 EMPLOYEES = 100_000
@@ -244,19 +244,17 @@ def _plan(rng: random.Random) -> list[dict]:
 
 
 def _search_fields(person: dict) -> tuple[str, str]:
-    """profile_refresh_search's search_text and sort_name, for a row not saved yet. Folding each
-    part and joining with spaces is folding the joined text: fold works letter by letter."""
+    """profile_refresh_search's search_text and sort_name, for a row not saved yet."""
     name = person["display_name"] or f"{person['first']} {person['last']}".strip() or person["email"]
-    parts = [
-        name,
-        person["email"].split("@")[0],
-        person["job_title"],
-        person["department"],
-        person["team"],
-        person["location"],
-        *person["skills"],
-    ]
-    return " ".join(_fold(part) for part in parts if part), _fold(name)[:200]
+    return search_fields(
+        name=name,
+        email=person["email"],
+        job_title=person["job_title"],
+        department=person["department"],
+        team=person["team"],
+        location=person["location"],
+        skills=person["skills"],
+    )
 
 
 def _copy(table: str, columns: list[str], rows) -> None:

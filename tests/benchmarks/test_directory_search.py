@@ -1,6 +1,7 @@
 """How fast the directory answers over 100,000 employees: the selector, then the view.
 
-`make bench` prints the figures; the assertion is only a sanity bound."""
+`make bench` prints the figures. The goal (issue 17): p95 at most 50 ms for every kind of
+query, in the search function alone, including one letter and the most common words."""
 
 import math
 import random
@@ -20,8 +21,22 @@ pytestmark = [pytest.mark.benchmark, pytest.mark.django_db, pytest.mark.timeout(
 
 SEARCHES_PER_KIND = 38
 WARM_UP = 10
-P95_BOUND_MS = 150
+P95_GOAL_MS = 50
 VIEW_REQUESTS = 30
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Names written with inner punctuation, typed with it, without it, or with a space instead.
+PUNCTUATED = [
+    "obrien", "o'brien", "o\u2019brien", "o brien", "oconnor", "o'connor", "saint-exupery", "saintexupery",
+    "saint exupery", "muller-ludenscheidt", "mullerludenscheidt", "jean-baptiste", "jeanbaptiste", "pierre yves",
+    "marie-helene", "anne sophie", "le goff", "legoff", "van der berg", "vanderberg", "mcdonald", "vue.js", "ci/cd",
+]  # fmt: skip
+NO_MATCH = ["zzqx", "xylophone", "qwertyuiop", "kowalski", "bonjour", "12345678", "jean-pierre", "q", "zzz", "wxyz"]
+COMMON_WORDS = 20
+# The words most people's search text holds (numbers aside: e-mail addresses end with one).
+COMMON_WORDS_SQL = """
+SELECT word FROM ts_stat('SELECT search_vector FROM profiles_profile')
+WHERE word !~ '^[0-9]+$' ORDER BY ndoc DESC, word LIMIT %s
+"""
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -35,21 +50,30 @@ def _prefix(rng: random.Random, words: list[str]) -> str:
     return term[: rng.randint(2, 6)]
 
 
-def _cases(rng: random.Random, company) -> list[tuple[str, dict]]:
+def _cases(rng: random.Random, company, common: list[str]) -> list[tuple[str, dict]]:
     """(kind, profile_search arguments) in a shuffled, realistic mix."""
     names = company.first_names + company.last_names
+    words = names + company.titles + company.departments + company.offices
     makers = {
+        "one letter": lambda: {"query": rng.choice(LETTERS)},
+        "two letters": lambda: {"query": search_terms(rng.choice(words))[0][:2]},
         "name prefix (2-6 letters)": lambda: {"query": _prefix(rng, names)},
+        "common word": lambda: {"query": rng.choice(common)},
+        "two common words": lambda: {"query": " ".join(rng.sample(common, 2))},
         "full name, no accents": lambda: {"query": fold(" ".join(rng.choice(company.full_names)))},
+        "punctuated name": lambda: {"query": rng.choice(PUNCTUATED)},
         "job title": lambda: {
             "query": fold(rng.choice(company.titles))
             if rng.random() < 0.6
             else max(search_terms(rng.choice(company.titles)), key=len)
         },
         "skill": lambda: {"query": fold(rng.choice(company.skills))},
+        "no match": lambda: {"query": rng.choice(NO_MATCH) if rng.random() < 0.5 else f"{rng.choice(common)} zzqx"},
         "department + query": lambda: {
             "department": rng.choice(company.departments),
-            "query": _prefix(rng, company.last_names) if rng.random() < 0.7 else fold(rng.choice(company.titles)),
+            "query": rng.choice(
+                [_prefix(rng, company.last_names), fold(rng.choice(company.titles)), rng.choice(LETTERS)]
+            ),
         },
         "office filter only": lambda: {"location": rng.choice(company.offices)},
         "no query (first page)": dict,
@@ -57,6 +81,8 @@ def _cases(rng: random.Random, company) -> list[tuple[str, dict]]:
             [
                 {},
                 {"query": _prefix(rng, names)[:3]},
+                {"query": rng.choice(LETTERS[:20])},
+                {"query": rng.choice(common)},
                 {"department": rng.choice(company.departments)},
                 {"location": rng.choice(company.offices)},
             ]
@@ -77,8 +103,8 @@ def _materialise(page) -> int:
 def _search(viewer, kind: str, arguments: dict) -> tuple[float, int]:
     if kind == "second page (cursor)":
         first = profile_search(viewer=viewer, **arguments)
-        assert first.next_cursor, f"no second page for {arguments}"
-        arguments = {**arguments, "cursor": first.next_cursor}
+        if first.next_cursor:  # "q" or "x" may fit on one page
+            arguments = {**arguments, "cursor": first.next_cursor}
     started = time.perf_counter()
     page = profile_search(viewer=viewer, **arguments)
     hits = _materialise(page)
@@ -95,7 +121,10 @@ def _row(label: str, values: list[float], extra: str = "") -> str:
 def test_directory_search_over_100k_employees(company):
     viewer = get_user_model().objects.get(pk=company.viewer_id)
     rng = random.Random(42)  # noqa: S311 - reproducible test data, not secrets
-    cases = _cases(rng, company)
+    with connection.cursor() as cursor:
+        cursor.execute(COMMON_WORDS_SQL, [COMMON_WORDS])
+        common = [word for (word,) in cursor.fetchall()]
+    cases = _cases(rng, company, common)
 
     for kind, arguments in cases[:WARM_UP]:  # connection, caches, the first plans
         _search(viewer, kind, arguments)
@@ -120,12 +149,14 @@ def test_directory_search_over_100k_employees(company):
         empty = sum(1 for found in hits[kind] if found == 0)
         print(_row(kind, values, f"{sum(hits[kind]) / len(hits[kind]):>11.1f}{empty:>7}"))
     print(_row("all", every))
+    print(f"  the {COMMON_WORDS} most common words: {', '.join(common)}")
     print("  slowest:")
-    for took, kind, arguments in sorted(slowest, key=lambda row: row[0], reverse=True)[:5]:
+    for took, kind, arguments in sorted(slowest, key=lambda row: row[0], reverse=True)[:8]:
         print(f"    {took:7.1f} ms  {kind}: {arguments}")
 
-    p95 = _percentile(every, 0.95)
-    assert p95 < P95_BOUND_MS, f"p95 of directory searches is {p95:.1f} ms (bound: {P95_BOUND_MS} ms)"
+    over = {kind: _percentile(values, 0.95) for kind, values in timings.items()}
+    over = {kind: p95 for kind, p95 in over.items() if p95 > P95_GOAL_MS}
+    assert not over, f"p95 over {P95_GOAL_MS} ms: " + ", ".join(f"{k} {v:.1f} ms" for k, v in over.items())
 
 
 def test_directory_view_over_100k_employees(company):

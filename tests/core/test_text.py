@@ -3,7 +3,7 @@ subset rendered to HTML that is safe to put in a page."""
 
 import pytest
 
-from apps.core.text import fold, render_markdown, search_terms
+from apps.core.text import fold, render_markdown, search_query_words, search_terms, search_words
 
 REL = 'rel="noopener noreferrer nofollow ugc"'
 
@@ -171,3 +171,64 @@ def test_search_terms_keep_every_script():
 
     assert terms("Дмитрий Иванов") == ["дмитрии", "иванов"]
     assert terms("山田") == ["山田"]
+
+
+# ---------------------------------------------------------------- search_words, search_query_words
+# Inner punctuation is folded as accents are: a word written with it is found whole or by
+# its parts, and typed with it, without it, or with a space.
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Seán O'Brien", ["sean", "o", "brien", "obrien"]),
+        ("O\u2019Brien", ["o", "brien", "obrien"]),  # typographic apostrophe
+        ("O\u02bcbrien", ["o", "brien", "obrien"]),  # modifier letter apostrophe (a letter to Unicode)
+        ("O\u00b4Brien", ["o", "brien", "obrien"]),  # acute accent typed as an apostrophe
+        ("Jean-Pierre", ["jean", "pierre", "jeanpierre"]),
+        ("Jean\u2010Pierre Jean\u2013Pierre", ["jean", "pierre", "jeanpierre"]),  # other dashes, each word once
+        ("Müller-Lüdenscheidt", ["muller", "ludenscheidt", "mullerludenscheidt"]),
+        ("Vue.js, CI/CD, M&A", ["vue", "js", "vuejs", "ci", "cd", "cicd", "m", "a", "ma"]),
+        ("jean.dupont.42", ["jean", "dupont", "42", "jeandupont42"]),
+        ("Lefe\u00advre", ["lefevre"]),  # a soft hyphen is invisible
+        ("C++ & .NET", ["c", "net"]),
+        ("  'quoted' (words) -- ", ["quoted", "words"]),
+        ("", []),
+    ],
+)
+def test_search_words_fold_inner_punctuation(text, words):
+    assert search_words(text) == words
+
+
+def test_search_words_are_letters_and_digits_only():
+    text = "Hélène d\u2019Arc-Lefèvre <b>x</b> 10:30 a/b_c @home #tag 山田 Дмитрий"
+    assert all(word.isalnum() for word in search_words(text))
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("obrien", [("obrien",)]),
+        ("o'brien", [("o", "brien")]),
+        ("O\u2019BRIEN", [("o", "brien")]),
+        ("o brien", [("o",), ("brien",)]),
+        ("jean-p lyon", [("jean", "p"), ("lyon",)]),
+        ("hel & !lef | :* (", [("hel",), ("lef",)]),
+        (" & | ! ( ) :* <-> ", []),
+    ],
+)
+def test_search_query_words_keep_each_words_parts(query, words):
+    assert search_query_words(query) == words
+
+
+def test_search_query_words_default_limit_is_eight():
+    assert len(search_query_words(" ".join(f"w{i}" for i in range(20)))) == 8
+
+
+def test_every_spelling_of_a_query_reaches_the_written_word():
+    """The class: however the query is punctuated, its parts joined, or all its parts, are
+    words of the text."""
+    written = set(search_words("Seán O'Brien, Jean-Pierre Lefèvre"))
+    for query in ["obrien", "o'brien", "o\u2019brien", "o brien", "jean-pierre", "jeanpierre", "jean pierre"]:
+        for parts in search_query_words(query):
+            assert "".join(parts) in written or set(parts) <= written, query

@@ -9,11 +9,11 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.broadcast import disconnect_on_commit, group_name, recheck_subscriptions_on_commit
-from apps.core.text import fold
 from apps.directory import mapping
 from apps.directory.models import DirectorySource
 from apps.directory.services.plan import Plan
 from apps.profiles.models import DIRECTORY_FIELDS
+from apps.profiles.search import search_fields
 
 INCOMING = """
 CREATE TEMPORARY TABLE directory_incoming (
@@ -43,11 +43,10 @@ def _search_fields(change, owned: list[str]) -> tuple[str, str]:
 
     full_name = f"{record.first_name} {record.last_name}".strip()
     name = value("display_name") or full_name or record.email
-    others = [record.email.split("@")[0], value("job_title"), value("department"), value("team"),
-              value("location"), *old.get("skills", [])]  # fmt: skip
-    folded_name = fold(name)
-    # fold() works word by word: folding the parts apart gives the same text, the name once.
-    return " ".join([folded_name, fold(" ".join(part for part in others if part))]).strip(), folded_name[:200]
+    return search_fields(
+        name=name, email=record.email, job_title=value("job_title"), department=value("department"),
+        team=value("team"), location=value("location"), skills=old.get("skills", []),
+    )  # fmt: skip
 
 
 def plan_apply(source: DirectorySource, plan: Plan) -> None:
