@@ -14,10 +14,16 @@ from django.shortcuts import get_object_or_404
 
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.profiles.models import Follow, Profile, ProfileFieldPolicy
-from apps.profiles.search import tsquery
+from apps.profiles.search import query_share, tsquery
 
 PAGE_SIZE = 20
-WALK_WINDOW = 3000
+# How many profiles, in name order, a search tests before sorting its matches instead
+# (_first_matches). Measured over 100,000 profiles (tests/benchmarks/test_directory_search.py,
+# 532 searches of 14 kinds): p95 per kind 5-25 ms (one letter 10, the most common words 9,
+# two of them 19, punctuated names 25, no match 6); it was 44-83 ms for two letters, second
+# pages and common words ("engineer", "paris") when every match was sorted. 3,000 cost the
+# rare queries a longer walk, 1,000 sorted the common names (2-3 %) instead.
+WALK_WINDOW = 2000
 MAX_CHAIN = 50
 EMPTY = {"languages": list, "start_date": lambda: None, "birthday": lambda: None}
 
@@ -98,48 +104,58 @@ def profile_search(
     after = decode_cursor(cursor, types=(str, int))
     if after:
         profiles = profiles.filter(rows_after("sort_name", after[0], "id", after[1]))
-    rows = _first_matches(profiles, wanted, limit + 1)
+    # Too rare to fill a page in the walked window (a name, a skill, a typo): sorted at once.
+    share = query_share(query) if text else None
+    rare = share is not None and share * WALK_WINDOW < 2 * (limit + 1)
+    rows = _first_matches(profiles, wanted, limit + 1, rare=rare)
     next_cursor = encode_cursor([rows[limit - 1].sort_name, rows[limit - 1].id]) if len(rows) > limit else None
     page = rows[:limit]
     prefetch_related_objects(page, "skills")
     return Page(mask_private_fields(page, viewer=viewer), next_cursor)
 
 
-def _first_matches(profiles, wanted: Q, count: int) -> list[Profile]:
+def _first_matches(profiles, wanted: Q, count: int, *, rare: bool) -> list[Profile]:
     """The first `count` active employees among `profiles` that are `wanted`, in name order.
 
     Walking the names in order and testing each profile stops as soon as `count` are
     found: right for "a" or "engineer", which half the company matches. But "zoe" is
     matched by a few hundred people, all listed under Z: the walk would read 95,000
     profiles first. Finding every match with the search index and sorting them is right
-    for those, and wrong for "a" (45,000 to sort). Which one a query needs cannot be known
-    in advance (the planner's estimates cannot see that Zoés sit together), so: test the
-    next WALK_WINDOW profiles, and only if they hold too few matches, sort the matches
-    after them. Neither step reads more than a few thousand rows, whatever the query.
-    Measured over 100,000 profiles: tests/benchmarks/test_directory_search.py."""
-    # The window's last profile, computed by PostgreSQL inside the statements below (one
-    # round trip fewer): the WALK_WINDOW-th next profile, or the very last one if fewer remain.
-    ordered, backwards = profiles.order_by("sort_name", "id"), profiles.order_by("-sort_name", "-id")
-    end_name, end_id = (
-        Coalesce(
-            Subquery(ordered.values(column)[WALK_WINDOW - 1 : WALK_WINDOW]), Subquery(backwards.values(column)[:1])
-        )
-        for column in ("sort_name", "id")
+    for those, and wrong for "a" (45,000 to sort). So: a query PostgreSQL's statistics
+    call `rare` is sorted at once; any other walks the next WALK_WINDOW profiles, and
+    only if they hold too few matches (the statistics cannot see that Zoés sit together,
+    nor that two common words seldom meet) sorts the matches after them. Neither step
+    reads more than a few thousand rows, whatever the query. Measured over 100,000
+    profiles: tests/benchmarks/test_directory_search.py."""
+    walked = profiles.active().select_related("user").order_by("sort_name", "id")
+    if not wanted:  # the whole directory, or the page after a cursor: the first ones are the ones
+        return list(walked[:count])
+    if rare:
+        return _sorted_matches(profiles, wanted, count)
+    # The window's last name, computed by PostgreSQL inside the statements below (one round
+    # trip fewer): the WALK_WINDOW-th next profile's, or the very last one's if fewer remain.
+    # Namesakes of that last one are all inside the window.
+    ordered = profiles.order_by("sort_name", "id").values("sort_name")
+    end_name = Coalesce(
+        Subquery(ordered[WALK_WINDOW - 1 : WALK_WINDOW]), Subquery(ordered.order_by("-sort_name", "-id")[:1])
     )
     # The test as one expression, which no index covers and which PostgreSQL expects half
     # the rows to pass: it walks the name index and stops at the `count`-th match.
-    walked = profiles.active().select_related("user")
-    if wanted:
-        walked = walked.alias(walked_match=Case(When(wanted, then=True), default=False)).filter(walked_match=True)
-    inside = Q(sort_name__lte=end_name) & (Q(sort_name__lt=end_name) | Q(id__lte=end_id))
-    # None when fewer than WALK_WINDOW profiles remain: the walk has seen them all.
-    window_full = Subquery(ordered.values("id")[WALK_WINDOW - 1 : WALK_WINDOW])
-    walked = walked.filter(inside).annotate(window_full=window_full).order_by("sort_name", "id")
+    walked = walked.alias(walked_match=Case(When(wanted, then=True), default=False)).filter(walked_match=True)
+    # window_full is None when fewer than WALK_WINDOW profiles remain: the walk saw them all.
+    walked = walked.filter(sort_name__lte=end_name).annotate(
+        window_full=Subquery(ordered[WALK_WINDOW - 1 : WALK_WINDOW])
+    )
     rows = list(walked[:count])
     if len(rows) == count or (rows and rows[0].window_full is None):
         return rows
-    # The next matches after the window, found with the search index (and the department
-    # and office indexes), sorted narrow (id and name), then the few first read whole.
+    return rows + _sorted_matches(profiles, wanted, count - len(rows), after=end_name)
+
+
+def _sorted_matches(profiles, wanted: Q, count: int, *, after=None) -> list[Profile]:
+    """The first `count` active `wanted` profiles (named after `after`), found with the search
+    index (and the department and office indexes), sorted narrow (id and name), then the few
+    first read whole."""
     # The name as an expression, not the column: PostgreSQL can neither walk the name index
     # in this order nor read "after the window" from it (nearly every row), and sorts what
     # the other indexes find instead.
@@ -147,11 +163,11 @@ def _first_matches(profiles, wanted: Q, count: int) -> list[Profile]:
     # Whether the account is active, asked row by row: as a join, PostgreSQL would read the
     # whole accounts table (a hash join) to sort a few hundred matches.
     active = Subquery(get_user_model().objects.filter(pk=OuterRef("user_id")).values("is_active"))
-    beyond = profiles.alias(sort_key=sort_key, user_active=active).filter(
-        wanted, Q(sort_key__gte=end_name) & (Q(sort_key__gt=end_name) | Q(id__gt=end_id)), user_active=True
-    )
-    first = beyond.order_by("sort_key", "id").values("id")[: count - len(rows)]
-    return rows + list(Profile.objects.select_related("user").filter(id__in=first).order_by("sort_name", "id"))
+    matches = profiles.alias(sort_key=sort_key, user_active=active).filter(wanted, user_active=True)
+    if after is not None:
+        matches = matches.filter(sort_key__gt=after)
+    first = matches.order_by("sort_key", "id").values("id")[:count]
+    return list(Profile.objects.select_related("user").filter(id__in=first).order_by("sort_name", "id"))
 
 
 FACETS_CACHE_KEY = "profiles:directory-facets"

@@ -7,7 +7,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
 from apps.feeds.selectors import mention_candidates
-from apps.profiles import selectors
+from apps.profiles import search, selectors
 from apps.profiles.models import Profile
 from apps.profiles.search import tsquery
 from apps.profiles.selectors import profile_search
@@ -152,6 +152,29 @@ def test_every_window_gives_the_same_pages(crowd, user, monkeypatch, window, fil
         expected = _expected(query, **filters)
         for limit in (3, 20):
             assert _paged(user, query, limit, **filters) == expected, (query, limit)
+
+
+@pytest.mark.parametrize("filters", [{}, {"department": "Sales"}, {"location": "Lyon", "department": "Engineering"}])
+def test_rare_queries_sorted_at_once_give_the_same_pages(crowd, user, monkeypatch, filters):
+    """A query the statistics call rare skips the walk: the same pages."""
+    monkeypatch.setattr(selectors, "query_share", lambda query: 0.0)
+    for query in QUERIES:
+        expected = _expected(query, **filters)
+        for limit in (3, 20):
+            assert _paged(user, query, limit, **filters) == expected, (query, limit)
+
+
+def test_the_share_of_a_query_comes_from_postgresqls_statistics(crowd, monkeypatch):
+    monkeypatch.setattr(search, "_word_stats", {"read_at": None, "shares": None})
+    assert search.query_share("analyst") is None  # never analysed: unknown
+    monkeypatch.setattr(search, "_word_stats", {"read_at": None, "shares": None})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE profiles_profile")
+    analysts = Profile.objects.filter(job_title="Analyst").count() / Profile.objects.count()
+    assert search.query_share("analyst") == pytest.approx(analysts, abs=0.02)
+    assert search.query_share("analyst zzqx") == 0.0  # the rarest word counts
+    assert search.query_share("o'brien") >= search.query_share("obrien") > 0  # whole, or in parts
+    assert search.query_share("a") >= search.query_share("analyst")  # every word starting so
 
 
 def test_the_window_ignores_nobody(crowd, user, monkeypatch):
