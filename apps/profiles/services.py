@@ -232,12 +232,43 @@ def profile_update(
     other changed (one the job title, the other the office). Returns the saved profile."""
     # Checked before anything is written: a refused photo leaves the profile as it was.
     image = avatars.validate_avatar(avatar) if avatar is not None else None
+    editable_fields(actor=actor, profile=profile)  # refuses a stranger before any decoding
+    # Decoded before the row is locked (about a second for a 6000 x 6000 photo): another
+    # editor of this profile does not wait for it. The files have fresh names; if the
+    # edit fails they are deleted, and the profile still names its old ones.
+    rendered = avatars.render_avatar(image, user_id=profile.user_id) if image is not None else None
+    try:
+        return _profile_write(
+            actor=actor,
+            profile=profile,
+            changes=changes,
+            skills=skills,
+            image=image,
+            rendered=rendered,
+            remove_avatar=remove_avatar,
+        )
+    except BaseException:
+        if rendered:
+            avatars.delete_avatar_files(rendered)
+        raise
+
+
+def _profile_write(*, actor, profile, changes, skills, image, rendered, remove_avatar) -> Profile:
     with transaction.atomic():
         profile = Profile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
         allowed = set(editable_fields(actor=actor, profile=profile))
         refused = set(changes) - allowed
-        if refused:
-            raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused))})
+        taken_over = {field for field in refused if profile.source_of(field)}
+        if refused - taken_over:
+            raise PermissionDenied(
+                _("You may not change: %(fields)s.") % {"fields": ", ".join(sorted(refused - taken_over))}
+            )
+        if taken_over:
+            # The directory took the field over after the form was shown: said on the form,
+            # like any other mistake (the form sends only what the editor changed).
+            raise ValidationError(
+                {field: _("The directory now keeps this field: it was not changed.") for field in sorted(taken_over)}
+            )
         changes = _clean(profile, dict(changes))
         skill_objects = _skills_from(skills) if skills is not None else None
         before = _stored_values(profile, changes)
@@ -249,7 +280,7 @@ def profile_update(
             written.add("about_html")
         if image is not None or remove_avatar:
             old = profile.avatar
-            profile.avatar = avatars.render_avatar(image, user_id=profile.user_id) if image is not None else {}
+            profile.avatar = rendered if image is not None else {}
             transaction.on_commit(lambda: avatars.delete_avatar_files(old))
             written.add("avatar")
         profile.save(update_fields=[*sorted(written), "updated_at"])

@@ -1,14 +1,18 @@
 """Two people editing one profile at once: each writes only what they changed, on the row
 locked and read afresh, so neither undoes the other."""
 
+import io
 import threading
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
-from apps.profiles import services
+from apps.profiles import avatars, services
 from apps.profiles.models import Profile
 from apps.profiles.services import profile_refresh_search, profile_update
 from tests.factories import ProfileFactory, UserFactory
@@ -132,3 +136,52 @@ def test_an_edit_waits_for_the_one_in_progress(monkeypatch):
     assert waited, "the second edit did not wait for the first"
     grace.refresh_from_db()
     assert (grace.job_title, grace.location) == ("Engineer", "Lyon")
+
+
+def _png(side: int) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), "teal").save(buffer, format="PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_is_decoded_before_the_row_is_locked(monkeypatch, settings, tmp_path):
+    """Decoding a large photo takes about a second: another editor of the profile must not
+    wait for it. While it renders, another connection can lock the row at once."""
+    settings.MEDIA_ROOT = tmp_path
+    grace = person()
+    render = avatars.render_avatar
+    row_was_free = []
+
+    def render_and_try_the_lock(image, *, user_id):
+        def lock_elsewhere():
+            try:
+                with transaction.atomic():
+                    Profile.objects.select_for_update(nowait=True).get(pk=grace.pk)
+                row_was_free.append(True)
+            except OperationalError:
+                row_was_free.append(False)
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=lock_elsewhere)
+        other.start()
+        other.join(10)
+        return render(image, user_id=user_id)
+
+    monkeypatch.setattr(avatars, "render_avatar", render_and_try_the_lock)
+    profile_update(actor=grace.user, profile=grace, changes={"pronouns": "she/her"}, avatar=_png(128))
+    assert row_was_free == [True]
+    grace.refresh_from_db()
+    assert grace.pronouns == "she/her" and grace.avatar["version"]
+
+
+@pytest.mark.django_db
+def test_a_refused_edit_leaves_no_rendered_photo_behind(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    grace = person()
+    with pytest.raises(ValidationError):
+        profile_update(actor=grace.user, profile=grace, changes={"phone_work": "not a phone"}, avatar=_png(128))
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    grace.refresh_from_db()
+    assert grace.avatar == {} and grace.phone_work != "not a phone"
