@@ -19,7 +19,7 @@ from apps.communities import addresses
 from apps.communities.covers import delete_cover_file, render_cover
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
 from apps.core.broadcast import broadcast_on_commit, group_name, recheck_subscriptions_on_commit
-from apps.core.text import fold, render_markdown
+from apps.core.text import fold, render_markdown, substring_search_text
 from apps.moderation.services import audit_record
 from apps.notifications.services import intent_record
 from apps.profiles.avatars import validate_avatar
@@ -202,7 +202,7 @@ def invite_department(*, actor, community: Community, department: str) -> dict:
 
 
 def _index(community: Community) -> None:
-    community.search_text = fold(" ".join([community.name, community.description, *community.tags]))
+    community.search_text = substring_search_text(" ".join([community.name, community.description, *community.tags]))
     community.sort_name = fold(community.name)[:120]
     community.description_html = render_markdown(community.description)
 

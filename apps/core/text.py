@@ -179,6 +179,14 @@ def search_words(text: str) -> list[str]:
     return list(found)
 
 
+def substring_search_text(text: str) -> str:
+    """What the substring searches (messages, communities) look in: `fold(text)`, then each
+    word written with inner punctuation joined up, so that "obrien" finds "O'Brien" and
+    "jeanpierre" "Jean-Pierre", as in the directory; "o'brien" finds it through its parts."""
+    joined = dict.fromkeys("".join(parts) for parts in _written_words(text) if len(parts) > 1)
+    return " ".join([fold(text), *joined])
+
+
 def search_query_words(query: str, *, limit: int = 8) -> list[tuple[str, ...]]:
     """The words of a search box, folded the way `search_words` folds what is searched,
     each as its parts: "O'Brien lyon" -> [("o", "brien"), ("lyon",)]. Operators and other

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.communities.models import Community
-from apps.core.text import fold, render_markdown
+from apps.core.text import fold, render_markdown, substring_search_text
 from apps.feeds.models import Badge
 from apps.feeds.services.posts import hashtag_url
 from apps.profiles.models import Profile
@@ -780,7 +780,7 @@ class _Loader:
                     "description": description,
                     # As apps.communities.services._index computes them.
                     "description_html": render_markdown(description),
-                    "search_text": fold(" ".join([name, description, *tags])),
+                    "search_text": substring_search_text(" ".join([name, description, *tags])),
                     "sort_name": fold(name)[:120],
                     "tags": tags,
                     "visibility": visibility,

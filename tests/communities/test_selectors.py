@@ -124,6 +124,16 @@ def test_list_search_is_accent_and_case_insensitive(owner):
     assert names(community_list(viewer=viewer, query="' OR 1=1 --")) == []
 
 
+@pytest.mark.parametrize(
+    "query", ["obrien", "o'brien", "O\u2019Brien", "o brien", "jeanpierre", "jean-pierre", "vuejs"]
+)
+def test_list_search_sees_through_punctuation_inside_words(owner, query):
+    """As the directory does (and as it sees through accents)."""
+    make(owner, name="O'Brien & Jean-Pierre's Vue.js club")
+    make(owner, name="Other")
+    assert names(community_list(viewer=UserFactory(), query=query)) == ["O'Brien & Jean-Pierre's Vue.js club"]
+
+
 def test_list_search_never_finds_a_private_community_for_outsiders(owner):
     make(owner, Visibility.PRIVATE, name="Canary secret", description="canary")
     assert names(community_list(viewer=UserFactory(), query="canary")) == []

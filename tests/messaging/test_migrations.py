@@ -57,3 +57,25 @@ def test_existing_participants_get_the_history_they_had(back_to_the_latest_schem
     assert later.pk > first.pk
     updated = apps.get_model("messaging", "Message").objects.get(pk=edited.pk)
     assert updated.updated_at == edited.edited_at
+
+
+def test_existing_messages_and_communities_are_found_by_their_joined_up_words(back_to_the_latest_schema):
+    before = [("messaging", "0003_participation_periods"), ("communities", "0002_private_addresses")]
+    after = [("messaging", "0004_search_text_joined_words"), ("communities", "0003_search_text_joined_words")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    anna = apps.get_model("accounts", "User").objects.create(email="anna@example.com", is_active=True)
+    group = apps.get_model("messaging", "Conversation").objects.create(kind="group", name="Old group")
+    message = apps.get_model("messaging", "Message").objects.create(
+        conversation=group, sender=anna, body="Ask O'Brien", search_text="ask o'brien"
+    )
+    community = apps.get_model("communities", "Community").objects.create(
+        name="Jean-Pierre's club", slug="jean-pierres-club", search_text="jean-pierre's club"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    apps = executor.loader.project_state(after).apps
+    assert "obrien" in apps.get_model("messaging", "Message").objects.get(pk=message.pk).search_text.split()
+    assert "jeanpierres" in apps.get_model("communities", "Community").objects.get(pk=community.pk).search_text.split()

@@ -46,6 +46,18 @@ def test_search_runs_one_query(anna, ben, direct, count, django_assert_num_queri
         assert len(rows) == count and all(row.sender.profile.name for row in rows)
 
 
+@pytest.mark.parametrize("query", ["obrien", "o'brien", "O\u2019Brien", "jeanpierre", "jean pierre"])
+def test_search_sees_through_punctuation_inside_words(anna, ben, direct, query):
+    """As the directory does: "obrien" finds O'Brien, in a message and once it is edited."""
+    kept, _new = services.message_send(actor=ben, conversation=direct, body="Ask O'Brien")
+    edited, _new = services.message_send(actor=ben, conversation=direct, body="nothing yet")
+    services.message_send(actor=ben, conversation=direct, body="Ask Brien")
+    services.message_edit(actor=ben, message=edited, body="Jean-Pierre O\u2019Brien agrees")
+    rows, _more = selectors.message_search(viewer=anna, query=query)
+    expected = {edited.pk} if "jean" in query else {kept.pk, edited.pk}
+    assert {row.pk for row in rows} == expected
+
+
 def test_list_is_ordered_by_latest_message_and_hides_empty_one_to_ones(anna, ben, chloe):
     quiet = services.conversation_direct_open(actor=anna, other=chloe)
     older, newer = _conversations(anna, 2)

@@ -9,7 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.text import fold, render_markdown
+from apps.core.text import render_markdown, substring_search_text
 from apps.feeds import attachments as files
 from apps.feeds.models import ReactionKind
 from apps.messaging import events
@@ -96,7 +96,7 @@ def message_send(
                         client_id=client_id,
                         body=body,
                         body_html=render_markdown(body),
-                        search_text=fold(body),
+                        search_text=substring_search_text(body),
                         reply_to=reply_to,
                     )
             except IntegrityError:
@@ -161,7 +161,7 @@ def message_edit(*, actor, message: Message, body: str) -> Message:
             return message
         message.body = body
         message.body_html = render_markdown(body)
-        message.search_text = fold(body)
+        message.search_text = substring_search_text(body)
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "body_html", "search_text", "edited_at", "updated_at"])
         events.message_on_commit(message, event_type="message.updated")
