@@ -212,6 +212,11 @@ LIVE_URL = env.str("LIVE_URL", default="")
 _live = urlsplit(LIVE_URL)
 if LIVE_URL and (_live.scheme not in ("ws", "wss") or not _live.hostname or _live.path != "/ws/" or _live.query):
     raise ImproperlyConfigured(f"LIVE_URL must be a ws:// or wss:// address whose path is /ws/, not {LIVE_URL!r}")
+# How often each live process checks that its sockets' sessions still exist (seconds): a
+# socket whose session expired or was deleted closes within this long (apps/realtime/session_check.py).
+LIVE_SESSION_CHECK_SECONDS = env.float("LIVE_SESSION_CHECK_SECONDS", default=30.0)
+if not 0 < LIVE_SESSION_CHECK_SECONDS <= 60:
+    raise ImproperlyConfigured("LIVE_SESSION_CHECK_SECONDS must be more than 0 and at most 60.")
 
 # "redis" (lists, one per socket) or "pubsub" (Redis PUB/SUB): make bench compares them.
 CHANNEL_LAYER_BACKENDS = {

@@ -97,3 +97,10 @@ def test_a_live_url_that_is_not_a_socket_address_refuses_to_start(url):
     result = _connect_src(LIVE_URL=url)
     assert result.returncode != 0
     assert "LIVE_URL must be a ws:// or wss:// address" in result.stderr
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "61", "soon"])
+def test_a_session_check_interval_out_of_range_refuses_to_start(seconds):
+    result = _connect_src(LIVE_SESSION_CHECK_SECONDS=seconds)
+    assert result.returncode != 0
+    assert "LIVE_SESSION_CHECK_SECONDS" in result.stderr

@@ -3,7 +3,7 @@ admin deleted it, its password hash no longer matches) close within a minute.
 
 The paths that end sessions on purpose close their sockets at once (signing out,
 apps/accounts/session_end.py). This catches every other way: one task per process (per
-event loop) reads, every CHECK_SECONDS, the sessions of all its open sockets, two queries
+event loop) reads, every LIVE_SESSION_CHECK_SECONDS (30), the sessions of all its open sockets, two queries
 per 250 sockets, rather than a timer per socket, which would cost each idle socket the
 memory of a task (make bench measures the live process's: 1,000 idle sockets, 120 MB at
 most). A socket found signed out is checked once more a moment later before it is closed:
@@ -21,9 +21,8 @@ from apps.realtime.selectors import sessions_signed_out
 
 logger = logging.getLogger(__name__)
 
-# Every socket is checked this often (seconds): one closes at most this long plus
-# CONFIRM_SECONDS after its session ended.
-CHECK_SECONDS = 30.0
+# A socket found signed out closes after this second look (seconds): at most
+# LIVE_SESSION_CHECK_SECONDS plus this after its session ended.
 CONFIRM_SECONDS = 2.0
 
 
@@ -48,7 +47,7 @@ def _open_sockets() -> _OpenSockets:
 
 def check_seconds() -> float:
     # Read at each round: the tests shorten it.
-    return float(getattr(settings, "LIVE_SESSION_CHECK_SECONDS", CHECK_SECONDS))
+    return settings.LIVE_SESSION_CHECK_SECONDS
 
 
 def watch(socket) -> None:
