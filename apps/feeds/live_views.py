@@ -17,7 +17,7 @@ from apps.feeds import catch_up, selectors
 # the server looks this much further back: a change written just before the socket dropped
 # but committed (and announced) after, and the seconds a dead connection takes to be noticed.
 CATCH_UP_MARGIN = timedelta(minutes=2)
-MISSED_MAX = timedelta(days=3650)
+MISSED_MAX_MS = 3650 * 24 * 3600 * 1000  # ten years: whatever the page says, the oldest looked at
 
 
 def _int(value) -> int | None:
@@ -83,7 +83,8 @@ def changes(request):
     comment_ids = _ids(request.GET.get("comments", ""), catch_up.COMMENTS_MAX)
     if missed is None or post_ids is None or comment_ids is None:
         raise Http404
-    since = timezone.now() - min(timedelta(milliseconds=missed), MISSED_MAX) - CATCH_UP_MARGIN
+    # Clamped as a number: timedelta() itself overflows past 999,999,999 days.
+    since = timezone.now() - timedelta(milliseconds=min(missed, MISSED_MAX_MS)) - CATCH_UP_MARGIN
     found = catch_up.changes_since(viewer=request.user, since=since, post_ids=post_ids, comment_ids=comment_ids)
     posts = {str(pk): None for pk in found.gone_posts}
     posts |= {str(post.pk): render_to_string("feeds/_card.html", {"post": post}, request) for post in found.posts}

@@ -22,14 +22,22 @@
     var status = document.getElementById("live-status");
     var attempt = 0;
     var everConnected = false;
-    var lostAt = null;  // when the connection was lost (this page's clock: only durations are sent)
+    // When the page last heard from the server (the wall clock, which goes on while a laptop
+    // sleeps, unlike performance.now() in some browsers; only durations are sent). The server
+    // answers a ping every 25 s, so this is never older than that while the socket lives; a
+    // socket's close event may come minutes after the connection died (a sleep, a dropped
+    // network), so the time away is counted from here, not from that event.
+    var lastHeard = Date.now();
+    var SILENT_MS = 70000;  // no answer to two pings: the connection is dead, open another
     var socket;
 
     function setStatus(text) { if (status) { status.textContent = text; } }
 
     function connect() {
-      socket = new WebSocket(url);
-      socket.addEventListener("open", function () {
+      var own = new WebSocket(url);
+      socket = own;
+      own.addEventListener("open", function () {
+        if (own !== socket) { return; }
         attempt = 0;
         setStatus("");
         document.body.dataset.live = "connected";
@@ -43,32 +51,47 @@
           if (community) { socket.send(JSON.stringify({ type: "follow", community: community })); }
         });
         if (everConnected) {
-          var missed = Math.round(window.performance.now() - (lostAt === null ? window.performance.now() : lostAt));
+          var missed = Math.max(0, Date.now() - lastHeard);
           document.dispatchEvent(new CustomEvent("live:reconnected", { detail: { missed: missed } }));
         }
         everConnected = true;
-        lostAt = null;
+        lastHeard = Date.now();
       });
-      socket.addEventListener("message", function (message) {
+      own.addEventListener("message", function (message) {
+        if (own !== socket) { return; }
+        lastHeard = Date.now();
         var event;
         try { event = JSON.parse(message.data); } catch (error) { return; }
         if (event && typeof event.type === "string") {
           document.dispatchEvent(new CustomEvent("live:" + event.type, { detail: event }));
         }
       });
-      socket.addEventListener("close", function (close) {
-        document.body.dataset.live = "disconnected";
-        if (lostAt === null) { lostAt = window.performance.now(); }
-        if (close.code === 4401) { return; }  // signed out: do not retry
-        var delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-        attempt += 1;
-        setStatus(document.documentElement.lang === "fr" ? "Reconnexion…" : "Reconnecting…");
-        window.setTimeout(connect, delay);
+      own.addEventListener("close", function (close) {
+        if (own !== socket) { return; }  // one given up already (silent), replaced since
+        lost(close.code);
       });
     }
 
+    function lost(code) {
+      document.body.dataset.live = "disconnected";
+      if (code === 4401) { return; }  // signed out: do not retry
+      var delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      setStatus(document.documentElement.lang === "fr" ? "Reconnexion…" : "Reconnecting…");
+      window.setTimeout(connect, delay);
+    }
+
     window.setInterval(function () {
-      if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "ping" })); }
+      if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
+      if (Date.now() - lastHeard > SILENT_MS) {
+        // Silent for two pings (a sleep, a dropped network): its close event may take minutes.
+        var dead = socket;
+        socket = null;
+        dead.close();
+        lost(1006);
+        return;
+      }
+      socket.send(JSON.stringify({ type: "ping" }));
     }, 25000);
     // For the page's features that speak too (the typing indicator): dropped while disconnected.
     window.liveSend = function (message) {

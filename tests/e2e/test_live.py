@@ -317,6 +317,58 @@ class Outage:
         expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=LIVE_TIMEOUT_MS)
 
 
+class SilentDrop:
+    """The page's socket stays open, but nothing crosses it any more, either way: a laptop
+    asleep, a network gone quiet. The browser sees no close event for minutes."""
+
+    def __init__(self, page):
+        self.open, self.silenced = [], set()
+        page.route_web_socket(re.compile(r"/ws/$"), self._route)
+
+    def _route(self, socket):
+        server = socket.connect_to_server()
+        self.open.append(socket)
+        socket.on_message(lambda message: None if id(socket) in self.silenced else server.send(message))
+        server.on_message(lambda message: None if id(socket) in self.silenced else socket.send(message))
+
+    def start(self):
+        self.silenced.update(id(socket) for socket in self.open)
+
+
+def test_a_socket_gone_silent_is_replaced_and_the_page_catches_up(open_page, community, alice, bob):
+    """The time away is counted from the last word the page heard, not from a close event
+    that never comes: two minutes with no answer to its pings, the page opens another socket
+    and catches up with the edits and deletions made meanwhile."""
+    from apps.feeds.services import post_delete, post_update
+
+    doomed = post_create(actor=alice, community=community, body="Draft: ignore this post.")
+    edited = post_create(actor=alice, community=community, body="The freeze starts Monday.")
+    reader = open_page()
+    reader.clock.install()
+    drop = SilentDrop(reader)
+    _sign_in(reader, bob.email, PASSWORD)
+    _open_live(reader, community)
+    expect(_cards(reader)).to_have_count(2)
+    reader.evaluate(MARK_PAGE)
+
+    drop.start()
+    sockets = len(drop.open)
+    post_update(actor=alice, post=edited, body="The freeze starts Tuesday.")
+    post_delete(actor=alice, post=doomed)
+    time.sleep(0.5)
+    expect(reader.locator(f"#post-{edited.pk} .post-body")).to_have_text("The freeze starts Monday.")
+    reader.clock.fast_forward("02:00")  # the machine slept two minutes
+
+    expect(reader.locator(f"#post-{edited.pk} .post-body")).to_have_text(
+        "The freeze starts Tuesday.", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(reader.locator(f"#post-{doomed.pk}")).to_have_count(0)
+    expect(reader.locator("body")).to_have_attribute("data-live", "connected")
+    assert len(drop.open) == sockets + 1  # a new socket, the silent one given up
+    assert reader.evaluate(SAME_PAGE), "Bob's page was reloaded"
+    open_page.watch.assert_clean()
+
+
 def test_after_a_disconnect_edits_and_deletions_show(open_page, community, alice, bob):
     """Posts and comments edited, deleted or reacted to while Bob's page was not listening:
     when it has reconnected, the page shows them as they are now, without a reload."""

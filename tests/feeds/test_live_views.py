@@ -161,6 +161,16 @@ def test_catching_up_takes_off_what_the_reader_may_no_longer_read(reader):
     assert _changes(stranger, [post], missed=10**9) == {"posts": {str(post.pk): None}, "comments": {}}
 
 
+@pytest.mark.parametrize("missed", [10**17, 2**63 - 1])
+def test_catching_up_after_any_absence_looks_back_at_most_ten_years(reader, missed):
+    """A page away for longer than timedelta can count (a forged or broken number) is
+    answered like one away for ten years, not with an error."""
+    author = ProfileFactory().user
+    post = post_create(actor=author, community=None, body="Still here")
+    answer = _changes(_client(reader), [post], missed=missed)
+    assert set(answer["posts"]) == {str(post.pk)}
+
+
 @pytest.mark.parametrize(
     "query", ["", "missed=x", "missed=-1&posts=1", "missed=1&posts=1,a", "missed=1&comments=0", "posts=1"]
 )
