@@ -827,7 +827,7 @@ class _Loader:
             # Hashtags: existing ones reused; links and names folded as _set_hashtags does.
             cursor.executemany(
                 "INSERT INTO feeds_hashtag (name, display) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
-                [(fold(tag)[:60], tag) for tag in HASHTAGS],
+                [(fold(tag)[:60], fold(tag)[:60]) for tag in HASHTAGS],
             )
             cursor.execute("SELECT name, id FROM feeds_hashtag WHERE name = ANY(%s)", [[fold(t) for t in HASHTAGS]])
             ids = dict(cursor.fetchall())

@@ -78,3 +78,25 @@ def test_the_stored_tag_keeps_no_spelling_of_any_post(tagged):
     hashtag = Hashtag.objects.get()
     assert PRIVATE_SPELLING not in f"{hashtag} {hashtag.display}"
     assert str(hashtag) == f"#{PUBLIC_SPELLING}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_tags_forget_the_spelling_of_their_first_use():
+    """Tags written before the heading changed kept a post's spelling (perhaps a private
+    post's) in their row: the migration leaves only the name there."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("feeds", "0003_attachment_processing")], [("feeds", "0004_hashtag_display_is_the_name")]
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        Hashtag = executor.loader.project_state(before).apps.get_model("feeds", "Hashtag")
+        tag = Hashtag.objects.create(name="reorgcanary", display="ReOrgCanary")
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        Hashtag = executor.loader.project_state(after).apps.get_model("feeds", "Hashtag")
+        assert Hashtag.objects.get(pk=tag.pk).display == "reorgcanary"
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
