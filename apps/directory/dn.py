@@ -8,6 +8,10 @@ case). normal_dn() gives every one of them the same text: the key under which a 
 up (a manager, a group member, a nested group, an entry that moved). searchable_dn() gives
 a DN found in a value the strict form that a search base needs.
 
+Different names never share a key: escapes of octets that are no UTF-8 (Latin-1 written as
+hex) stay those octets, as lower-case escapes, and text whose attribute types are no types
+(`CN=a;b,OU=x`: "b,OU" is none) is no DN (is_dn), whose form only equals itself.
+
 ldap3's own parser (ldap3.utils.dn.parse_dn, 2.9.1) is not used: it keeps escapes as written
 (`\\,` and `\\2C` stay different), refuses spaces after a comma and quoted values."""
 
@@ -28,6 +32,12 @@ _OID_NAMES = {
 _VALUE = r"[^\s,=+;\\\"#<>]+(?: [^\s,=+;\\\"#<>]+)*"
 _SIMPLE = re.compile(rf"[a-z][a-z0-9-]*={_VALUE}(?:,[a-z][a-z0-9-]*={_VALUE})*")
 _HEX = frozenset("0123456789abcdefABCDEF")
+# An attribute type (RFC 4512): a descriptor, or a numeric OID (RFC 1779's "OID." before it).
+_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9-]*|(?:oid\.)?(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))+", re.IGNORECASE)
+# Octets that are no UTF-8 are decoded as U+DC80-U+DCFF ("surrogateescape"), one per octet:
+# they are written back as the escapes \xx, never as a character another octet also gives.
+_OCTETS = re.compile("[\udc80-\udcff]")
+_INVALID = "\x00"  # starts the form of text that is no DN: no DN's form starts with it
 
 
 class InvalidDN(ValueError):
@@ -37,16 +47,34 @@ class InvalidDN(ValueError):
 def normal_dn(dn: str) -> str:
     """The normal form of `dn`; text that is no valid DN gets a form that only equals itself."""
     folded = dn.casefold()
-    if _SIMPLE.fullmatch(folded) and (dn.isascii() or unicodedata.is_normalized("NFKC", dn)):
+    if _SIMPLE.fullmatch(folded) and (
+        dn.isascii() or (unicodedata.is_normalized("NFKC", dn) and not _OCTETS.search(dn))
+    ):
         return folded
     try:
         rdns = _parsed(dn)
     except InvalidDN:
-        return "\x00" + " ".join(folded.split())
+        return _INVALID + " ".join(folded.split())
     return ",".join(
         "+".join(sorted(f"{_type(kind)}={value if ber else _escaped(_value(value))}" for kind, value, ber in rdn))
         for rdn in rdns
     )
+
+
+def is_dn(dn: str) -> bool:
+    """Whether `dn` is a DN (RFC 4514, or RFC 1779's quotes and semicolons) that a server can
+    search for: its values' octets are UTF-8 (slapd answers others "invalidDNSyntax")."""
+    try:
+        rdns = _parsed(dn)
+    except InvalidDN:
+        return False
+    return not any(_OCTETS.search(value) for rdn in rdns for _kind, value, ber in rdn if not ber)
+
+
+def dn_text(raw: bytes) -> str:
+    """A DN read from the server as octets: octets that are no UTF-8 become their escapes, so
+    that the text names the same octets (and not U+FFFD, which other octets also give)."""
+    return _OCTETS.sub(_octet_escape, raw.decode("utf-8", errors="surrogateescape"))
 
 
 def searchable_dn(dn: str) -> str:
@@ -59,9 +87,10 @@ def searchable_dn(dn: str) -> str:
     except InvalidDN:
         return dn
     return ",".join(
-        "+".join(f"{_type(kind)}={value if ber else escape_rdn(value.strip())}" for kind, value, ber in rdn)
+        "+".join(f"{_type(kind)}={value if ber else _octets_escaped(escape_rdn(value) if value else '')}"
+                 for kind, value, ber in rdn)
         for rdn in rdns
-    )
+    )  # fmt: skip
 
 
 def _type(kind: str) -> str:
@@ -83,7 +112,17 @@ def _escaped(value: str) -> str:
     """A value as it appears in the normal form: only what separates values, and a leading
     '#' (which would read as BER), is escaped."""
     value = value.replace("\\", "\\\\").replace(",", "\\,").replace("+", "\\+")
-    return "\\" + value if value.startswith("#") else value
+    return _octets_escaped("\\" + value if value.startswith("#") else value)
+
+
+def _octets_escaped(value: str) -> str:
+    """Octets that are no UTF-8 as escapes (\\e8); a backslash of the value itself is already
+    escaped (\\\\) by then, so the two never read alike."""
+    return _OCTETS.sub(_octet_escape, value) if not value.isascii() else value
+
+
+def _octet_escape(match: re.Match) -> str:
+    return f"\\{ord(match.group()) - 0xDC00:02x}"
 
 
 def _parsed(dn: str) -> list[list[tuple[str, str, bool]]]:
@@ -103,7 +142,7 @@ def _parsed(dn: str) -> list[list[tuple[str, str, bool]]]:
         kind = dn[start:position]
         while position < size and dn[position] == " ":
             position += 1
-        if not kind or position >= size or dn[position] != "=":
+        if not _TYPE.fullmatch(kind) or position >= size or dn[position] != "=":
             raise InvalidDN(dn)
         position += 1
         value, ber, position = _read_value(dn, position)
@@ -134,6 +173,7 @@ def _read_value(dn: str, position: int) -> tuple[str, bool, int]:
     if quoted:
         position += 1
     raw = bytearray()
+    kept = 0  # the value ends there: after it, only unescaped spaces before a separator
     while position < size:
         char = dn[position]
         if quoted and char == '"':
@@ -147,18 +187,30 @@ def _read_value(dn: str, position: int) -> tuple[str, bool, int]:
                 raw.append(int(pair, 16))
                 position += 3
             elif len(pair) >= 1:
-                raw += pair[0].encode()
+                raw += _octets(pair[0], dn)
                 position += 2
             else:
                 raise InvalidDN(dn)
+            kept = len(raw)
             continue
-        raw += char.encode()
+        raw += _octets(char, dn)
         position += 1
+        if quoted or char != " ":
+            kept = len(raw)
     else:
         if quoted:
             raise InvalidDN(dn)
-    # Spaces at either end, escaped or not, are insignificant: _value and searchable_dn drop them.
-    return raw.decode("utf-8", errors="replace"), False, _after_value(dn, position)
+    # Escaped spaces at the ends belong to the value (a search base keeps them); caseIgnoreMatch
+    # then ignores them when names are compared (_value).
+    value = bytes(raw[:kept]).decode("utf-8", errors="surrogateescape")
+    return value, False, _after_value(dn, position)
+
+
+def _octets(char: str, dn: str) -> bytes:
+    try:
+        return char.encode("utf-8", errors="surrogateescape")  # what dn_text decoded stays those octets
+    except UnicodeEncodeError as error:
+        raise InvalidDN(dn) from error
 
 
 def _after_value(dn: str, position: int) -> int:

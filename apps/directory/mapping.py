@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from apps.directory.dn import dn_text
 from apps.directory.models import DirectorySource, Preset
 
 # Profile fields a source may own, with their column lengths (longer values are cut).
@@ -151,6 +152,12 @@ def _text(values: list[bytes] | None) -> str:
     return values[0].decode("utf-8", errors="replace").strip()
 
 
+def _dn(values: list[bytes] | None) -> str:
+    """A DN value as its octets say (dn_text), spaces around it kept: the last may be escaped."""
+    text = dn_text(values[0]) if values else ""
+    return text if text.strip() else ""
+
+
 def external_id_of(raw: list[bytes] | None, attribute: str) -> str:
     if not raw:
         return ""
@@ -243,7 +250,7 @@ class EntryReader:
         if self.start_date:
             profile["start_date"] = parse_date(_text(attributes.get(key["start_date"])))
         if self.manager:
-            record.manager_dn = _text(attributes.get(key["manager"]))
+            record.manager_dn = _dn(attributes.get(key["manager"]))
         control = _text(attributes.get(key["account_control"]))
         if control.isdigit() and int(control) & ACCOUNTDISABLE:
             record.disabled = "disabled"

@@ -123,3 +123,38 @@ def test_a_dn_returned_in_another_form_is_no_move_and_a_real_move_is_an_update(s
         {"email": "hlefevre@example.com", "changes": {"dn": [HELENE, _as_slapd_writes(moved)]}}
     ]
     assert DirectoryAccount.objects.get().dn == _as_slapd_writes(moved)
+
+
+def test_values_that_are_no_dn_are_reported_and_escapes_of_other_octets_name_nobody(slapd, finance):
+    """A manager or member value whose types are no types, or whose escapes make octets that
+    are no UTF-8 (which servers refuse), is reported as no DN: never searched for, nor read
+    as another name (errors='replace' made U+FFFD of such octets: whoever has it in their name)."""
+    replaced = _staff(0, "replaced", "Odd", "Name", cn="Lef\ufffdvre")
+    latin1 = _staff(1, "latin1", "Latin", "One", cn="One, Latin", description=f"CN=Lef\\E8vre,{AD_PEOPLE_DN}")
+    typo = f"CN=Lefèvre;Hélène,{AD_PEOPLE_DN}"  # a comma typed as ';': "Hélène,ou" is no type
+    broken = _staff(2, "broken", "Broken", "Value", cn="Value, Broken", description=typo)
+    group = ad_group("Finance, Lyon", [], guid=ad_guid(7600))
+    bad_member = "CN=Finance;Paris,OU=Groups,DC=example,DC=com"
+    group[1]["description"] = [latin1[0], bad_member, f"CN=Lef\\E9vre,{AD_PEOPLE_DN}"]
+    slapd.add([replaced, latin1, broken, group])
+    source = make_ad_source(slapd, attribute_map={"manager": "description", "member": "description"},
+                            group_communities={group[0]: finance.slug})  # fmt: skip
+
+    run = directory_sync(source=source)
+
+    assert run.state == RunState.SUCCEEDED, run.message
+    assert not Profile.objects.filter(manager__isnull=False).exists()
+    assert run.counts["managers_unresolved"] == 2 and run.counts["members_unresolved"] == 2
+    assert sorted(run.diff["unresolved"]["managers"], key=lambda item: item["dn"]) == [
+        {"dn": _as_slapd_writes(latin1[0]), "value": f"CN=Lef\\E8vre,{AD_PEOPLE_DN}", "reason": "not a valid DN"},
+        {"dn": _as_slapd_writes(broken[0]), "value": typo, "reason": "not a valid DN"},
+    ]
+    assert sorted(run.diff["unresolved"]["members"], key=lambda item: item["value"]) == [
+        {"group": group[0], "value": bad_member, "reason": "not a valid DN"},
+        {"group": group[0], "value": f"CN=Lef\\E9vre,{AD_PEOPLE_DN}", "reason": "not a valid DN"},
+    ]
+    assert community_members(finance) == {"latin1@example.com"}
+    from django.template.loader import render_to_string
+
+    page = render_to_string("admin/directory/diff.html", {"run": run, "diff": run.diff})
+    assert page.count("not a valid DN") == 4

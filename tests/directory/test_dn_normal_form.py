@@ -4,7 +4,7 @@ up in it."""
 
 import pytest
 
-from apps.directory.dn import normal_dn, searchable_dn
+from apps.directory.dn import dn_text, is_dn, normal_dn, searchable_dn
 from apps.directory.services.read import GroupExpander
 from tests.directory.slapd import ad_person_dn
 from tests.directory.test_dn_forms import HELENE, HELENE_FORMS
@@ -65,3 +65,108 @@ def test_a_dn_found_in_a_value_gets_a_form_ldap3_searches_with(written, searchab
     if "=" in written:
         safe_dn(searchable)  # ldap3's check of a search base: raises on what it refuses
         assert normal_dn(searchable) == normal_dn(written)
+
+
+# Escapes of octets that are no UTF-8 (Latin-1 written as hex, say) name those octets: two
+# different ones, or one and the replacement character, are different names.
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("CN=Lef\\E8vre,OU=x", "CN=Lef\\E9vre,OU=x"),
+        ("CN=Lef\\E8vre,OU=x", "CN=Lef\\EF\\BF\\BDvre,OU=x"),  # U+FFFD, what errors='replace' gave
+        ("CN=Lef\\E8vre,OU=x", "CN=Lef\ufffdvre,OU=x"),
+        ("CN=Lef\\E8vre,OU=x", "CN=Lef\\\\E8vre,OU=x"),  # a backslash, then the text E8
+        ("CN=Lef\\E8vre,OU=x", "CN=Lefvre,OU=x"),
+        ("CN=\\C3,OU=x", "CN=\\C3\\A8,OU=x"),  # a cut sequence, and the whole one (è)
+    ],
+)
+def test_octets_that_are_no_utf8_keep_distinct_names(one, other):
+    assert normal_dn(one) != normal_dn(other)
+    assert searchable_dn(one) != searchable_dn(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("CN=Lef\\E8vre,OU=x", "cn=lef\\e8vre,ou=X"),  # hex digits and types in either case
+        ("CN=Lef\\E8vre\\C3\\A9,OU=x", "CN=LEF\\E8VREÉ,OU=x"),  # the valid part folded as always
+        ("2.5.4.3=a,OID.2.5.4.11=x", "cn=a,ou=x"),
+        ("CN=foo\\ ,OU=x", "CN=foo,OU=x"),  # caseIgnoreMatch: spaces at the ends are insignificant
+    ],
+)
+def test_equal_names_with_such_octets_or_oids_share_a_form(one, other):
+    assert normal_dn(one) == normal_dn(other)
+
+
+def test_octets_read_from_the_server_as_bytes_are_their_hex_escapes():
+    """A value read as bytes that are no UTF-8 is the name those octets make, as escapes."""
+    assert dn_text(b"CN=Lef\xe8vre,OU=x") == "CN=Lef\\e8vre,OU=x"
+    assert normal_dn(dn_text(b"CN=Lef\xe8vre,OU=x")) == normal_dn("cn=lef\\E8vre,ou=x")
+    assert normal_dn(dn_text(b"CN=Lef\xe8vre,OU=x")) != normal_dn(dn_text(b"CN=Lef\xe9vre,OU=x"))
+    assert dn_text("CN=Lefèvre,OU=x".encode()) == "CN=Lefèvre,OU=x"
+
+
+# Attribute types are descriptors (a letter, then letters, digits, hyphens) or numeric OIDs:
+# anything else is no DN, and each such text only equals itself.
+NO_DNS = [
+    "CN=a;b,OU=x",
+    "CN=a,b,OU=x",
+    "CN=a,b c=d,OU=x",
+    "CN=a,,OU=x",
+    "CN=a,=b,OU=x",
+    "1CN=a,OU=x",
+    "_cn=a,OU=x",
+    "c n=a,OU=x",
+    "2.5.=a,OU=x",
+    "02.5.4.3=a,OU=x",
+    "oid.cn=a,OU=x",
+    "CN=a,OU=x,",
+    "CN=\\",
+    "not a dn",
+]
+# Names whose octets are no UTF-8: distinct forms (above), but no DN a server searches for.
+NOT_UTF8 = ["CN=Lef\\E8vre,OU=x", "CN=\\C3,OU=x"]
+
+
+@pytest.mark.parametrize("text", NO_DNS)
+def test_text_with_a_type_that_is_no_type_is_no_dn(text):
+    assert not is_dn(text)
+    assert searchable_dn(text) == text
+    others = [normal_dn(other) for other in NO_DNS if other != text]
+    assert normal_dn(text) not in others
+    assert normal_dn(text) not in {"cn=a,b,ou=x", "cn=a\\,b,ou=x", "cn=a;b,ou=x"}
+
+
+def test_names_whose_octets_are_no_utf8_are_no_dns_to_search_for():
+    assert not any(is_dn(text) for text in NOT_UTF8)
+    assert is_dn("CN=Lef\\C3\\A8vre,OU=x") and is_dn("CN=#e8,OU=x")  # BER values are octets
+
+
+@pytest.mark.parametrize(
+    "text", ["", "cn=a,ou=x", "CN=a\\;b,OU=x", "cn-2=a", "2.5.4.3=a", "OID.2.5.4.3=a", "cn=,ou=x", HELENE]
+)
+def test_dns_are_dns(text):
+    assert is_dn(text)
+    assert normal_dn(searchable_dn(text)) == normal_dn(text)
+    assert searchable_dn("CN=,OU=x") == "cn=,ou=x"  # an empty value (ldap3 would not search it)
+
+
+@pytest.mark.parametrize(
+    ("written", "searchable"),
+    [
+        ("CN=foo\\ ,OU=x", "cn=foo\\ ,ou=x"),  # an escaped space is part of the value
+        ("CN=\\ foo,OU=x", "cn=\\ foo,ou=x"),
+        ("CN=foo\\20,OU=x", "cn=foo\\ ,ou=x"),
+        ("CN=foo\\ \\ ,OU=x", "cn=foo \\ ,ou=x"),
+        ('CN="foo ",OU=x', "cn=foo\\ ,ou=x"),  # so is a space inside quotes
+        ("CN = foo  , OU=x", "cn=foo,ou=x"),  # spaces around separators are not
+        ("CN=a\\,b\\ ;OU=x", "cn=a\\,b\\ ,ou=x"),
+        ("CN=Lef\\E8vre,OU=x", "cn=Lef\\e8vre,ou=x"),
+    ],
+)
+def test_a_searchable_form_keeps_escaped_spaces_and_octets(written, searchable):
+    from ldap3.utils.dn import safe_dn
+
+    assert searchable_dn(written) == searchable
+    safe_dn(searchable)
+    assert normal_dn(searchable) == normal_dn(written)

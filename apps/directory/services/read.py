@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.directory import exchange, ldap, mapping
-from apps.directory.dn import normal_dn, searchable_dn
+from apps.directory.dn import dn_text, is_dn, normal_dn, searchable_dn
 from apps.directory.models import DirectorySource, SourceKind
 
 
@@ -179,7 +179,7 @@ def snapshot_read(
         if record.manager_dn:
             manager = ids_by_dn.get(normal_dn(record.manager_dn))
             if manager is None:
-                snapshot.unresolved_managers.append({"dn": record.dn, "value": record.manager_dn})
+                snapshot.unresolved_managers.append(_unresolved({"dn": record.dn}, record.manager_dn))
             record.manager_external_id = manager if manager and manager != record.external_id else ""
         record.values_hash = record.digest(config)
     if source.group_communities and snapshot.entries_read:
@@ -217,7 +217,7 @@ class GroupExpander:
         """Each group once per mapped group: a loop ends where it started."""
         found: set[str] = set()
         for value in group_members(self.connection, group_dn, self.member, page_size=self.page_size):
-            dn = value.decode("utf-8", errors="replace")
+            dn = dn_text(value)
             key = normal_dn(dn)
             person = self.ids_by_dn.get(key)
             if person is not None:
@@ -225,15 +225,21 @@ class GroupExpander:
                 continue
             if key in visited:
                 continue
-            if key not in self.not_groups and len(visited) <= MAX_NESTED_GROUPS:
+            if key not in self.not_groups and len(visited) <= MAX_NESTED_GROUPS and is_dn(dn):
                 base = searchable_dn(dn)  # "CN = x" or CN="x, y" are no search base to ldap3
                 if _is_group(self.connection, base, self.group_filter):
                     visited.add(key)
                     found |= self._expanded(base, visited=visited)
                     continue
                 self.not_groups.add(key)
-            self.unresolved.setdefault((normal_dn(group_dn), key), {"group": group_dn, "value": dn})
+            self.unresolved.setdefault((normal_dn(group_dn), key), _unresolved({"group": group_dn}, dn))
         return found
+
+
+def _unresolved(item: dict, value: str) -> dict:
+    """A value that names nobody this run read, for the diff; one that is no DN says so (it
+    was never looked up, nor searched for as a group)."""
+    return {**item, "value": value, "reason": _("not a valid DN")} if not is_dn(value) else {**item, "value": value}
 
 
 def _is_group(connection, dn: str, group_filter: str) -> bool:

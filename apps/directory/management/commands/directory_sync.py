@@ -68,6 +68,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  ! {item['dn']}: {item['reason']}")
         unresolved = diff.get("unresolved", {})
         for item in unresolved.get("managers", []):
-            self.stdout.write(f"  ? {item['dn']}: manager {item['value']} is nobody this run read")
+            why = f" ({item['reason']})" if item.get("reason") else ""
+            self.stdout.write(f"  ? {item['dn']}: manager {item['value']} is nobody this run read{why}")
         for item in unresolved.get("members", []):
-            self.stdout.write(f"  ? {item['group']}: member {item['value']} is nobody this run read")
+            why = f" ({item['reason']})" if item.get("reason") else ""
+            self.stdout.write(f"  ? {item['group']}: member {item['value']} is nobody this run read{why}")
