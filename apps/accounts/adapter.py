@@ -5,9 +5,11 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib.auth import authenticate as django_authenticate
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,9 +23,9 @@ from apps.realtime.selectors import session_group
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
-        "sso_only": _("This account signs in through single sign-on only: use the single sign-on button on this page."),
         # With SSO-only accounts, a failed password sign-in says where such accounts sign
-        # in, to everyone alike: whether the address has an account stays unsaid.
+        # in, to everyone alike: whether the address has an account, and whether a password
+        # typed for an SSO-only account was its right one, stay unsaid.
         "email_password_mismatch_sso": _(
             "The email address and/or password you specified are not correct. An account that "
             "signs in through single sign-on has no password here: use the single sign-on button."
@@ -36,11 +38,24 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().validation_error(code, *args)
 
     def authenticate(self, request, **credentials):
-        """Refuses a password (local or directory) for an SSO-only account, saying why:
-        whoever gets here knew that account's password."""
-        user = super().authenticate(request, **credentials)
+        """allauth's, but a password (local or directory) is never right for an SSO-only
+        account: it is refused as a wrong one, with the same page and counted against the
+        failed sign-in limits. Said apart, a right guess would be told (and free): the site
+        would check Active Directory passwords for whoever asks.
+
+        The backends refuse such an account already (apps/accounts/backends.py); what is
+        left is the user allauth keeps aside when the password was right but the account
+        inactive (it would be sent to the "account inactive" page)."""
+        self.pre_authenticate(request, **credentials)
+        AllauthBackend.unstash_authenticated_user()
+        user = django_authenticate(request, **credentials) or AllauthBackend.unstash_authenticated_user()
         if user is not None and sso_only(user):
-            raise self.validation_error("sso_only")
+            user = None
+        if user is not None:
+            # As allauth: a success gives back its attempt, without wiping the count.
+            self._rollback_login_failed_rl_usage()
+        else:
+            self.authentication_failed(request, **credentials)
         return user
 
     def send_password_reset_mail(self, user, email, context):

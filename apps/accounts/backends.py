@@ -24,20 +24,34 @@ class CompiledUserLookup:
         return users[0] if users and self.user_can_authenticate(users[0]) else None
 
 
-class ModelBackend(CompiledUserLookup, backends.ModelBackend):
+class NoPasswordForSsoOnly:
+    """An SSO-only account (apps/accounts/sso.py) has no password here, local or directory:
+    a right one is refused as a wrong one, and every backend is still tried, as for a wrong
+    password, so that neither the answer nor its time tells them apart."""
+
+    def authenticate(self, request, **credentials):
+        from apps.accounts.sso import sso_only
+
+        user = super().authenticate(request, **credentials)
+        return None if user is not None and sso_only(user) else user
+
+
+class ModelBackend(NoPasswordForSsoOnly, CompiledUserLookup, backends.ModelBackend):
     pass
 
 
-class AuthenticationBackend(CompiledUserLookup, AllauthBackend):
+class AuthenticationBackend(NoPasswordForSsoOnly, CompiledUserLookup, AllauthBackend):
     pass
 
 
-class DirectoryBackend(CompiledUserLookup, backends.ModelBackend):
-    """Directory passwords: binds as the person against the LDAP / Active Directory source
-    that allows it (apps.directory.services.signin). Tried after the local password."""
-
+class DirectoryPasswordBackend(CompiledUserLookup, backends.ModelBackend):
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         from apps.directory.services.signin import directory_authenticate
 
         user = directory_authenticate(login=email or username or "", password=password or "")
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class DirectoryBackend(NoPasswordForSsoOnly, DirectoryPasswordBackend):
+    """Directory passwords: binds as the person against the LDAP / Active Directory source
+    that allows it (apps.directory.services.signin). Tried after the local password."""

@@ -1,6 +1,8 @@
 """Accounts linked to the company's identity provider sign in only through it
 (SSO_ACCOUNTS_SSO_ONLY): someone the provider disables keeps no local password."""
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
@@ -15,7 +17,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 RESET = "/accounts/password/reset/"
 WRONG = "The email address and/or password you specified are not correct."
-USE_SSO = "This account signs in through single sign-on only"
 
 
 @pytest.fixture
@@ -32,12 +33,55 @@ def sso_user(db):
     return user
 
 
-def _sign_in(client, email, password):
-    return client.post(LOGIN, {"login": email, "password": password})
+def _sso_account():
+    user = UserFactory()
+    SocialAccount.objects.create(user=user, provider="sso", uid=f"subject-{user.pk}")
+    return user
+
+
+def _sign_in(client, email, password, **extra):
+    return client.post(LOGIN, {"login": email, "password": password}, **extra)
 
 
 def _error_of(response) -> str:
     return " ".join(str(error) for error in response.context["form"].non_field_errors())
+
+
+def _page(response) -> bytes:
+    """The page as sent, less what differs on every response (the CSRF token, CSP nonces)."""
+    content = re.sub(rb'(name="csrfmiddlewaretoken" value=")[^"]+', rb"\1", response.content)
+    content = re.sub(rb'("X-CSRFToken": ")[^"]+', rb"\1", content)
+    return re.sub(rb'(nonce=")[^"]+', rb"\1", content)
+
+
+class FakeDirectory:
+    """The directory password check (apps.directory.services.signin.directory_authenticate),
+    accepting one password for whichever account is asked about: the real bind against slapd
+    is tested in tests/directory; here what matters is what the sign-in does with its answer."""
+
+    def __init__(self):
+        self.password = None
+        self.binds = []
+
+    def accepts(self, password):
+        self.password = password
+
+    def __call__(self, *, login, password):
+        from django.contrib.auth import get_user_model
+
+        self.binds.append(password)
+        if password != self.password:
+            return None
+        return get_user_model().objects.filter(email__iexact=login).first()
+
+
+@pytest.fixture
+def directory(monkeypatch):
+    from apps.directory.services import signin
+
+    fake = FakeDirectory()
+    monkeypatch.setattr(signin, "directory_authenticate", fake)
+    return fake
 
 
 class TestSetting:
@@ -49,21 +93,51 @@ class TestSetting:
 
 
 class TestPasswordSignIn:
-    def test_the_right_password_is_refused_with_the_way_in(self, client, sso_user, sso_only_on):
-        response = _sign_in(client, sso_user.email, PASSWORD)
-        assert response.status_code == 200
-        assert USE_SSO in _error_of(response)
+    """A password typed for an SSO-only account is refused exactly as a wrong one is: the
+    page would otherwise tell an attacker that a guess is right (the account's old local
+    password, or its directory password, which is often the person's Active Directory
+    one), and a right guess would not count against the failed sign-in limits."""
+
+    def test_the_right_password_gets_the_wrong_password_page(self, client, sso_user, sso_only_on):
+        right = _sign_in(client, sso_user.email, PASSWORD)
+        wrong = _sign_in(client, sso_user.email, "wrong-password")
+        assert right.status_code == wrong.status_code == 200
+        assert _page(right) == _page(wrong)
+        assert WRONG in _error_of(right) and "single sign-on button" in _error_of(right)
         assert client.get("/").status_code == 302
 
-    def test_a_directory_password_is_refused_too(self, client, sso_user, sso_only_on, monkeypatch):
-        from apps.directory.services import signin
-
-        sso_user.set_unusable_password()
-        sso_user.save()
-        monkeypatch.setattr(signin, "directory_authenticate", lambda login, password: sso_user)
-        response = _sign_in(client, sso_user.email, "directory-password")
-        assert USE_SSO in _error_of(response)
+    def test_a_directory_password_gets_the_wrong_password_page_too(self, client, sso_user, sso_only_on, directory):
+        directory.accepts("directory-password")
+        right = _sign_in(client, sso_user.email, "directory-password")
+        wrong = _sign_in(client, sso_user.email, "wrong-password")
+        assert _page(right) == _page(wrong)
+        assert directory.binds == ["directory-password", "wrong-password"]
         assert client.get("/").status_code == 302
+
+    def test_a_deactivated_account_s_right_password_gets_the_wrong_password_page(self, client, sso_user, sso_only_on):
+        """allauth sends an inactive account's right password to "account inactive"."""
+        sso_user.is_active = False
+        sso_user.save(update_fields=["is_active"])
+        right = _sign_in(client, sso_user.email, PASSWORD)
+        wrong = _sign_in(client, sso_user.email, "wrong-password")
+        assert right.status_code == 200
+        assert _page(right) == _page(wrong)
+
+    @pytest.mark.parametrize("way", ["local", "directory"])
+    def test_right_passwords_count_against_the_limits_as_wrong_ones(self, client, sso_only_on, directory, way):
+        """5 failed sign-ins per account in 5 minutes (ACCOUNT_RATE_LIMITS): right guesses
+        are no longer free, and the sixth attempt is locked out whatever it guesses."""
+        guessed, other = _sso_account(), _sso_account()
+        if way == "directory":
+            for account in (guessed, other):
+                account.set_unusable_password()
+                account.save()
+            directory.accepts(PASSWORD)
+        right = [_error_of(_sign_in(client, guessed.email, PASSWORD, REMOTE_ADDR="192.0.2.1")) for _ in range(6)]
+        wrong = [_error_of(_sign_in(client, other.email, "wrong", REMOTE_ADDR="192.0.2.2")) for _ in range(6)]
+        assert right == wrong
+        assert all(WRONG in error for error in right[:5])
+        assert "Too many failed login attempts" in right[5]
 
     def test_a_wrong_password_says_the_same_whether_the_address_exists_or_not(self, client, sso_user, sso_only_on):
         for_sso_account = _error_of(_sign_in(client, sso_user.email, "wrong-password"))
@@ -71,12 +145,26 @@ class TestPasswordSignIn:
         assert for_sso_account == for_nobody
         assert WRONG in for_nobody and "single sign-on" in for_nobody
 
+    def test_no_backend_signs_an_sso_only_account_in(self, sso_user, sso_only_on, directory, rf):
+        """Any path that authenticates with a password (not only allauth's form)."""
+        from django.contrib.auth import authenticate
+
+        directory.accepts(PASSWORD)
+        assert authenticate(rf.post(LOGIN), email=sso_user.email, password=PASSWORD) is None
+        assert authenticate(rf.post(LOGIN), username=sso_user.email, password=PASSWORD) is None
+
     def test_off_the_account_keeps_its_password(self, client, sso_user, settings):
         settings.SSO_ACCOUNTS_SSO_ONLY = False
         assert _sign_in(client, sso_user.email, PASSWORD).status_code == 302
 
     def test_other_accounts_sign_in_with_their_password(self, client, user, sso_only_on):
         assert _sign_in(client, user.email, PASSWORD).status_code == 302
+
+    def test_other_accounts_sign_in_with_their_directory_password(self, client, user, sso_only_on, directory):
+        user.set_unusable_password()
+        user.save()
+        directory.accepts("directory-password")
+        assert _sign_in(client, user.email, "directory-password").status_code == 302
 
 
 class TestPasswordReset:
