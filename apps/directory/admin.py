@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.queue import enqueue_on_commit
 from apps.directory.admin_force import can_force, force_sync_view
-from apps.directory.models import DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
+from apps.directory.models import NOT_FINISHED, DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.accounts import account_status_handed_back
 from apps.profiles.models import DIRECTORY_FIELDS
 
@@ -62,7 +62,7 @@ class SourceForm(forms.ModelForm):
 
 class RunInline(admin.TabularInline):
     model = DirectoryRun
-    fields = ["link", "state", "dry_run", "trigger", "entries_read", "duration_ms", "message"]
+    fields = ["link", "state", "dry_run", "forced", "trigger", "entries_read", "duration_ms", "message"]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -196,6 +196,12 @@ class DirectoryRunAdmin(admin.ModelAdmin):
     def changes(self, run):
         from django.template.loader import render_to_string
 
+        if run.state == RunState.QUEUED:
+            return gettext("Waiting for a worker to start it. This page follows it.")
+        if run.state == RunState.RUNNING:
+            return gettext("Running. This page follows it.")
+        if run.state == RunState.CANCELLED:
+            return gettext("It did not run: nothing was changed.")
         return render_to_string("admin/directory/diff.html", {"run": run, "diff": run.diff or {}})
 
     def has_add_permission(self, request):
@@ -206,7 +212,7 @@ class DirectoryRunAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, *args, **kwargs):
         run = kwargs.get("obj")
-        context["refresh"] = bool(run and run.state == RunState.RUNNING)
+        context["refresh"] = bool(run and run.state in NOT_FINISHED)
         context["force_url"] = (
             reverse("admin:directory_directorysource_force_sync", args=[run.source_id])
             if run and run.stopped_by_a_check and can_force(request.user)

@@ -30,15 +30,18 @@ def force_sync_view(model_admin):
         if request.method == "POST":
             seen = request.POST.get("seen_run", "")
             try:
-                forced_run_request(actor=request.user, source=source, seen_run_id=int(seen) if seen.isdigit() else None)
+                forced = forced_run_request(
+                    actor=request.user, source=source, seen_run_id=int(seen) if seen.isdigit() else None
+                )
             except ForcedRunRefused as refused:
                 error = str(refused)
             else:
+                # Its own page says whether it is waiting to start, running, done, or did not run.
                 model_admin.message_user(
-                    request, _("Forced run of %(source)s queued: follow it below.") % {"source": source.name},
+                    request, _("Forced run of %(source)s asked for: this page follows it.") % {"source": source.name},
                     messages.SUCCESS,
                 )  # fmt: skip
-                return redirect("admin:directory_directorysource_change", source.pk)
+                return redirect("admin:directory_directoryrun_change", forced.pk)
         run = latest_finished_run(source)
         context = {
             **model_admin.admin_site.each_context(request),

@@ -175,10 +175,17 @@ class DirectoryMembership(models.Model):
 
 
 class RunState(models.TextChoices):
+    # A forced run asked for from the admin pages waits as a row of its own until a worker
+    # starts it (beat's sweep sends it again if its task was lost); it may end without running.
+    QUEUED = "queued", _("waiting to start")
     RUNNING = "running", _("running")
     SUCCEEDED = "succeeded", _("succeeded")
     ABORTED = "aborted", _("aborted")
     FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("did not run")
+
+
+NOT_FINISHED = (RunState.QUEUED, RunState.RUNNING)
 
 
 class Trigger(models.TextChoices):
@@ -189,7 +196,7 @@ class Trigger(models.TextChoices):
 
 class DirectoryRunQuerySet(models.QuerySet):
     def finished(self):
-        return self.exclude(state=RunState.RUNNING)
+        return self.exclude(state__in=NOT_FINISHED)
 
 
 class DirectoryRun(TimeStampedModel):
@@ -222,6 +229,10 @@ class DirectoryRun(TimeStampedModel):
             # One run at a time per source: a second one started meanwhile fails to insert.
             models.UniqueConstraint(
                 fields=["source"], condition=Q(state="running"), name="directory_run_one_running_per_source"
+            ),
+            # One forced run waiting per source: a second administrator's is refused.
+            models.UniqueConstraint(
+                fields=["source"], condition=Q(state="queued"), name="directory_run_one_queued_per_source"
             ),
         ]
 

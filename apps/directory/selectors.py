@@ -6,21 +6,35 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from apps.core.pagination import decode_cursor, encode_cursor, rows_after
-from apps.directory.models import Contact, ContactImport, DirectoryRun, DirectorySource, ImportState
+from apps.directory.models import Contact, ContactImport, DirectoryRun, DirectorySource, ImportState, RunState
 from apps.profiles.models import Follow
 from apps.profiles.selectors import Page
 
 
 def sources_due(*, now: datetime) -> list[DirectorySource]:
-    """Enabled, scheduled sources whose last scheduled or manual run started an interval ago or more."""
-    sources = DirectorySource.objects.filter(enabled=True, sync_interval_minutes__gt=0).annotate(
-        last_started=Max("runs__created_at", filter=Q(runs__dry_run=False))
+    """Enabled, scheduled sources whose last scheduled or manual run started an interval ago or
+    more. A source with a forced run waiting to start is not: that run is its next one (beat's
+    sweep sends it), and a run started before it would make it end without running."""
+    waiting = DirectoryRun.objects.filter(source=OuterRef("pk"), state=RunState.QUEUED)
+    sources = (
+        DirectorySource.objects.filter(enabled=True, sync_interval_minutes__gt=0)
+        .exclude(Exists(waiting))
+        .annotate(
+            last_started=Max("runs__created_at", filter=Q(runs__dry_run=False) & ~Q(runs__state=RunState.CANCELLED))
+        )
     )
     return [
         source
         for source in sources
         if source.last_started is None or source.last_started <= now - timedelta(minutes=source.sync_interval_minutes)
     ]
+
+
+def forced_runs_waiting(*, now: datetime) -> list[int]:
+    """Forced runs still waiting a minute after they were asked for: their task was lost (the
+    broker was down) or is behind others. Sent twice, one starts once (services.forced)."""
+    runs = DirectoryRun.objects.filter(state=RunState.QUEUED, created_at__lte=now - timedelta(minutes=1))
+    return list(runs.values_list("pk", flat=True))
 
 
 def stale_contact_imports(*, now: datetime) -> list[int]:

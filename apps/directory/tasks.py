@@ -4,7 +4,7 @@ requests) when a task runs: web processes import this module too."""
 from django.utils import timezone
 
 from apps.directory.models import DirectorySource, Trigger
-from apps.directory.selectors import sources_due, stale_contact_imports
+from apps.directory.selectors import forced_runs_waiting, sources_due, stale_contact_imports
 from config.celery import app
 
 
@@ -30,10 +30,25 @@ def sync_source(
 sync_source_task = sync_source
 
 
+@app.task(name="directory.forced_run")
+def forced_run(run_id: int):
+    """A forced run asked for from the admin pages, waiting as its own row (services.forced)."""
+    from apps.directory.services.forced import forced_run_start
+
+    run = forced_run_start(run_id=run_id)
+    return run.state if run else None
+
+
+forced_run_task = forced_run
+
+
 @app.task(name="directory.schedule")
 def schedule():
     """Beat calls this every minute: each enabled source whose interval has passed is synced."""
     now = timezone.now()
+    # Forced runs whose task was lost (the broker was down when they were asked for) or is late.
+    for run_id in forced_runs_waiting(now=now):
+        forced_run_task.delay(run_id)
     for source in sources_due(now=now):
         sync_source_task.delay(source.pk, trigger=Trigger.SCHEDULE)
     # Imports whose task was never queued (the broker was down when they were asked for).

@@ -101,10 +101,8 @@ def test_a_stopped_run_is_forced_after_a_confirmation_and_audited(client, it_adm
 
     response = client.post(url, {"seen_run": run.pk})
 
-    assert (
-        response.status_code == 302 and response["Location"] == f"/admin/directory/directorysource/{source.pk}/change/"
-    )
     forced = DirectoryRun.objects.latest("created_at")
+    assert response.status_code == 302 and response["Location"] == f"/admin/directory/directoryrun/{forced.pk}/change/"
     assert forced.forced and forced.state == RunState.SUCCEEDED and forced.trigger == Trigger.ADMIN
     assert forced.requested_by == it_admin and forced.counts["deactivated"] == 6
     assert User.objects.filter(is_active=False).count() == 6

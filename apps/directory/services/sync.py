@@ -28,30 +28,46 @@ class SyncAborted(Exception):
 
 
 class RunInProgress(Exception):
-    pass
+    """Another run of the source holds it, or (for a forced run waiting to start) has
+    started since it was asked for."""
 
 
 def _lock_key(source: DirectorySource) -> int:
     return 0x4449520000000000 + source.pk  # "DIR" in the high bytes: apart from other advisory locks
 
 
-def run_start(*, source: DirectorySource, dry_run: bool, force: bool, trigger: str, actor=None) -> DirectoryRun:
-    """The run's row, committed at once (the admin follows its progress). Runs left 'running'
-    by a process that died are closed first: the advisory lock says nobody holds them."""
+def run_start(
+    *, source: DirectorySource, dry_run: bool, force: bool, trigger: str, actor=None, forced_run=None
+) -> DirectoryRun:
+    """The run's row, committed at once (the admin follows its progress): `forced_run`'s own,
+    waiting since it was asked for, or a new one. Runs left 'running' by a process that died
+    are closed first: the advisory lock says nobody holds them."""
+    in_progress = _("A sync of %(source)s is already running.") % {"source": source.name}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(source)])
         if not cursor.fetchone()[0]:
-            raise RunInProgress(_("A sync of %(source)s is already running.") % {"source": source.name})
+            raise RunInProgress(in_progress)
     try:
+        if forced_run is not None and (
+            DirectoryRun.objects.filter(source=source, created_at__gt=forced_run.created_at)
+            .exclude(pk=forced_run.pk)
+            .exists()
+        ):
+            raise RunInProgress(in_progress)  # what the administrator confirmed is no longer the picture
         DirectoryRun.objects.filter(source=source, state=RunState.RUNNING).update(
             state=RunState.FAILED, finished_at=timezone.now(), message=_("Interrupted: the process running it stopped.")
         )
-        return DirectoryRun.objects.create(
-            source=source, dry_run=dry_run, forced=force, trigger=trigger, requested_by=actor
-        )
-    except IntegrityError as error:
+        if forced_run is None:
+            return DirectoryRun.objects.create(
+                source=source, dry_run=dry_run, forced=force, trigger=trigger, requested_by=actor
+            )
+        if not DirectoryRun.objects.filter(pk=forced_run.pk, state=RunState.QUEUED).update(state=RunState.RUNNING):
+            raise RunInProgress(in_progress)  # started, or ended, by another delivery of its task
+        forced_run.state = RunState.RUNNING
+        return forced_run
+    except (IntegrityError, RunInProgress) as error:
         _unlock(source)
-        raise RunInProgress(_("A sync of %(source)s is already running.") % {"source": source.name}) from error
+        raise RunInProgress(in_progress) from error
 
 
 def _unlock(source: DirectorySource) -> None:
@@ -60,10 +76,17 @@ def _unlock(source: DirectorySource) -> None:
 
 
 def directory_sync(
-    *, source: DirectorySource, dry_run: bool = False, force: bool = False, trigger: str = Trigger.COMMAND, actor=None
+    *,
+    source: DirectorySource,
+    dry_run: bool = False,
+    force: bool = False,
+    trigger: str = Trigger.COMMAND,
+    actor=None,
+    forced_run: DirectoryRun | None = None,
 ) -> DirectoryRun:
-    """One whole run. Never raises for what the directory did: the run records it."""
-    run = run_start(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor)
+    """One whole run (`forced_run`: the row of a forced run asked for from the admin pages).
+    Never raises for what the directory did: the run records it."""
+    run = run_start(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor, forced_run=forced_run)
     started = time.monotonic()
     plan = None
     timings: dict[str, int] = {}  # milliseconds per phase, shown with the run
