@@ -4,9 +4,15 @@ Decoding is what costs: a 154 KB PNG of 6300 x 6300 is 159 MB of pixels once dec
 re-encoding it took a web process from 161 MB to 699 MB. So the calling process only ever
 reads an image's header (format, size, orientation: a few kilobytes, a few milliseconds),
 and every decode runs in a child process of its own (`render`), started afresh for the job
-with its address space and CPU time capped (RLIMIT_AS, RLIMIT_CPU) and a wall-clock
-timeout. A hostile or merely huge image makes that child fail, never its parent: the web
-process, or the Celery worker, that asked.
+with its address space and CPU time capped (RLIMIT_AS, RLIMIT_CPU; no core file when it
+dies of either) and a wall-clock timeout. A hostile or merely huge image makes that child
+fail, never its parent: the web process, or the Celery worker, that asked. A process runs
+at most two children at once; a request waits a few seconds for its turn (SLOT_WAIT), then
+says "try again" rather than hold its thread.
+
+What a camera or an editor writes is shown as it looks: a JPEG with more than one picture
+in it (MPO: HDR gain maps, depth maps) is a JPEG, its first picture shown; a picture of
+more than 8 bits a channel (a 16-bit grey PNG) is scaled down to 8 bits, not clipped.
 
 This module imports nothing from Django: the child runs it as a script (`python -I
 images.py`), with Pillow and the standard library only.
@@ -23,15 +29,21 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageMath, PngImagePlugin, UnidentifiedImageError
 
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+# What Pillow calls some files of an accepted format: a phone's JPEG whose MPF segment lists
+# more than one picture (an HDR gain map, a depth map) opens as "MPO".
+ALIASES = {"MPO": "JPEG"}
 # A child may map this much (its interpreter and Pillow take about 30 MB of it). The worst
 # image within the limits, a WebP of 40 megapixels with transparency, peaks at about 700 MB
-# (Pillow's WebP decoder holds the picture three times; a PNG of the same size, 390 MB):
-# tests/core/test_images.py decodes it under the cap.
+# (Pillow's WebP decoder holds the picture three times; a PNG of the same size, 390 MB; a
+# 16-bit grey PNG with a transparent value, scaled to 8 bits, 590 MB): tests/core/test_images.py
+# decodes them under the cap.
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIMEOUT = 60.0  # seconds of wall-clock time (and of CPU time) a child may take
+REQUEST_TIMEOUT = 10.0  # the same, for a child a web request waits for
+SLOT_WAIT = 5.0  # seconds a caller waits for one of its process's child slots (Busy after)
 # Reading a PNG's header reads its text chunks, decompressed: Pillow allows 64 MB of them.
 # No image we show needs more than a few of its metadata.
 PngImagePlugin.MAX_TEXT_MEMORY = 4 * 1024 * 1024
@@ -62,6 +74,10 @@ class TooManyPixels(UnreadableImage):
 class RenderFailed(Exception):
     """The child gave no answer (killed, timed out, could not start): perhaps the machine
     was busy, perhaps the image is hostile. Worth one more try, not many."""
+
+
+class Busy(RenderFailed):
+    """No child was started: the process's slots stayed taken for SLOT_WAIT. Try again soon."""
 
 
 @dataclass(frozen=True)
@@ -113,15 +129,20 @@ def _orientation(image: Image.Image) -> int:
         return 1
 
 
+def _format(image: Image.Image) -> str:
+    return ALIASES.get(image.format or "", image.format or "")
+
+
 def read_header(upload) -> Header:
-    """An image's format and size from its first bytes, without decoding a pixel.
-    UnreadableImage if Pillow does not recognise it; TooManyPixels if it is so large that
-    Pillow refuses even to open it (over twice Image.MAX_IMAGE_PIXELS)."""
+    """An image's format (one of FORMATS for what we show; MPO is JPEG) and size from its
+    first bytes, without decoding a pixel. UnreadableImage if Pillow does not recognise it;
+    TooManyPixels if it is so large that Pillow refuses even to open it (over twice
+    Image.MAX_IMAGE_PIXELS)."""
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             width, height = image.size
-            header = Header(format=image.format or "", width=width, height=height)
+            header = Header(format=_format(image), width=width, height=height)
             if _orientation(image) in _SIDEWAYS:
                 header = Header(format=header.format, width=height, height=width)
     except Image.DecompressionBombError as error:
@@ -133,10 +154,11 @@ def read_header(upload) -> Header:
     return header
 
 
-def render(source, outputs, *, max_pixels: int, timeout: float = TIMEOUT) -> list[Rendered]:
+def render(source, outputs, *, max_pixels: int, timeout: float = TIMEOUT, wait: float | None = None) -> list[Rendered]:
     """The image in `source` (a binary file) decoded in a capped child and re-encoded (WebP)
-    once per output spec. UnreadableImage, or RenderFailed if the child died."""
-    result = render_many([source], outputs, max_pixels=max_pixels, timeout=timeout)[0]
+    once per output spec. UnreadableImage, or RenderFailed if the child died (Busy if none
+    could start within `wait` seconds, SLOT_WAIT by default)."""
+    result = render_many([source], outputs, max_pixels=max_pixels, timeout=timeout, wait=wait)[0]
     if isinstance(result, UnreadableImage):
         raise result
     return result
@@ -147,9 +169,12 @@ def render(source, outputs, *, max_pixels: int, timeout: float = TIMEOUT) -> lis
 _children = threading.BoundedSemaphore(2)
 
 
-def render_many(sources: list, outputs, *, max_pixels: int, timeout: float = TIMEOUT) -> list:
+def render_many(
+    sources: list, outputs, *, max_pixels: int, timeout: float = TIMEOUT, wait: float | None = None
+) -> list:
     """Several images (binary files) in one child, one start-up: for each, its renderings
-    or the UnreadableImage that says why there are none. RenderFailed if the child died."""
+    or the UnreadableImage that says why there are none. RenderFailed if the child died;
+    Busy if the process's slots stayed taken for `wait` seconds (SLOT_WAIT by default)."""
     sizes = []
     with tempfile.TemporaryFile() as stdin:
         # The child reads a line of JSON, then the images one after the other. They go
@@ -171,16 +196,20 @@ def render_many(sources: list, outputs, *, max_pixels: int, timeout: float = TIM
             shutil.copyfileobj(source, stdin)
             source.seek(0)
         stdin.seek(0)
+        wait = SLOT_WAIT if wait is None else wait
+        if not _children.acquire(timeout=wait):
+            raise Busy(f"no free slot within {wait} s")
         try:
-            with _children:
-                # -I: the child ignores PYTHON* variables and the user's site-packages.
-                finished = subprocess.run(
-                    [sys.executable, "-I", __file__], stdin=stdin, capture_output=True, timeout=timeout, check=False
-                )
+            # -I: the child ignores PYTHON* variables and the user's site-packages.
+            finished = subprocess.run(
+                [sys.executable, "-I", __file__], stdin=stdin, capture_output=True, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired as error:
             raise RenderFailed(f"no answer within {timeout} s") from error
         except OSError as error:
             raise RenderFailed(f"could not start: {error}") from error
+        finally:
+            _children.release()
     if finished.returncode != 0:
         raise RenderFailed(f"exit {finished.returncode}: {finished.stderr[-500:].decode(errors='replace')}")
     head, _newline, body = finished.stdout.partition(b"\n")
@@ -262,9 +291,40 @@ def _cover(image: Image.Image, spec: dict, orientation: int) -> Image.Image:
     return _upright(_resized(image, size, box=(left, top, left + crop_w, top + crop_h)), orientation)
 
 
+def _top(image: Image.Image) -> float:
+    """The value shown as white: 65535 in a 16-bit picture; in a picture of 32-bit integers
+    or floats, whose depth is not said, the maximum of the smallest depth its values fit
+    in (0..1 for floats, 8 bits, 16 bits), or else its highest value."""
+    if image.mode.startswith("I;16"):
+        return 65535
+    low, high = image.getextrema()
+    depths = (1.0, 255, 65535) if image.mode == "F" else (255, 65535)
+    return next((top for top in depths if low >= 0 and high <= top), max(high, 1))
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """A picture of more than 8 bits a channel (I;16*, I, F) scaled to 8-bit grey ("L", or
+    "LA" if one value was transparent). Pillow's convert() clips their values to 255
+    instead: a 16-bit grey PNG of 40000 everywhere came out white, not grey."""
+    if not (image.mode.startswith("I;16") or image.mode in ("I", "F")):
+        return image
+    transparent = image.info.get("transparency")
+    scale = 255 / _top(image)
+    if image.mode.startswith("I;16") and image.mode != "I;16":
+        image = image.convert("I")  # point() scales "I;16", "I" and "F" only
+    # point() takes a linear function as a scale and an offset: + 0.5 rounds.
+    grey = image.point(lambda value: value * scale + 0.5).convert("L")
+    if isinstance(transparent, int | float):
+        wide = image.convert("I") if image.mode == "I;16" else image  # ImageMath reads "I" and "F"
+        opaque = ImageMath.lambda_eval(lambda args: args["wide"] != transparent, wide=wide).convert("L")
+        del wide  # 4 bytes a pixel: gone before the alpha is made
+        grey = Image.merge("LA", (grey, opaque.point(lambda value: 255 if value else 0)))
+    return grey
+
+
 def _decode_and_render(data: bytes, request: dict) -> tuple[list[bytes], list[dict]]:
-    image = Image.open(io.BytesIO(data))
-    if image.format not in request["formats"]:
+    image = Image.open(io.BytesIO(data))  # a multi-picture file (MPO, GIF) at its first picture
+    if _format(image) not in request["formats"]:
         raise UnreadableImage(f"format {image.format}")
     if image.width * image.height > request["max_pixels"]:
         raise TooManyPixels(f"{image.width} x {image.height}")
@@ -273,6 +333,7 @@ def _decode_and_render(data: bytes, request: dict) -> tuple[list[bytes], list[di
     sideways = orientation in _SIDEWAYS
     image.draft(None, _needed(image.size, request["outputs"], sideways))
     image.load()
+    image = _eight_bit(image)
     # Resizing a palette picks the nearest colour: converted first. Alpha is kept only
     # where the picture has some.
     mode = "RGBA" if image.has_transparency_data else "RGB"
@@ -304,6 +365,9 @@ def _child() -> None:
     request = json.loads(stdin.readline())
     resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
     resource.setrlimit(resource.RLIMIT_CPU, (request["cpu"], request["cpu"]))
+    # Past its CPU time a child dies of SIGXCPU, which dumps core by default: a file the
+    # size of its memory (up to MEMORY_LIMIT) in the working directory, for nothing.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     Image.MAX_IMAGE_PIXELS = request["max_pixels"]
     results, blobs = [], []
     for size in request["sizes"]:

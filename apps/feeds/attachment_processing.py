@@ -115,7 +115,8 @@ def process_pending(model, pk: int, *, owner: str, announce) -> str:
         return _fail(model, pk, owner, announce, f"claimed {MAX_ATTEMPTS} times without an answer")
     try:
         with default_storage.open(item.file) as original:
-            rendered = images.render(original, RENDERINGS, max_pixels=MAX_PIXELS)
+            # A worker process runs one task at a time: its slots are free, or about to be.
+            rendered = images.render(original, RENDERINGS, max_pixels=MAX_PIXELS, wait=images.TIMEOUT)
     except FileNotFoundError:
         return _fail(model, pk, owner, announce, "its original is missing")
     except images.UnreadableImage as error:

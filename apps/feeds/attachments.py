@@ -1,7 +1,8 @@
 """Attached files: checked against the limits in settings, images re-encoded server-side,
 everything else stored as uploaded and only ever served as a download.
 
-An image is whatever Pillow recognises as JPEG, PNG, WebP or GIF, whatever its name says;
+An image is whatever Pillow recognises as JPEG (MPO too: a phone's JPEG with a gain map or a
+depth map), PNG, WebP or GIF, whatever its name says;
 it is re-encoded (WebP) so nothing the person uploaded is served inline. SVG, HTML and every
 other kind are plain files: `Content-Disposition: attachment`, `nosniff`.
 
@@ -47,7 +48,10 @@ RENDERINGS = (images.Within(FULL_SIDE), images.Within(THUMBNAIL_SIDE))
 # others (a phone's photo already) wait for the worker. The request's time stays bounded
 # whatever the number of files.
 REQUEST_PIXEL_BUDGET = 2 * FULL_SIDE * FULL_SIDE
-REQUEST_TIMEOUT = 10.0  # seconds; past it, the request's images are left to the worker
+REQUEST_TIMEOUT = images.REQUEST_TIMEOUT  # seconds; past it, the request's images are left to the worker
+# Seconds a request waits for a free child slot (apps/core/images.py): the worker is there
+# for images a request could not re-encode, so it need not wait long.
+REQUEST_SLOT_WAIT = 1.0
 # How long the task queued with a pending image has to claim it before the sweep does.
 QUEUED_GRACE = timedelta(minutes=2)
 
@@ -153,7 +157,11 @@ def _render_now(chosen: list[tuple[int, Any, str, images.Header]], prepared: lis
     refused with the others' errors; if the child itself failed, they wait for the worker."""
     try:
         results = images.render_many(
-            [upload for _i, upload, _n, _h in chosen], RENDERINGS, max_pixels=MAX_PIXELS, timeout=REQUEST_TIMEOUT
+            [upload for _i, upload, _n, _h in chosen],
+            RENDERINGS,
+            max_pixels=MAX_PIXELS,
+            timeout=REQUEST_TIMEOUT,
+            wait=REQUEST_SLOT_WAIT,
         )
     except images.RenderFailed as error:
         logger.warning("images left to the worker: %s", error)

@@ -76,7 +76,12 @@ def render_webp(image: CheckedImage, outputs) -> list["Rendered"]:
     from apps.core import images
 
     try:
-        return images.render(image.upload, outputs, max_pixels=MAX_SIDE * MAX_SIDE)
+        # Within a web request: the request's timeout, and a bounded wait for a child slot.
+        return images.render(image.upload, outputs, max_pixels=MAX_SIDE * MAX_SIDE, timeout=images.REQUEST_TIMEOUT)
+    except images.Busy as error:
+        raise ValidationError(
+            _("Other images are being processed right now. Please try again in a moment."), code="busy"
+        ) from error
     except images.UnreadableImage as error:
         raise ValidationError(
             _("This file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="invalid"

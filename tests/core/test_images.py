@@ -2,6 +2,10 @@
 and time are capped, and renderings that look as Image.thumbnail and ImageOps.fit made them."""
 
 import io
+import resource
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
@@ -21,6 +25,14 @@ def opened(rendered: images.Rendered) -> Image.Image:
     assert image.format == "WEBP" and image.size == (rendered.width, rendered.height)
     image.load()
     return image
+
+
+def shown(rendered: images.Rendered, at=(5, 5)) -> tuple:
+    return opened(rendered).convert("RGBA").getpixel(at)
+
+
+def near(pixel, expected, tolerance=3) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
 
 
 def turned_jpeg(orientation: int, size=(400, 200)) -> bytes:
@@ -158,6 +170,180 @@ def test_the_worst_image_within_the_limits_renders_under_the_cap():
     assert (full.width, thumbnail.width) == (2048, 640)
 
 
+def test_the_worst_16_bit_png_within_the_limits_renders_under_the_cap():
+    """40 megapixels of 16-bit grey with a transparent value: scaled, and its alpha found,
+    at 4 bytes a pixel."""
+    picture = Image.new("I;16", (6324, 6324), 40000)
+    picture.paste(Image.new("I;16", (3162, 6324), 1000), (0, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", transparency=40000)
+    del picture
+    full, thumbnail = images.render(source(buffer.getvalue()), [FULL, THUMB], max_pixels=40_000_000)
+    assert (full.width, thumbnail.width) == (2048, 640)
+    assert near(shown(thumbnail, (10, 10)), (4, 4, 4, 255)) and shown(thumbnail, (600, 10))[3] == 0
+
+
 def test_a_child_past_its_time_is_stopped():
     with pytest.raises(images.RenderFailed, match="no answer"):
         images.render(source(huge_png_bytes()), [FULL], max_pixels=40_000_000, timeout=0.05)
+
+
+# ---------------------------------------------------------------- what cameras and editors write
+
+
+def sixteen_bit_png(value=40000, size=(300, 200), **save) -> bytes:
+    """A 16-bit grey PNG: Pillow opens it as "I;16", values 0..65535."""
+    buffer = io.BytesIO()
+    Image.new("I;16", size, value).save(buffer, "PNG", **save)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("output", [FULL, images.Cover(100, 100)])
+def test_a_16_bit_grey_png_is_scaled_to_8_bits_not_clipped_to_white(output):
+    # 40000 of 65535 is 156 of 255: convert("RGB") clipped it to 255.
+    assert Image.open(io.BytesIO(sixteen_bit_png())).mode == "I;16"
+    (made,) = images.render(source(sixteen_bit_png()), [output], max_pixels=10**6)
+    assert near(shown(made), (156, 156, 156, 255)), shown(made)
+
+
+def test_a_16_bit_grey_png_keeps_its_transparent_value():
+    picture = Image.new("I;16", (300, 200), 40000)
+    picture.paste(Image.new("I;16", (100, 200), 1000), (0, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", transparency=40000)
+    (full,) = images.render(source(buffer.getvalue()), [FULL], max_pixels=10**6)
+    assert near(shown(full, (20, 100)), (4, 4, 4, 255)) and shown(full, (250, 100))[3] == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "value", "grey"),
+    [
+        ("I;16", 40000, 156),
+        ("I;16B", 40000, 156),
+        ("I;16B", 200, 1),  # 16-bit values, however low
+        ("I;16L", 65535, 255),
+        ("I", 40000, 156),  # 16-bit values
+        ("I", 200, 200),  # 8-bit values in a wide mode: as they are
+        ("I", -5, 0),
+        ("F", 0.6, 153),  # floats from 0 to 1
+        ("F", 200.0, 200),
+        ("F", 40000.0, 156),
+    ],
+)
+def test_every_mode_of_more_than_8_bits_is_scaled_to_8(mode, value, grey):
+    scaled = images._eight_bit(Image.new(mode, (4, 4), value))
+    assert scaled.mode == "L" and scaled.getpixel((0, 0)) == grey
+
+
+def mpo_bytes(size=(3000, 2000), orientation=None) -> bytes:
+    """A phone's photo with a second picture in its MPF segment (as an HDR gain map or a
+    depth map is stored): the first red, the second small and blue."""
+    first, second = Image.new("RGB", size, (200, 30, 30)), Image.new("RGB", (300, 200), (0, 0, 255))
+    save = {}
+    if orientation:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        save["exif"] = exif.tobytes()
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second], quality=90, **save)
+    return buffer.getvalue()
+
+
+def test_a_multi_picture_jpeg_is_a_jpeg_and_shows_its_first_picture():
+    assert Image.open(io.BytesIO(mpo_bytes())).format == "MPO"
+    header = images.read_header(source(mpo_bytes()))
+    assert (header.format, header.width, header.height) == ("JPEG", 3000, 2000)
+    full, thumbnail = images.render(source(mpo_bytes()), [FULL, THUMB], max_pixels=40_000_000)
+    assert [(r.width, r.height) for r in (full, thumbnail)] == [(2048, 1365), (640, 427)]
+    assert near(shown(thumbnail), (200, 30, 30, 255), tolerance=8), shown(thumbnail)
+    sideways = images.read_header(source(mpo_bytes(orientation=6)))
+    assert (sideways.format, sideways.width, sideways.height) == ("JPEG", 2000, 3000)
+    (turned,) = images.render(source(mpo_bytes(orientation=6)), [THUMB], max_pixels=40_000_000)
+    assert (turned.width, turned.height) == (427, 640)
+
+
+# ---------------------------------------------------------------- the child's slots and limits
+
+
+@pytest.fixture
+def slots_taken():
+    """Both of this process's child slots held, as by two long renders in other threads."""
+    for _slot in range(2):
+        assert images._children.acquire(timeout=5)
+    yield
+    for _slot in range(2):
+        images._children.release()
+
+
+def test_a_caller_waits_a_bounded_time_for_a_slot_then_is_told_to_try_again(slots_taken, monkeypatch):
+    monkeypatch.setattr(images, "SLOT_WAIT", 0.2)
+    outcome = []
+
+    def render():
+        try:
+            images.render(source(image_bytes((64, 64))), [FULL], max_pixels=10**6)
+        except images.RenderFailed as error:
+            outcome.append(error)
+
+    started = time.monotonic()
+    caller = threading.Thread(target=render, daemon=True)
+    caller.start()
+    caller.join(timeout=5)
+    assert not caller.is_alive(), "the caller still waits for a slot"
+    assert isinstance(outcome[0], images.Busy) and time.monotonic() - started < 3
+    with pytest.raises(images.Busy):
+        images.render_many([source(image_bytes((64, 64)))], [FULL], max_pixels=10**6, wait=0.05)
+
+
+def test_a_slot_is_given_back_whatever_the_child_did():
+    for _attempt in range(3):  # more than the two slots
+        with pytest.raises(images.RenderFailed):
+            images.render(source(huge_png_bytes()), [FULL], max_pixels=40_000_000, timeout=0.05, wait=1)
+    assert images.render(source(image_bytes((64, 64))), [FULL], max_pixels=10**6, wait=1)
+
+
+def _children_of_this_process() -> list[int]:
+    found = []
+    for task in Path("/proc/self/task").iterdir():
+        found += [int(pid) for pid in (task / "children").read_text().split()]
+    return found
+
+
+def _limits(pid: int) -> dict[str, str]:
+    try:
+        lines = Path(f"/proc/{pid}/limits").read_text().splitlines()[1:]
+    except OSError:
+        return {}
+    return {line[:26].strip(): line[26:47].strip() for line in lines}
+
+
+def test_a_child_runs_under_its_caps_and_dumps_no_core(monkeypatch):
+    """Past its CPU time a child dies of SIGXCPU, which dumps core by default: its limits are
+    read from /proc while it decodes, with this process allowing core files."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    allowed = hard if hard != resource.RLIM_INFINITY else 1024 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_CORE, (allowed, hard))
+    seen, done = {}, threading.Event()
+
+    def watch():
+        # The last reading of the child's limits (it sets them one after the other, then
+        # decodes for about a second).
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not done.is_set():
+            for pid in _children_of_this_process():
+                limits = _limits(pid)
+                if limits.get("Max address space") == str(images.MEMORY_LIMIT):
+                    seen["limits"] = limits
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    try:
+        watcher.start()
+        images.render(source(huge_png_bytes()), [FULL], max_pixels=40_000_000, timeout=7.2)
+        done.set()
+        watcher.join(timeout=5)
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+    limits = seen["limits"]
+    assert limits["Max cpu time"] == "8"
+    assert limits["Max core file size"] == "0"
