@@ -13,29 +13,44 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # transaction that asked for them has committed.
 app = Celery("enterprise", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
+
+
+def _expiring(period: float, margin: float, **entry) -> dict:
+    """A beat entry whose runs expire when the next is queued: beat queues on time whether
+    or not a worker is there, and after an outage the worker would otherwise run every
+    run that piled up (a thousand sweeps after a day) instead of the last one."""
+    return {**entry, "options": {"expires": period - margin}}
+
+
 app.conf.beat_schedule = {
     # Catches up with invitations whose e-mail could not be queued (broker down).
-    "send-unsent-invitations": {"task": "accounts.send_unsent_invitations", "schedule": 300.0},
+    "send-unsent-invitations": _expiring(5 * MINUTE, 10, task="accounts.send_unsent_invitations", schedule=5 * MINUTE),
     # Notifications whose task could not be queued (broker down) are processed late, not lost.
-    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
-    "notifications-daily-digest": {
-        "task": "notifications.digest",
-        "schedule": crontab(hour=settings.DIGEST_HOUR_UTC, minute=0),
-        "args": ("daily",),
-    },
-    "notifications-weekly-digest": {
-        "task": "notifications.digest",
-        "schedule": crontab(hour=settings.DIGEST_HOUR_UTC, minute=15, day_of_week="mon"),
-        "args": ("weekly",),
-    },
-    "notifications-prune": {"task": "notifications.prune", "schedule": crontab(hour=3, minute=30)},
+    "notifications-sweep": _expiring(MINUTE, 5, task="notifications.sweep", schedule=MINUTE),
+    # A digest held up by an outage still goes out, later that day (or week); not twice.
+    "notifications-daily-digest": _expiring(
+        DAY,
+        HOUR,
+        task="notifications.digest",
+        schedule=crontab(hour=settings.DIGEST_HOUR_UTC, minute=0),
+        args=("daily",),
+    ),
+    "notifications-weekly-digest": _expiring(
+        7 * DAY,
+        HOUR,
+        task="notifications.digest",
+        schedule=crontab(hour=settings.DIGEST_HOUR_UTC, minute=15, day_of_week="mon"),
+        args=("weekly",),
+    ),
+    "notifications-prune": _expiring(DAY, HOUR, task="notifications.prune", schedule=crontab(hour=3, minute=30)),
     # Each directory source has its own interval: this only looks for the ones that are due.
-    "directory-schedule": {"task": "directory.schedule", "schedule": 60.0},
+    "directory-schedule": _expiring(MINUTE, 5, task="directory.schedule", schedule=MINUTE),
     # Direct messages still unread after MESSAGING_EMAIL_DELAY_MINUTES are e-mailed.
-    "messaging-email-unread": {"task": "messaging.email_unread", "schedule": 60.0},
+    "messaging-email-unread": _expiring(MINUTE, 5, task="messaging.email_unread", schedule=MINUTE),
     # Attached images too large to decode during the request whose task never ran (broker
     # down) or whose worker died on them are re-encoded late, not lost.
-    "feeds-sweep-attachments": {"task": "feeds.sweep_attachments", "schedule": 60.0},
-    "messaging-sweep-attachments": {"task": "messaging.sweep_attachments", "schedule": 60.0},
+    "feeds-sweep-attachments": _expiring(MINUTE, 5, task="feeds.sweep_attachments", schedule=MINUTE),
+    "messaging-sweep-attachments": _expiring(MINUTE, 5, task="messaging.sweep_attachments", schedule=MINUTE),
 }
 app.autodiscover_tasks()
