@@ -9,8 +9,22 @@ from config.celery import app
 def _announce(attachment: Attachment) -> None:
     # Ids only, to the post's audience: pages showing the post fetch its card again; and
     # the post changed, for the pages that were not listening (they ask what changed since).
-    Post.objects.filter(pk=attachment.post_id).update(updated_at=timezone.now())
+    # Its shares show its images in their cards: they changed too, each for its own
+    # audience (a reader the original is hidden from gets a card without it, as always).
+    # Locked by id after the post, as a community's deletion locks its posts.
+    now = timezone.now()
+    Post.objects.filter(pk=attachment.post_id).update(updated_at=now)
     post_event(attachment.post, "post.updated")
+    shares = list(
+        Post.objects.select_for_update()
+        .filter(shared_post_id=attachment.post_id, deleted_at__isnull=True)
+        .order_by("pk")
+        .only("pk", "community_id", "author_id")
+    )
+    if shares:
+        Post.objects.filter(pk__in=[share.pk for share in shares]).update(updated_at=now)
+    for share in shares:
+        post_event(share, "post.updated")
 
 
 @app.task(name="feeds.process_attachment")

@@ -5,6 +5,7 @@ Nothing is lost: a broker that is down leaves the image to the sweep; a child th
 no answer is tried again; a malformed image or one the worker died on ends "could not be
 processed", a download, never a crash loop. Readers are told when it is ready."""
 
+import io
 import time
 from datetime import timedelta
 
@@ -21,8 +22,8 @@ from apps.core import broadcast, images
 from apps.core.models import FileState
 from apps.feeds import attachment_processing as processing
 from apps.feeds import attachments, tasks
-from apps.feeds.models import Attachment
-from apps.feeds.services import post_create
+from apps.feeds.models import Attachment, Kind, Post
+from apps.feeds.services import post_create, post_delete
 from apps.messaging import events as messaging_events
 from apps.messaging import services as messaging
 from apps.messaging import tasks as messaging_tasks
@@ -145,6 +146,110 @@ def test_a_pending_image_is_only_a_download_until_ready_and_only_for_its_readers
     tasks.process_attachment(attachment.pk)
     shown = member.get(reverse("feeds:download", args=[attachment.pk, "x"]), HTTP_IF_NONE_MATCH=etag)
     assert (shown.status_code, shown["Content-Type"]) == (200, "image/webp")
+
+
+def test_the_shares_of_a_post_show_its_image_once_ready_each_to_its_own_audience(
+    anna, bob, carol, public, queued, sent, client, django_capture_on_commit_callbacks
+):
+    """A share's card shows its original's images: it changes when they become ready, for
+    the pages that show the share (its own audience) as for those showing the original."""
+    post = pending_post(anna, django_capture_on_commit_callbacks)
+    in_community = post_create(actor=bob, community=public, body="", kind=Kind.SHARE, shared_post=post)
+    company_wide = post_create(actor=carol, community=None, body="", kind=Kind.SHARE, shared_post=post)
+    deleted = post_create(actor=carol, community=None, body="", kind=Kind.SHARE, shared_post=post)
+    post_delete(actor=carol, post=deleted)
+    attachment = Attachment.objects.get(post=post)
+    before = {share.pk: share.updated_at for share in Post.objects.filter(shared_post=post)}
+    client.force_login(bob)
+    assert "Preparing the image…" in card(client, in_community)
+    sent.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.process_attachment(attachment.pk) == processing.READY
+
+    updated = {payload["post"]: group for group, payload in sent if payload["type"] == "post.updated"}
+    assert updated == {
+        post.pk: "company.all",
+        in_community.pk: f"community.{public.pk}",
+        company_wide.pk: "company.all",
+    }
+    after = {share.pk: share.updated_at for share in Post.objects.filter(shared_post=post)}
+    assert after[in_community.pk] > before[in_community.pk] and after[company_wide.pk] > before[company_wide.pk]
+    assert after[deleted.pk] == before[deleted.pk]
+    html = card(client, in_community)
+    assert "Preparing the image…" not in html and f"/attachments/{attachment.pk}/thumbnail/" in html
+
+
+def test_a_share_of_an_image_that_failed_shows_it_as_a_download(
+    anna, bob, public, queued, sent, django_capture_on_commit_callbacks
+):
+    post = pending_post(anna, django_capture_on_commit_callbacks, upload(broken_png_bytes(), "broken.png"))
+    share = post_create(actor=bob, community=public, body="", kind=Kind.SHARE, shared_post=post)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.process_attachment(Attachment.objects.get(post=post).pk) == processing.FAILED
+    assert (
+        f"community.{public.pk}",
+        {"type": "post.updated", "post": share.pk, "community": public.pk, "author": bob.pk},
+    ) in sent
+
+
+# ---------------------------------------------------------------- what cameras and editors write
+
+
+def mpo_upload(name="photo.jpg", size=(4000, 3000)):
+    """A phone's JPEG with a second picture in its MPF segment (an HDR gain map, a depth
+    map): Pillow calls it MPO. Red, the second picture blue."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(
+        buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (200, 150), (0, 0, 255))], quality=90
+    )
+    return upload(buffer.getvalue(), name, "image/jpeg")
+
+
+def colour_of(name: str, at=(5, 5)) -> tuple:
+    with default_storage.open(name) as handle, Image.open(handle) as image:
+        return image.convert("RGB").getpixel(at)
+
+
+def near(pixel, expected, tolerance=8) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
+
+
+def test_a_phones_multi_picture_jpeg_is_accepted_and_shows_its_first_picture(
+    anna, queued, django_capture_on_commit_callbacks
+):
+    small = post_create(actor=anna, community=None, body="Small", uploads=[mpo_upload(size=(1600, 1200))])
+    ready = Attachment.objects.get(post=small)
+    assert (ready.state, ready.width, ready.height) == (FileState.READY, 1600, 1200)
+    assert near(colour_of(ready.thumbnail), (200, 30, 30))
+
+    large = pending_post(anna, django_capture_on_commit_callbacks, mpo_upload())
+    waiting = Attachment.objects.get(post=large)
+    assert (waiting.state, waiting.content_type, waiting.width) == (FileState.PENDING, "image/jpeg", 4000)
+    assert tasks.process_attachment(waiting.pk) == processing.READY
+    waiting.refresh_from_db()
+    assert (waiting.width, waiting.height) == (2048, 1536) and near(colour_of(waiting.file), (200, 30, 30))
+
+
+def sixteen_bit_png(name="scan.png", size=(300, 200), value=40000):
+    buffer = io.BytesIO()
+    Image.new("I;16", size, value).save(buffer, "PNG")
+    return upload(buffer.getvalue(), name)
+
+
+def test_a_16_bit_grey_png_is_shown_grey_not_white(anna, queued, django_capture_on_commit_callbacks):
+    # 40000 of 65535 is 156 of 255; converting "I;16" straight to RGB clipped it to 255.
+    now = post_create(actor=anna, community=None, body="Scan", uploads=[sixteen_bit_png()])
+    ready = Attachment.objects.get(post=now)
+    assert ready.state == FileState.READY
+    assert near(colour_of(ready.file), (156, 156, 156), 3) and near(colour_of(ready.thumbnail), (156, 156, 156), 3)
+
+    later = pending_post(anna, django_capture_on_commit_callbacks, sixteen_bit_png(size=(4000, 3000)))
+    waiting = Attachment.objects.get(post=later)
+    assert tasks.process_attachment(waiting.pk) == processing.READY
+    waiting.refresh_from_db()
+    assert near(colour_of(waiting.file), (156, 156, 156), 3)
 
 
 # ---------------------------------------------------------------- nothing lost, nothing looping
