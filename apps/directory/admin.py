@@ -15,6 +15,7 @@ from apps.core.queue import enqueue_on_commit
 from apps.directory.admin_force import can_force, force_sync_view
 from apps.directory.models import NOT_FINISHED, DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.accounts import account_status_handed_back
+from apps.moderation.admin_audit import AuditedModelAdmin
 from apps.profiles.models import DIRECTORY_FIELDS
 
 # The sync's modules (ldap3, msal, requests, ...) load when an action needs them, not in every
@@ -170,7 +171,9 @@ class DirectorySourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirectoryRun)
-class DirectoryRunAdmin(admin.ModelAdmin):
+class DirectoryRunAdmin(AuditedModelAdmin):
+    audit_name = "directory.run"  # a deleted run's record (not its diff) goes to the audit log
+    audit_deleted_fields = ("source", "state", "dry_run", "trigger", "requested_by", "created_at", "counts")
     list_display = ["created_at", "source", "state", "dry_run", "trigger", "entries_read", "duration_ms", "summary"]
     list_filter = ["source", "state", "dry_run", "trigger"]
     list_select_related = ["source"]
@@ -222,13 +225,14 @@ class DirectoryRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirectoryAccount)
-class DirectoryAccountAdmin(admin.ModelAdmin):
+class DirectoryAccountAdmin(AuditedModelAdmin):
+    audit_name = "directory.account"  # a link deleted here goes to the audit log
     list_display = ["user", "source", "dn", "status_owner", "deactivated_by_sync", "missing_since"]
     list_filter = ["source", "status_owner", "deactivated_by_sync"]
     search_fields = ["user__email", "dn", "username"]
     list_select_related = ["user", "source"]
     readonly_fields = ["source", "user", "external_id", "dn", "username", "values_hash", "status_owner",
-                       "deactivated_by_sync", "missing_since"]  # fmt: skip
+                       "deactivated_by_sync", "missing_since", "directory_status"]  # fmt: skip
     actions = ["hand_back"]
 
     def has_add_permission(self, request):
