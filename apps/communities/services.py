@@ -374,7 +374,28 @@ def community_delete(*, actor, community: Community, confirm_name: str) -> None:
     _admin_only(actor)
     if confirm_name.strip() != community.name:
         raise ValidationError({"confirm_name": _("Type the community's exact name to confirm.")})
+    from apps.feeds.attachments import delete_files
+    from apps.feeds.models import Attachment, Post
+
     with transaction.atomic():
+        # The rows go with the community; their files would stay in storage for ever. They
+        # are read locked, in the order the image worker locks them (a post, then its
+        # attachments; posts by id): a worker finishing an image commits first, and its new
+        # files are read here, or waits, finds the post gone and deletes its own files
+        # (apps/feeds/attachment_processing.py). Deleting attachments before posts, as the
+        # cascade does, with nothing locked first, could deadlock with it.
+        community = Community.objects.select_for_update().filter(pk=community.pk).first()
+        if community is None:
+            return  # deleted meanwhile, by another administrator
+        list(Post.objects.select_for_update().filter(community=community).order_by("pk").values_list("pk"))
+        files = (
+            Attachment.objects.select_for_update(of=("self",))
+            .filter(post__community=community)
+            .order_by("pk")
+            .values_list("file", "thumbnail")
+        )
+        stored = [name for pair in files for name in pair]
+        cover = community.cover
         summary = community_delete_summary(community)
         audit_record(
             actor=actor,
@@ -383,19 +404,11 @@ def community_delete(*, actor, community: Community, confirm_name: str) -> None:
             before={"name": community.name, "slug": community.slug, "visibility": community.visibility, **summary},
             after=None,
         )
-        # The rows go with the community; their files would stay in storage for ever.
-        from apps.feeds.attachments import delete_files
-        from apps.feeds.models import Attachment
-
-        stored = [
-            name
-            for pair in Attachment.objects.filter(post__community=community).values_list("file", "thumbnail")
-            for name in pair
-        ]
         community_id = community.pk
         community.delete()
         recheck_subscriptions_on_commit(group_name("community", community_id), community_id=community_id)
         transaction.on_commit(lambda: delete_files(stored))
+        transaction.on_commit(lambda: delete_cover_file(cover))
 
 
 @dataclass
