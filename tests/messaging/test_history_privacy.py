@@ -275,6 +275,7 @@ def test_the_settings_page_offers_the_choice_and_says_what_is_wrong(history, ann
     url = reverse("messaging:settings", args=[group.pk])
     page = _text(client.get(url))
     assert 'name="history"' in page and 'name="days"' in page
+    assert "You can only share what you read yourself." in page
     for data in ({"history": "bogus"}, {"history": "days", "days": "abc"}, {"history": "days", "days": "0"}):
         answer = client.post(url, {"action": "add", "people": "@chloe.petit", **data})
         assert answer.status_code == 400 and 'class="errorlist"' in _text(answer), data

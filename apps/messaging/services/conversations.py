@@ -117,7 +117,7 @@ def _clean_history(history: str, days) -> tuple[str, int | None]:
 
 
 def _history_start(conversation: Conversation, latest: int, history: str, days: int | None) -> int:
-    """The first message id a newcomer reads."""
+    """The first message id of the history chosen for a newcomer (before what the adder reads)."""
     if history == SharedHistory.ALL:
         return 0
     if history == SharedHistory.DAYS:
@@ -127,6 +127,27 @@ def _history_start(conversation: Conversation, latest: int, history: str, days: 
         older = Message.objects.filter(conversation=conversation, created_at__lt=since).aggregate(last=Max("id"))
         return (older["last"] or 0) + 1
     return latest + 1
+
+
+def _shared_history(adder: Participant, start: int, latest: int) -> list[tuple[int, int | None]]:
+    """A newcomer's periods: of the history from `start` to `latest`, only what the adder
+    reads (nobody hands on what they cannot read: a gap in the adder's history stays a gap),
+    then everything from now on."""
+    spans = []
+    for period in adder.periods.order_by("first_message_id"):
+        first = max(period.first_message_id, start)
+        last = latest if period.last_message_id is None else min(period.last_message_id, latest)
+        if first <= last:
+            spans.append((first, last))
+    periods: list[tuple[int, int | None]] = []
+    for first, last in [*spans, (latest + 1, None)]:
+        previous = periods[-1] if periods else None
+        if previous is not None and previous[1] is not None and previous[1] + 1 >= first:
+            # Touching (the next id) or overlapping: one period.
+            periods[-1] = (previous[0], None if last is None else max(previous[1], last))
+        else:
+            periods.append((first, last))
+    return periods
 
 
 def _periods_open(participants, first_message_id: int) -> None:
@@ -142,10 +163,11 @@ def _periods_close(conversation: Conversation, user_ids) -> None:
     ).update(last_message_id=_latest_id(conversation))
 
 
-def _join(conversation: Conversation, users, *, history: str, days: int | None) -> list[int]:
-    """Add or bring back `users`. Someone new reads the history chosen; someone coming back
-    reads again what they read before, and from now on: never what was sent while they were
-    away, whatever was chosen. Both start as having read everything sent before."""
+def _join(conversation: Conversation, adder: Participant, users, *, history: str, days: int | None) -> list[int]:
+    """Add or bring back `users`. Someone new reads the history chosen, as far as `adder`
+    reads it; someone coming back reads again what they read before, and from now on: never
+    what was sent while they were away, whatever was chosen. Both start as having read
+    everything sent before."""
     latest = _latest_id(conversation)
     now = timezone.now()
     existing = {p.user_id: p for p in Participant.objects.filter(conversation=conversation, user__in=users)}
@@ -161,7 +183,15 @@ def _join(conversation: Conversation, users, *, history: str, days: int | None) 
         else:
             continue
         added.append(user.pk)
-    _periods_open(newcomers, _history_start(conversation, latest, history, days))
+    if newcomers:
+        shared = _shared_history(adder, _history_start(conversation, latest, history, days), latest)
+        ParticipationPeriod.objects.bulk_create(
+            [
+                ParticipationPeriod(participant=row, first_message_id=first, last_message_id=last)
+                for row in newcomers
+                for first, last in shared
+            ]
+        )
     _periods_open(returning, latest + 1)
     return added
 
@@ -225,7 +255,7 @@ def participants_add(
     history, days = _clean_history(history, days)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        _active(conversation, actor)
+        adder = _active(conversation, actor)
         _may_manage(conversation, actor)
         colleagues = _colleagues(actor, people)
         if not colleagues:
@@ -233,7 +263,7 @@ def participants_add(
         current = set(selectors.active_participant_ids(conversation_id=conversation.pk))
         newcomers = [user for user in colleagues if user.pk not in current]
         _check_size(len(current) + len(newcomers))
-        added = _join(conversation, newcomers, history=history, days=days)
+        added = _join(conversation, adder, newcomers, history=history, days=days)
         if added:
             names = _names([user for user in newcomers if user.pk in added])
             _event(conversation, actor, event="added", users=added, names=names)
