@@ -42,7 +42,7 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None,
     if not recipients:
         return 0
     languages = email_languages(recipients)
-    html = _rendered(message, {(languages[uid], readers[uid]) for uid in recipients})
+    html = _rendered(message, {(languages[uid], readers[uid].quote_readable) for uid in recipients})
     unread = selectors.unread_counts(user_ids=recipients, conversation_id=message.conversation_id)
     events = []
     for user_id in recipients:
@@ -51,11 +51,13 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None,
             "conversation": message.conversation_id,
             "message": message.pk,
             "sender": message.sender_id,
-            "html": html[(languages[user_id], readers[user_id])],
+            "html": html[(languages[user_id], readers[user_id].quote_readable)],
         }
         if event_type == "message.new":
             total, here = unread.get(user_id, (0, 0))
-            payload.update(unread=total, conversation_unread=here)
+            # Whoever writes has read what came before: "seen by" them moves, to a message
+            # this reader reads too (never one the sender was not given).
+            payload.update(unread=total, conversation_unread=here, seen=readers[user_id].sender_seen)
             if user_id == message.sender_id and client_id:
                 # The sending tab recognises its own message and does not show it twice.
                 payload["client_id"] = client_id
@@ -83,18 +85,23 @@ def read_on_commit(*, conversation_id: int, user_id: int, last_read_id: int, unr
     """Someone read up to a message: the others see "seen by", their other tabs their count.
     The others are those of the conversation once this has committed (not someone removed
     meanwhile)."""
-    seen = {"type": "conversation.read", "conversation": conversation_id, "user": user_id, "message": last_read_id}
+    seen = {"type": "conversation.read", "conversation": conversation_id, "user": user_id}
 
     def send():
         try:
-            # Each is told of the last message read among those they read themselves.
-            positions = selectors.receipt_positions(conversation_id=conversation_id, message_id=last_read_id)
+            # Each is told where "seen by" shows for them: a message both they and the reader
+            # read (`last_read_id` may lie in a gap of the reader's, or in history not given).
+            positions = selectors.receipt_positions(
+                conversation_id=conversation_id, reader_id=user_id, message_id=last_read_id
+            )
             events = [
                 (group_name("user", uid), {**seen, "message": position})
                 for uid, position in positions.items()
                 if uid != user_id and position
             ]
-            events.append((group_name("user", user_id), {**seen, "unread": unread}))
+            events.append(
+                (group_name("user", user_id), {**seen, "message": positions.get(user_id, 0), "unread": unread})
+            )
             send_many_now(events)
         except Exception:  # a live update must never break a committed write
             logger.exception("read event for conversation #%s dropped", conversation_id)

@@ -5,9 +5,11 @@ was removed reads nothing of it any more, and a site administrator is no excepti
 
 Of a group's messages, each participant reads those of the periods they took part in
 (`ParticipationPeriod`): someone added back never reads what was sent while they were away,
-and someone new reads the history chosen by whoever added them (`SharedHistory`). Who reads a
-message is decided here only: `MessageQuerySet.visible_to` for one person, and `READABLE_SQL`,
-the same rule, for the reads that count over many people at once (unread counts, e-mails)."""
+and someone new reads the history chosen by whoever added them (`SharedHistory`), of what that
+person reads themselves (nobody hands on a gap of theirs). Who reads a message is decided here
+only: `MessageQuerySet.visible_to` for one person, and `READABLE_SQL`, the same rule, for the
+reads that count over many people at once (unread counts, e-mails); `SEEN_SQL` places read
+receipts on messages that two people both read."""
 
 from django.conf import settings
 from django.db import models
@@ -63,7 +65,8 @@ class Conversation(TimeStampedModel):
 
 
 class SharedHistory(models.TextChoices):
-    """What someone added to a group reads of the messages sent before they came."""
+    """What someone added to a group reads of the messages sent before they came (at most
+    what whoever adds them reads)."""
 
     NONE = "none", _("No earlier messages")
     DAYS = "days", _("The messages of recent days")
@@ -78,7 +81,11 @@ class Participant(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
-    # The last message this participant has read (what "seen by" shows and unread counts from).
+    # Everything up to this message id is read: unread counts start after it, and "seen by"
+    # is worked out from it. A mark, not always a message they read: someone added starts at
+    # the conversation's last message, which may be in their gap or in history not given to
+    # them (counts then skip those at once). What is shown is always a message they read
+    # (SEEN_SQL, `conversation_read`), never the mark itself.
     last_read_id = models.BigIntegerField(default=0)
     muted = models.BooleanField(default=False)
     # The newest message an e-mail has told them about.
@@ -125,6 +132,29 @@ READABLE_SQL = """EXISTS (
 )"""
 
 
+# Where "seen by" someone shows for someone else: the newest text message up to a position,
+# sent by someone other than the reader, that both read (the rule of READABLE_SQL for the
+# two of them). Period by period: for each pair of their periods that overlap, the newest
+# such message of the overlap, found from the index by its id range, so a gap of either is
+# skipped, not walked through. The fragments, over a participant row `messaging_participant`:
+# {reader_periods} and {other_periods} choose the periods of `r` and `o`, {reader_user} and
+# {up_to} are values (SQL of the code; the values are parameters).
+SEEN_SQL = """(
+    SELECT max(found.id)
+    FROM messaging_participationperiod r
+    JOIN messaging_participationperiod o ON {other_periods}
+    CROSS JOIN LATERAL (
+        SELECT m.id FROM messaging_message m
+        WHERE m.conversation_id = "messaging_participant"."conversation_id" AND m.kind = 'text'
+          AND m.sender_id <> {reader_user}
+          AND m.id >= GREATEST(r.first_message_id, o.first_message_id)
+          AND m.id <= LEAST(r.last_message_id, o.last_message_id, {up_to})
+        ORDER BY m.id DESC LIMIT 1
+    ) found
+    WHERE {reader_periods}
+)"""
+
+
 class MessageKind(models.TextChoices):
     TEXT = "text", _("Message")
     # What happened to the conversation, told in its history ("Anna added Ben").
@@ -155,13 +185,6 @@ class MessageQuerySet(models.QuerySet):
                     participant__conversation_id=OuterRef("conversation_id"),
                 )
             )
-        )
-
-    def read_by_participant(self, participant):
-        """The messages that the participant `participant` (a reference to a participant row
-        of an outer query) reads: those their periods hold."""
-        return self.filter(
-            Exists(ParticipationPeriod.objects.filter(_holding(OuterRef("pk")), participant=OuterRef(participant)))
         )
 
 

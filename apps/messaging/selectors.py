@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
 from apps.messaging.models import (
     READABLE_SQL,
+    SEEN_SQL,
     Conversation,
     Message,
     MessageAttachment,
@@ -106,11 +108,7 @@ def conversation_list(*, viewer, cursor: str | None = None, limit: int | None = 
     conversations = list(
         Conversation.objects.visible_to(viewer)
         .filter(last_message_at__isnull=False)
-        .annotate(
-            my_last_read=Subquery(mine.values("last_read_id")[:1]),
-            my_muted=Subquery(mine.values("muted")[:1]),
-            last_id=Subquery(last),
-        )
+        .annotate(my_muted=Subquery(mine.values("muted")[:1]), last_id=Subquery(last))
         .filter(_after(cursor))
         .prefetch_related(_active_participants())
         .order_by("-last_message_at", "-id")[: limit + 1]
@@ -235,36 +233,72 @@ def message_for_event(message_id: int) -> Message | None:
     )
 
 
-def message_readers(message: Message) -> dict[int, bool]:
-    """{participant: whether they read the message it quotes} for the participants who read
-    `message` now (its live events go to them only), in one query."""
+# The participant row of the query's own conversation for the user given (a parameter).
+_ROW_OF = (
+    '(SELECT x.id FROM messaging_participant x WHERE x.conversation_id = "messaging_participant"."conversation_id"'
+    " AND x.user_id = %s{active})"
+)
+
+
+def _seen_by(*, reader_id: int, up_to: int) -> RawSQL:
+    """On participant rows: where "seen by <reader_id>" shows for the row's participant once
+    the reader has read up to `up_to` (see SEEN_SQL): a message both read, never one of the
+    reader's gaps or of a history they were not given, nor one the row's participant cannot read."""
+    sql = SEEN_SQL.format(
+        other_periods='o.participant_id = "messaging_participant"."id"',
+        reader_user="%s",
+        up_to="%s",
+        reader_periods="r.participant_id = " + _ROW_OF.format(active=""),
+    )
+    return RawSQL(sql, [reader_id, up_to, reader_id])  # noqa: S611 - SQL of the code, values as parameters
+
+
+def _seen_on_page(*, viewer_id: int) -> RawSQL:
+    """On participant rows: where "seen by" the row's participant shows on `viewer_id`'s page,
+    from the row's last read message: one both read (see SEEN_SQL)."""
+    sql = SEEN_SQL.format(
+        other_periods="o.participant_id = " + _ROW_OF.format(active=" AND x.left_at IS NULL"),
+        reader_user='"messaging_participant"."user_id"',
+        up_to='"messaging_participant"."last_read_id"',
+        reader_periods='r.participant_id = "messaging_participant"."id"',
+    )
+    return RawSQL(sql, [viewer_id])  # noqa: S611 - SQL of the code, values as parameters
+
+
+@dataclass
+class Reader:
+    """Someone a message's live events go to."""
+
+    quote_readable: bool  # whether they read the message it quotes
+    sender_seen: int  # where "seen by" its sender shows for them (0: nowhere)
+
+
+def message_readers(message: Message) -> dict[int, Reader]:
+    """{participant: Reader} for the participants who read `message` now (its live events go
+    to them only), in one query."""
     readers = Participant.objects.filter(
         period_holds(message.pk), conversation_id=message.conversation_id, left_at__isnull=True, user__is_active=True
     )
     quote = period_holds(message.reply_to_id) if message.reply_to_id else Value(False)
-    return dict(readers.annotate(quote=quote).order_by("user_id").values_list("user_id", "quote"))
+    seen = _seen_by(reader_id=message.sender_id, up_to=message.pk)
+    rows = readers.annotate(quote=quote, seen=seen).order_by("user_id").values_list("user_id", "quote", "seen")
+    return {uid: Reader(quote_readable=quote, sender_seen=seen or 0) for uid, quote, seen in rows}
 
 
-def receipt_positions(*, conversation_id: int, message_id: int) -> dict[int, int]:
-    """{active participant: the last message up to `message_id` that they read}: where a read
-    receipt of `message_id` shows for each of them (never a message they do not read)."""
-    readable = (
-        Message.objects.filter(conversation_id=conversation_id, id__lte=message_id)
-        .read_by_participant(OuterRef("pk"))
-        .order_by("-id")
-        .values("id")[:1]
-    )
+def receipt_positions(*, conversation_id: int, reader_id: int, message_id: int) -> dict[int, int]:
+    """{active participant: where "seen by <reader_id>" shows for them} once the reader has
+    read up to `message_id` (0: nowhere)."""
     rows = Participant.objects.filter(conversation_id=conversation_id, left_at__isnull=True, user__is_active=True)
-    return {uid: seen or 0 for uid, seen in rows.annotate(seen=Subquery(readable)).values_list("user_id", "seen")}
+    seen = _seen_by(reader_id=reader_id, up_to=message_id)
+    return {uid: position or 0 for uid, position in rows.annotate(seen=seen).values_list("user_id", "seen")}
 
 
 def participants_of(*, conversation: Conversation, viewer=None) -> list[Participant]:
-    """The active participants. With `viewer`: each one's `read_seen`, the last message they
-    have read among those the viewer reads (where "seen by" shows on the viewer's page)."""
+    """The active participants. With `viewer`: each one's `read_seen`, where "seen by" them
+    shows on the viewer's page (a message both read, see `_seen_on_page`)."""
     rows = Participant.objects.filter(conversation=conversation, left_at__isnull=True)
     if viewer is not None:
-        seen = Message.objects.visible_to(viewer).filter(conversation=conversation, id__lte=OuterRef("last_read_id"))
-        rows = rows.annotate(read_seen=Subquery(seen.order_by("-id").values("id")[:1]))
+        rows = rows.annotate(read_seen=_seen_on_page(viewer_id=viewer.pk))
     return list(rows.select_related("user__profile").order_by("user__profile__sort_name", "id"))
 
 

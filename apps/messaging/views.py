@@ -130,6 +130,9 @@ def _conversation_context(request, conversation) -> dict:
         "page": page,
         "more": more,
         "oldest": page[0].pk if page else None,
+        # Where the page's reading starts: the last message shown that the viewer has read
+        # (their mark may lie in a gap of theirs, which the page never shows).
+        "read_through": max((m.pk for m in page if m.pk <= me.last_read_id), default=0),
         "page_size": selectors.PAGE_SIZE,
         # For "seen by": each other participant's last read message, of those the viewer reads.
         "reads": json.dumps(

@@ -140,8 +140,9 @@
     lastHeard = Math.max(lastHeard, detail.message);
     place(detail.html);
     typingOff(detail.sender);
-    // Whoever writes has read what came before.
-    if (reads[detail.sender]) { reads[detail.sender].read = Math.max(reads[detail.sender].read, detail.message); seenBy(); }
+    // Whoever writes has read what came before: the server says where that shows for this
+    // reader (`seen`), never under a message the sender was not given.
+    if (reads[detail.sender] && detail.seen) { reads[detail.sender].read = Math.max(reads[detail.sender].read, detail.seen); seenBy(); }
     // This tab's send got through even if its answer did not: the next message gets a new id.
     if (detail.client_id && detail.client_id === clientField.value) { sent(sentText); }
     markRead();

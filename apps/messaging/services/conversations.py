@@ -167,7 +167,7 @@ def _join(conversation: Conversation, adder: Participant, users, *, history: str
     """Add or bring back `users`. Someone new reads the history chosen, as far as `adder`
     reads it; someone coming back reads again what they read before, and from now on: never
     what was sent while they were away, whatever was chosen. Both start as having read
-    everything sent before."""
+    everything sent before (`last_read_id` is a mark, not a message they read: see the model)."""
     latest = _latest_id(conversation)
     now = timezone.now()
     existing = {p.user_id: p for p in Participant.objects.filter(conversation=conversation, user__in=users)}
@@ -362,15 +362,16 @@ def conversation_read(*, actor, conversation: Conversation, message_id: int) -> 
     last read message, which never moves back."""
     with transaction.atomic():
         participant = _active(conversation, actor)
-        # Of the messages they read: a number sent from the page tells nothing of the others.
+        # Of the messages they read: a number sent from the page tells nothing of the others;
+        # and the last they read is one of theirs, not the mark, which may lie in a gap.
         latest = (
             Message.objects.visible_to(actor)
-            .filter(conversation=conversation, id__lte=message_id)
+            .filter(conversation=conversation, id__lte=max(message_id, participant.last_read_id))
             .aggregate(latest=Max("id"))["latest"]
             or 0
         )
         if latest <= participant.last_read_id:
-            return participant.last_read_id
+            return latest
         participant.last_read_id = latest
         participant.save(update_fields=["last_read_id"])
         events.read_on_commit(
