@@ -1,7 +1,8 @@
 """A password set by someone other than its owner (an administrator, in the Django admin or
-any other page): whoever sets it can sign in as the person and read their direct messages
-and contacts. So it is written to the audit log (never the password nor its hash) and the
-person is told by e-mail, in their language, once the change is committed."""
+any other page), or with no request behind it (manage.py changepassword, a shell): whoever
+sets it can sign in as the person and read their direct messages and contacts. So it is
+written to the audit log (never the password nor its hash) and the person is told by e-mail,
+at every address they have, in their language, once the change is committed."""
 
 import logging
 from functools import partial
@@ -18,32 +19,40 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 AUDIT_ACTION = "user.password_set"
+# Who set a password when no request did (the entry has no actor).
+SYSTEM_ACTOR = "system: command line or shell, no request"
 
 
 def password_set_by_other(*, actor, user, usable_before: bool, usable_after: bool, sessions_ended: int) -> None:
+    """`actor` None: no request set it (a command, a shell)."""
     from apps.moderation.services import audit_record
 
     audit_record(
         actor=actor,
+        actor_repr="" if actor is not None else SYSTEM_ACTOR,
         action=AUDIT_ACTION,
         target=user,
         before={"password_usable": usable_before},
         after={"password_usable": usable_after, "sessions_ended": sessions_ended},
     )
-    transaction.on_commit(partial(password_set_mail_send, user_id=user.pk, actor=_named(actor), when=timezone.now()))
+    named = person_named(actor) if actor is not None else ""
+    transaction.on_commit(partial(password_set_mail_send, user_id=user.pk, actor=named, when=timezone.now()))
 
 
-def _named(person) -> str:
+def person_named(person) -> str:
     name = person.get_full_name()
     return f"{name} <{person.email}>" if name else person.email
 
 
 def password_set_mail_send(*, user_id: int, actor: str, when) -> bool:
-    """E-mail the person; a failure is logged (the change and its audit entry stand)."""
+    """E-mail the person at each of their addresses; a failure is logged (the change and its
+    audit entry stand). `actor` empty: set with no request (the command line)."""
+    from apps.accounts.selectors import account_addresses
     from apps.notifications.services import email_languages
 
     user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None or not user.email:
+    addresses = account_addresses(user) if user is not None else []
+    if not addresses:
         return False
     context = {
         "user": user,
@@ -54,13 +63,10 @@ def password_set_mail_send(*, user_id: int, actor: str, when) -> bool:
     }
     try:
         with translation.override(email_languages([user.pk])[user.pk]):
-            subject = _("An administrator set a new password for your account")
-            if not context["password_usable"]:
-                subject = _("An administrator turned off your password")
             message = EmailMultiAlternatives(
-                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _subject(context),
                 body=render_to_string("accounts/email/password_set_by_admin.txt", context),
-                to=[user.email],
+                to=addresses,
             )
             message.attach_alternative(
                 render_to_string("accounts/email/password_set_by_admin.html", context), "text/html"
@@ -70,3 +76,13 @@ def password_set_mail_send(*, user_id: int, actor: str, when) -> bool:
         logger.warning("password notice to user %s not sent: %r", user_id, error)
         return False
     return True
+
+
+def _subject(context) -> str:
+    if context["actor"]:
+        if context["password_usable"]:
+            return _("An administrator set a new password for your account")
+        return _("An administrator turned off your password")
+    if context["password_usable"]:
+        return _("A new password was set for your account")
+    return _("The password of your account was turned off")

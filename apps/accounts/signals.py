@@ -4,8 +4,9 @@ reset pages, the Django admin, single sign-on removing a local password, a manag
 command) and a path added later must not be able to forget them.
 
 - A user saved with a new password hash: their other sessions end. If someone else set it
-  (an administrator), it goes to the audit log and the person is told by e-mail
-  (apps/accounts/password_notice.py): whoever sets a password could sign in as them.
+  (an administrator), or no request did (the command line), it goes to the audit log and the
+  person is told by e-mail (apps/accounts/password_notice.py): whoever sets a password could
+  sign in as them.
 - The last two-factor authenticator deleted (TOTP deactivated, or removed in the admin):
   their other sessions end.
 
@@ -46,18 +47,24 @@ def _user_after_save(sender, instance, created=False, raw=False, **kwargs):
     if previous is None or raw:
         return
     from apps.accounts.password_notice import password_set_by_other
-    from apps.accounts.session_end import acting_user, other_sessions_end
+    from apps.accounts.session_end import acting_request, acting_user, other_sessions_end
 
     ended = other_sessions_end(user=instance)
     actor = acting_user()
-    if actor is not None and actor.pk != instance.pk:
-        password_set_by_other(
-            actor=actor,
-            user=instance,
-            usable_before=is_password_usable(previous),
-            usable_after=instance.has_usable_password(),
-            sessions_ended=ended,
-        )
+    if actor is not None and actor.pk == instance.pk:
+        return  # their own change, from their own session
+    if actor is None and acting_request() is not None:
+        # A request with nobody signed in: the person's own reset link, or single sign-on
+        # removing a local password while they sign in through the provider.
+        return
+    # An administrator, or no request at all (manage.py changepassword, a shell): actor None.
+    password_set_by_other(
+        actor=actor,
+        user=instance,
+        usable_before=is_password_usable(previous),
+        usable_after=instance.has_usable_password(),
+        sessions_ended=ended,
+    )
 
 
 def _authenticator_deleted(sender, instance, **kwargs):

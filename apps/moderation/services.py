@@ -1,11 +1,12 @@
 from apps.moderation.models import AuditLogEntry
 
 
-def audit_record(*, actor, action: str, target, before, after) -> AuditLogEntry:
-    """Write one audit entry, in the caller's transaction: no admin action without its trace."""
+def audit_record(*, actor, action: str, target, before, after, actor_repr: str = "") -> AuditLogEntry:
+    """Write one audit entry, in the caller's transaction: no admin action without its trace.
+    With no actor (a management command, a shell), `actor_repr` says who or what acted."""
     return AuditLogEntry.objects.create(
         actor=actor,
-        actor_repr=getattr(actor, "email", "") or str(actor),
+        actor_repr=actor_repr or getattr(actor, "email", "") or str(actor),
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),

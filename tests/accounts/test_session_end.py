@@ -222,7 +222,8 @@ async def test_recovery_codes_regenerated_end_nothing():
 
 
 async def test_a_password_saved_by_any_code_ends_every_session():
-    """A management command, a future page: no request, so no session is kept."""
+    """A management command, a shell: no request, so no session is kept (and the change is
+    audited and e-mailed as the system's: tests/accounts/test_password_notice.py)."""
     user = await sync_to_async(UserFactory)()
     first, second = await sync_to_async(_signed_in)(user), await sync_to_async(_signed_in)(user)
     first_socket, second_socket = await _socket(first), await _socket(second)
@@ -235,7 +236,8 @@ async def test_a_password_saved_by_any_code_ends_every_session():
     assert await _closed(first_socket)
     assert await _closed(second_socket)
     assert not await sync_to_async(Session.objects.filter(user_id=user.pk).exists)()
-    assert not await sync_to_async(AuditLogEntry.objects.exists)()
+    entry = await sync_to_async(AuditLogEntry.objects.get)(action="user.password_set")
+    assert (entry.actor_id, entry.after) == (None, {"password_usable": True, "sessions_ended": 2})
 
 
 async def test_a_save_that_keeps_the_password_ends_nothing():
