@@ -8,7 +8,10 @@ What one does to one's own membership or content is not.
 `test_every_managing_service_is_listed` reads the service modules: a public function that
 checks a managing right (or already audits) must be in AUDITED, with a scenario that acts
 as a manager and names the entry expected, or in NOT_AUDITED with the reason. A new
-managing service therefore fails this test until someone decides."""
+managing service therefore fails this test until someone decides.
+
+What administrators do in the Django admin, which no service module shows, is held to the
+same rule by tests/test_audit_log_admin.py: it walks the admin's registry."""
 
 import ast
 import pathlib

@@ -1,17 +1,51 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.accounts import services
+from apps.accounts import admin_third_party, services  # noqa: F401 - admin_third_party: registers, audited
+from apps.accounts.address_notice import address_change_notify_on_commit
 from apps.accounts.models import Invitation, User
-from apps.core.broadcast import disconnect_on_commit, group_name
-from apps.directory.services.accounts import account_status_taken_locally
+from apps.moderation.admin_audit import AuditedModelAdmin
+from apps.moderation.services import audit_record
+from apps.profiles.selectors import is_profile_admin
+from apps.profiles.services import user_set_active
+
+# What makes someone an administrator: granted or taken away, one entry of its own.
+PERMISSION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    acting_user = None  # set by UserAdmin.get_form
+
+    def clean_is_active(self):
+        """The profile page's rule (apps.profiles.services.user_set_active, which the save
+        goes through), said on the form rather than as a refusal after it."""
+        active = self.cleaned_data.get("is_active")
+        if self.instance.pk is None or active == self.initial.get("is_active"):
+            return active
+        actor = self.acting_user
+        if actor is not None and actor.pk == self.instance.pk:
+            raise ValidationError(_("You cannot deactivate your own account."))
+        if not is_profile_admin(actor) or not actor.has_perm("accounts.change_user"):
+            raise ValidationError(_("Only administrators deactivate accounts."))
+        return active
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
+    """Every change an administrator makes here is audited (apps/moderation/admin_audit.py):
+    (de)activating goes through the profile page's service and its entry; the e-mail address
+    and the administrator rights get entries of their own, and the person is told at their
+    old address when it changes (apps/accounts/address_notice.py); the password, set on its
+    own page, is audited and e-mailed by apps/accounts/signals.py."""
+
+    form = UserChangeForm
+    audit_name = "user"
+    audit_deleted_fields = ("email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "first_name", "last_name"]
@@ -23,14 +57,39 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a class made for this request
+        form.acting_user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
+        activity_changed = change and "is_active" in form.changed_data
+        active = obj.is_active
+        if activity_changed:
+            # Left to the service: its audit entry, the directory sync told to leave the
+            # status alone, the person's sockets closed, the directory's facets refreshed.
+            obj.is_active = form.initial["is_active"]
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data:
-            # An administrator's decision: the next directory sync does not undo it.
-            account_status_taken_locally(user=obj)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # As when deactivating from the profile page: the person's open sockets close.
-            disconnect_on_commit(group_name("user", obj.pk))
+        if activity_changed:
+            user_set_active(actor=request.user, user=obj, active=active)
+
+    def audit_changes(self, request, obj, changes, add):
+        if add:
+            return super().audit_changes(request, obj, changes, add)
+        changes.pop("is_active", None)  # account.deactivate / account.reactivate, by the service
+        if "email" in changes:
+            before, after = changes.pop("email")
+            audit_record(
+                actor=request.user,
+                action="user.email_change",
+                target=obj,
+                before={"email": before},
+                after={"email": after},
+            )
+            address_change_notify_on_commit(actor=request.user, user_id=obj.pk, removed=before, added=after)
+        rights = {field: changes.pop(field) for field in PERMISSION_FIELDS if field in changes}
+        self.audit_entry(request, obj, "permissions_change", rights)
+        return super().audit_changes(request, obj, changes, add)
 
 
 class InvitationForm(forms.ModelForm):

@@ -3,13 +3,19 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.text import fold
+from apps.moderation.admin_audit import AuditedModelAdmin
 from apps.profiles import services
 from apps.profiles.models import PRIVATIZABLE_FIELDS, Profile, ProfileFieldPolicy, Skill
 from apps.profiles.selectors import is_profile_admin
 
+# Audited (apps/moderation/admin_audit.py): deleting someone's profile, which fields are
+# private to whom, the skills everyone's profile lists.
+
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AuditedModelAdmin):
+    audit_name = "profile"
+    audit_deleted_fields = ("user", "display_name", "job_title", "department")
     list_display = ["user", "job_title", "department", "location", "manager"]
     list_filter = ["department", "location"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "display_name", "job_title"]
@@ -33,7 +39,8 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProfileFieldPolicy)
-class ProfileFieldPolicyAdmin(admin.ModelAdmin):
+class ProfileFieldPolicyAdmin(AuditedModelAdmin):
+    audit_name = "profile.field_policy"
     list_display = ["field", "is_private"]
 
 
@@ -51,7 +58,8 @@ class SkillForm(forms.ModelForm):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(AuditedModelAdmin):
+    audit_name = "skill"
     form = SkillForm
     search_fields = ["name"]
     readonly_fields = ["folded"]
