@@ -272,14 +272,35 @@ def community_update(
         raise ValidationError({"visibility": _("Choose public, moderated or private.")})
     if "name" in changes and not " ".join((changes["name"] or "").split()):
         raise ValidationError({"name": _("Give the community a name.")})
-    # The picture is checked before anything is written: a refused file changes nothing.
+    # The picture is checked before anything is written: a refused file changes nothing. It
+    # is decoded before the row is locked; its files have fresh names, deleted if the edit fails.
     image = validate_avatar(cover) if cover is not None else None
+    rendered = render_cover(image, community_id=community.pk) if image is not None else None
+    try:
+        saved = _community_write(
+            actor=actor, community_id=community.pk, changes=changes, rendered=rendered, remove_cover=remove_cover
+        )
+    except BaseException:
+        if rendered:
+            delete_cover_file(rendered)
+        raise
+    for field in Community._meta.concrete_fields:  # the caller's object is the community as saved
+        setattr(community, field.attname, getattr(saved, field.attname))
+    return community
+
+
+def _community_write(*, actor, community_id: int, changes: dict, rendered, remove_cover: bool) -> Community:
     with transaction.atomic():
+        # Locked and read afresh: two owners' edits do not interleave, and a community deleted
+        # meanwhile is not written back (save() would insert it again): DoesNotExist.
+        community = Community.objects.select_for_update().get(pk=community_id)
+        if community.is_archived and not is_site_admin(actor):
+            raise ValidationError(_("This community is archived: nothing can change in it."))
         before = {field: getattr(community, field) for field in SETTINGS_FIELDS}
         before_slug = community.slug
-        if image is not None or remove_cover:
+        if rendered is not None or remove_cover:
             old = community.cover
-            community.cover = render_cover(image, community_id=community.pk) if image is not None else {}
+            community.cover = rendered if rendered is not None else {}
             transaction.on_commit(lambda: delete_cover_file(old))
         for field, value in changes.items():
             if field == "tags":
@@ -302,9 +323,9 @@ def community_update(
             # Made private, outsiders' sockets leave its group; made public, everyone's join.
             recheck_subscriptions_on_commit(group_name("company", "all"), community_id=community.pk)
         before["slug"], after["slug"] = before_slug, community.slug
-        if before != after or image is not None or remove_cover:
+        if before != after or rendered is not None or remove_cover:
             # Owners and site administrators alike: a rename or a change of visibility concerns every member.
-            after["cover_changed"] = image is not None or remove_cover
+            after["cover_changed"] = rendered is not None or remove_cover
             audit_record(actor=actor, action="community.update", target=community, before=before, after=after)
     return community
 

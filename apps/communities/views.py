@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.communities import selectors, services
 from apps.communities.forms import BulkAddForm, CommunityForm, DeleteForm, InviteForm, TransferForm
-from apps.communities.models import State, is_site_admin
+from apps.communities.models import Community, State, is_site_admin
 from apps.core.htmx import vary_on_htmx, wants_fragment
 from apps.feeds import selectors as feed_selectors
 from apps.feeds.views import composer_context
@@ -205,9 +205,11 @@ def settings_view(request, slug):
     form = CommunityForm(request.POST or None, request.FILES or None, instance=community, site_admin=False)
     if request.method == "POST" and form.is_valid():
         try:
-            services.community_update(
+            community = services.community_update(
                 actor=request.user, community=community, changes=form.settings_changes(), **form.cover_changes()
             )
+        except Community.DoesNotExist as error:  # deleted meanwhile
+            raise Http404 from error
         except ValidationError as error:
             form.add_error("cover" if not hasattr(error, "error_dict") else None, error)
         else:

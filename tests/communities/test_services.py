@@ -1010,3 +1010,41 @@ def test_bulk_add_of_blank_lines_reports_nothing(owner, admin):
     community = make(owner)
     assert community_bulk_add(actor=admin, community=community, emails=["", "  ", "\t"]) == []
     assert AuditLogEntry.objects.get().after == {"added": [], "failed": 0}
+
+
+# ---------------------------------------------------------------- settings against a deletion
+
+
+def _png(side=200):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), "teal").save(buffer, format="PNG")
+    return SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_settings_saved_for_a_community_deleted_meanwhile_do_not_bring_it_back(owner, admin, settings, tmp_path):
+    """An owner's settings page was open while an administrator deleted the community: saving
+    it must not insert the community again (save() on a vanished row inserts it), nor leave
+    the new cover's files behind."""
+    settings.MEDIA_ROOT = tmp_path
+    community = make(owner)
+    stale = Community.objects.get(pk=community.pk)
+    services.community_delete(actor=admin, community=community, confirm_name=community.name)
+    with pytest.raises(Community.DoesNotExist):
+        community_update(actor=admin, community=stale, changes={"name": "Guild again"}, cover=_png())
+    assert not Community.objects.filter(pk=stale.pk).exists()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
+def test_the_callers_community_is_the_one_saved(owner):
+    community = make(owner, name="Guild")
+    other_view = Community.objects.get(pk=community.pk)
+    community_update(actor=owner, community=other_view, changes={"description": "Weekly"})
+    community_update(actor=owner, community=community, changes={"name": "Guild of makers"})
+    community.refresh_from_db()
+    assert (community.name, community.description) == ("Guild of makers", "Weekly")
+    assert other_view.description == "Weekly"
