@@ -105,10 +105,26 @@ def test_the_password_set_by_an_administrator_notice():
     _assert_escaped_once(mail.outbox[0], times=2)
 
 
+def test_the_address_changed_by_an_administrator_notice():
+    from apps.accounts.address_notice import address_change_mail_send
+
+    owner = person("Olga", "Owner", "olga.owner@example.com")
+    owner.first_name = f"Olga{HOSTILE}"
+    owner.save()
+    mail.outbox.clear()
+    assert address_change_mail_send(
+        user_id=owner.pk, actor=f"Ivy{HOSTILE}", removed="olga.owner@example.com", added="ivy@example.com",
+        when=timezone.now(),
+    )  # fmt: skip
+    # The person's name and the administrator's.
+    _assert_escaped_once(mail.outbox[0], times=2)
+
+
 COVERED = {
     "notifications/email/notification.html",  # the first three tests
     "accounts/email/invitation.html",
     "accounts/email/password_set_by_admin.html",
+    "accounts/email/address_changed_by_admin.html",
 }
 
 
