@@ -5,21 +5,14 @@ the address back would otherwise leave the person unaware. So the person is told
 change is committed, at the addresses they had: the old one and every other one they keep
 (the new one is the administrator's word, not theirs). The callers write the audit entries."""
 
-import logging
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.password_notice import person_named
-
-logger = logging.getLogger(__name__)
-
+from apps.accounts.password_notice import notice_send, person_named
 
 def address_change_notify_on_commit(*, actor, user_id: int, removed: str = "", added: str = "") -> None:
     if (removed or "").lower() == (added or "").lower():
@@ -40,7 +33,6 @@ def address_change_mail_send(*, user_id: int, actor: str, removed: str, added: s
     """E-mail the person at the removed address and every address they still have but the
     added one; a failure is logged (the change and its audit entry stand)."""
     from apps.accounts.selectors import account_addresses
-    from apps.notifications.services import email_languages
 
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
@@ -53,19 +45,11 @@ def address_change_mail_send(*, user_id: int, actor: str, removed: str, added: s
     if not recipients:
         return False
     context = {"user": user, "actor": actor, "removed": removed, "added": added, "when": when}
-    try:
-        with translation.override(email_languages([user.pk])[user.pk]):
-            message = EmailMultiAlternatives(
-                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-                + _("An administrator changed the e-mail addresses of your account"),
-                body=render_to_string("accounts/email/address_changed_by_admin.txt", context),
-                to=recipients,
-            )
-            message.attach_alternative(
-                render_to_string("accounts/email/address_changed_by_admin.html", context), "text/html"
-            )
-        message.send()
-    except Exception as error:  # noqa: BLE001 - the committed change and its audit entry stand
-        logger.warning("address change notice to user %s not sent: %r", user_id, error)
-        return False
-    return True
+    return notice_send(
+        user=user,
+        to=recipients,
+        subject=lambda: _("An administrator changed the e-mail addresses of your account"),
+        template="accounts/email/address_changed_by_admin",
+        context=context,
+        what="address change notice",
+    )

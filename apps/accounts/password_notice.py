@@ -48,7 +48,6 @@ def password_set_mail_send(*, user_id: int, actor: str, when) -> bool:
     """E-mail the person at each of their addresses; a failure is logged (the change and its
     audit entry stand). `actor` empty: set with no request (the command line)."""
     from apps.accounts.selectors import account_addresses
-    from apps.notifications.services import email_languages
 
     user = get_user_model().objects.filter(pk=user_id).first()
     addresses = account_addresses(user) if user is not None else []
@@ -61,19 +60,29 @@ def password_set_mail_send(*, user_id: int, actor: str, when) -> bool:
         "password_usable": user.has_usable_password(),
         "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("account_login"),
     }
+    return notice_send(
+        user=user, to=addresses, subject=lambda: _subject(context), template="accounts/email/password_set_by_admin",
+        context=context, what="password notice",
+    )  # fmt: skip
+
+
+def notice_send(*, user, to: list[str], subject, template: str, context: dict, what: str) -> bool:
+    """A security notice to `to`, text and HTML (`template`.txt / .html), in the person's
+    language (`subject` is called in it); a failure is logged, not raised: the committed
+    change and its audit entry stand."""
+    from apps.notifications.services import email_languages
+
     try:
         with translation.override(email_languages([user.pk])[user.pk]):
             message = EmailMultiAlternatives(
-                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _subject(context),
-                body=render_to_string("accounts/email/password_set_by_admin.txt", context),
-                to=addresses,
+                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + str(subject()),
+                body=render_to_string(f"{template}.txt", context),
+                to=to,
             )
-            message.attach_alternative(
-                render_to_string("accounts/email/password_set_by_admin.html", context), "text/html"
-            )
+            message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
         message.send()
     except Exception as error:  # noqa: BLE001 - the committed change and its audit entry stand
-        logger.warning("password notice to user %s not sent: %r", user_id, error)
+        logger.warning("%s to user %s not sent: %r", what, user.pk, error)
         return False
     return True
 

@@ -37,3 +37,23 @@ def finance(db):
 
     owner = get_user_model().objects.create_user(email="owner@example.com", password="x" * 12)
     return community_create(actor=owner, name="Finance", visibility="private")
+
+
+@pytest.fixture
+def stopped(slapd):
+    """A source of 100 people, 6 of whom left: more than the limit of 5, the run stopped
+    (a safety check), as the forced-run tests need it."""
+    from apps.directory.models import RunState
+    from apps.directory.services.sync import directory_sync
+    from tests.directory.helpers import make_source
+    from tests.directory.slapd import people
+
+    entries = people(100)
+    slapd.add(entries)
+    source = make_source(slapd)
+    directory_sync(source=source)
+    for dn, _attributes in entries[-6:]:
+        slapd.delete(dn)
+    run = directory_sync(source=source)
+    assert run.state == RunState.ABORTED
+    return source, run

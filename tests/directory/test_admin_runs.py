@@ -14,24 +14,10 @@ from apps.directory.models import DirectoryRun, RunState, Trigger
 from apps.directory.services.sync import directory_sync
 from apps.moderation.models import AuditLogEntry
 from tests.directory.helpers import make_source
-from tests.directory.slapd import people, person
+from tests.directory.slapd import person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
-
-
-@pytest.fixture
-def stopped(slapd):
-    """A source of 100 people, 6 of whom left: more than the limit of 5, the run stopped."""
-    entries = people(100)
-    slapd.add(entries)
-    source = make_source(slapd)
-    directory_sync(source=source)
-    for dn, _attributes in entries[-6:]:
-        slapd.delete(dn)
-    run = directory_sync(source=source)
-    assert run.state == RunState.ABORTED
-    return source, run
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from apps.directory.services.sync import directory_sync
 from apps.directory.tasks import forced_run_task, schedule
 from apps.moderation.models import AuditLogEntry
 from config.celery import app as celery_app
-from tests.directory.helpers import make_source
-from tests.directory.slapd import people
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -42,20 +40,6 @@ def broker_down():
     _use_broker(f"redis://127.0.0.1:{port}/0")
     yield lambda: _use_broker(previous)
     _use_broker(previous)
-
-
-@pytest.fixture
-def stopped(slapd):
-    """A source of 100 people, 6 of whom left: more than the limit of 5, the run stopped."""
-    entries = people(100)
-    slapd.add(entries)
-    source = make_source(slapd)
-    directory_sync(source=source)
-    for dn, _attributes in entries[-6:]:
-        slapd.delete(dn)
-    run = directory_sync(source=source)
-    assert run.state == RunState.ABORTED
-    return source, run
 
 
 @pytest.fixture
