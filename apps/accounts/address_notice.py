@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.password_notice import notice_send, person_named
 
+
 def address_change_notify_on_commit(*, actor, user_id: int, removed: str = "", added: str = "") -> None:
     if (removed or "").lower() == (added or "").lower():
         return
