@@ -203,7 +203,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env.int("FEED_CARD_CACHE_ENTRIES", default=5000)},
     },
 }
-SESSION_ENGINE = "apps.core.sessions"  # the database, read by a compiled statement
+SESSION_ENGINE = "apps.accounts.sessions"  # the database, read by a compiled statement
 
 # Where the pages open their WebSocket. Empty: /ws/ on the page's own origin, which the
 # reverse proxy sends to the live process (config.asgi_live; the web process serves /ws/

@@ -91,7 +91,7 @@ class Invitation(TimeStampedModel):
 
 
 class UserSession(AbstractBaseSession):
-    """A browser session (Django's database session, SESSION_ENGINE apps.core.sessions) with
+    """A browser session (Django's database session, SESSION_ENGINE apps.accounts.sessions) with
     the id of the person signed in with it: a person's sessions are found, and ended, by an
     index rather than by decoding every session (apps/accounts/session_end.py)."""
 
@@ -103,6 +103,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from apps.core.sessions import SessionStore
+        from apps.accounts.sessions import SessionStore
 
         return SessionStore

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 from apps.messaging import services as messaging
 from apps.moderation.models import AuditLogEntry
 from tests.factories import PASSWORD, UserFactory

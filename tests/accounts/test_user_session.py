@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session as DjangoSession
 from django.test import Client
 from django.utils import timezone
 
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

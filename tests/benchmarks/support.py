@@ -31,7 +31,7 @@ def signed_in_sessions(people) -> list:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from apps.core.sessions import SessionStore
+    from apps.accounts.sessions import SessionStore
 
     store, backend = SessionStore(), settings.AUTHENTICATION_BACKENDS[0]
     expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)

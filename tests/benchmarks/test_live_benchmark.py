@@ -473,8 +473,8 @@ def _seed() -> Organisation:
     from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.auth.hashers import make_password
 
+    from apps.accounts.sessions import SessionStore
     from apps.communities.models import Community, Membership, Role, State, Visibility
-    from apps.core.sessions import SessionStore
     from apps.realtime.selectors import subscription_groups
 
     User = get_user_model()
@@ -516,8 +516,8 @@ def _seed() -> Organisation:
 def _unseed(organisation: Organisation) -> None:
     from django.contrib.auth import get_user_model
 
+    from apps.accounts.sessions import SessionStore
     from apps.communities.models import Community
-    from apps.core.sessions import SessionStore
 
     keys = [cookie.partition("=")[2] for cookie in organisation.cookies]
     SessionStore.get_model_class().objects.filter(session_key__in=keys).delete()

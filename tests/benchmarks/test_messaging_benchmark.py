@@ -278,7 +278,7 @@ def _seed() -> Cast:
     from django.contrib.auth import SESSION_KEY, get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from apps.core.sessions import SessionStore
+    from apps.accounts.sessions import SessionStore
     from apps.messaging.services import conversation_direct_open
     from apps.profiles.models import Profile
 
@@ -313,7 +313,7 @@ def _seed() -> Cast:
 def _unseed(cast: Cast) -> None:
     from django.contrib.auth import get_user_model
 
-    from apps.core.sessions import SessionStore
+    from apps.accounts.sessions import SessionStore
     from apps.messaging.models import Conversation
 
     Conversation.objects.filter(pk__in=cast.conversation_ids).delete()  # their participants and messages

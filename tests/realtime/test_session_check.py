@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from apps.accounts.sessions import SessionStore
 from apps.core.broadcast import broadcast_on_commit, disconnect_on_commit, session_group
-from apps.core.sessions import SessionStore
 from apps.realtime import session_check
 from apps.realtime.selectors import sessions_signed_out
 from tests.factories import UserFactory

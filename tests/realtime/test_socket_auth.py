@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 from tests.factories import UserFactory
 from tests.realtime.sockets import ORIGIN, connect, session_cookie
 

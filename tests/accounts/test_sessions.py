@@ -1,11 +1,11 @@
-"""Sessions are Django's database sessions, read by a compiled statement (apps/core/sessions.py)."""
+"""Sessions are Django's database sessions, read by a compiled statement (apps/accounts/sessions.py)."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 
 Session = SessionStore.get_model_class()
 

@@ -1,7 +1,7 @@
 """Django's database sessions, read with a statement compiled once per process: the
 session is the first thing every request reads (apps/core/prepared.py).
 
-Each is stored with its signed-in person's id (accounts.UserSession), so that a person's
+Each is stored with its signed-in person's id (UserSession, this app's), so that a person's
 other sessions can be ended (apps/accounts/session_end.py). When a signed-in session
 changes its key (signing in again, a password change keeping the current session), its
 open sockets follow it to the new key: signing out afterwards still closes them."""
@@ -11,6 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.accounts.models import UserSession
 from apps.core import prepared
 from apps.core.broadcast import session_moved_on_commit
 
@@ -18,8 +19,6 @@ from apps.core.broadcast import session_moved_on_commit
 class SessionStore(DatabaseSessionStore):
     @classmethod
     def get_model_class(cls):
-        from apps.accounts.models import UserSession
-
         return UserSession
 
     def _get_session_from_db(self):
