@@ -448,8 +448,8 @@ def feed_org(django_db_setup, django_db_blocker) -> FeedOrganisation:
     with `seed_scale`'s loader, then vacuumed and analysed as autovacuum would leave it."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
+    from apps.accounts.sessions import SessionStore
     from apps.feeds.scale import ScaleOptions, analyze, seed_scale
 
     options = ScaleOptions(

@@ -7,12 +7,9 @@ page's ids; (c) pages per second over HTTP at concurrency 8 (uvicorn in another 
 against the same database); (d) the time to publish a post. `make bench` prints the figures;
 only the query-count goal is asserted (timings depend on the machine)."""
 
-import http.client
 import math
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
 from apps.feeds.selectors import PAGE_SIZE, home_feed
-from tests.benchmarks.support import bench_database_url, free_port
+from tests.benchmarks.support import UvicornServer
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db, pytest.mark.timeout(7200)]
 
@@ -241,41 +238,6 @@ def test_home_feed_server_time_and_queries(feed_org, feed_pages):
 # ---------------------------------------------------------------- (c) HTTP, another process
 
 
-class Server:
-    """config.asgi:application under uvicorn, as `make run` starts it, in its own process."""
-
-    def __init__(self, *, workers: int, pool: int):
-        self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": bench_database_url(), "CONN_MAX_AGE": "0", "DATABASE_POOL_SIZE": str(pool)}
-        command = [str(Path(sys.executable).parent / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--lifespan", "off", "--no-server-header", "--no-access-log",
-                   "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
-
-    def wait(self, cookie: str) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.process.poll() is None, "uvicorn exited"
-            try:
-                status, *_rest = _request(self.connection(), "/", cookie)
-                assert status == 200, status
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "uvicorn did not answer"
-                time.sleep(0.2)
-
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def _request(conn, path: str, cookie: str, *, htmx: bool = False, method: str = "GET", body=None, headers=None):
     started = time.perf_counter()
     conn.request(
@@ -293,7 +255,7 @@ NEXT = re.compile(rb'hx-get="/\?after=([A-Za-z0-9_-]+)"')
 CSRF_COOKIE = re.compile(r"csrftoken=[^;]+")
 
 
-def _visits(server: Server, cookies: list[str], seconds: float) -> tuple[list[float], int, float]:
+def _visits(server: UvicornServer, cookies: list[str], seconds: float) -> tuple[list[float], int, float]:
     """HTTP_CONCURRENCY clients, each a viewer reading the home page then scrolling (htmx
     fragments), one visit after another, for `seconds`. Returns latencies, errors, wall time."""
     latencies: list[list[float]] = [[] for _ in range(HTTP_CONCURRENCY)]
@@ -344,9 +306,9 @@ def test_home_feed_throughput_over_http(feed_org, feed_pages):
     )
     print(f"  {'server':<44}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}  pages/s  errors")
     for workers, pool in HTTP_RUNS:
-        server = Server(workers=int(workers), pool=int(pool))
+        server = UvicornServer(workers=int(workers), env={"DATABASE_POOL_SIZE": str(pool)})
         try:
-            server.wait(cookies[0])
+            server.wait("/", cookies[0])
             _visits(server, cookies, 2)  # warm-up: every worker's connection, templates, plans
             latencies, errors, wall = _visits(server, cookies, HTTP_SECONDS)
         finally:
@@ -390,10 +352,10 @@ def test_publishing_a_post(feed_org, feed_pages, django_capture_on_commit_callba
         counts.add(len(captured.captured_queries))
 
     cookie = f"{settings.SESSION_COOKIE_NAME}={feed_org.sessions[feed_org.viewers[0]]}"
-    server = Server(workers=1, pool=10)
+    server = UvicornServer(workers=1, env={"DATABASE_POOL_SIZE": "10"})
     over_http = []
     try:
-        server.wait(cookie)
+        server.wait("/", cookie)
         conn = server.connection()
         conn.request("GET", "/", headers={"Cookie": cookie})
         response = conn.getresponse()

@@ -15,11 +15,8 @@ them from another process) and deleted at the end. The module imports the app's 
 its functions, and (e) only where it exists: run against the code before the change, it gives
 the "before" figures."""
 
-import http.client
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,7 +26,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.benchmarks.support import bench_database_url, free_port, signed_in_sessions
+from tests.benchmarks.support import UvicornServer, signed_in_sessions
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(900)]
 
@@ -60,32 +57,11 @@ def _kib(pid: int, field: str) -> int:
     raise AssertionError(field)
 
 
-class Server:
-    """config.asgi:application under one uvicorn process, as `make run` starts a web process."""
+class Server(UvicornServer):
+    """One uvicorn process, as `make run` starts a web process, and its memory."""
 
     def __init__(self, media: str):
-        self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": bench_database_url(), "CONN_MAX_AGE": "0", "MEDIA_ROOT": media}
-        command = [str(Path(sys.executable).parent / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--lifespan", "off", "--no-server-header", "--no-access-log",
-                   "--log-level", "warning", "--workers", "1"]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.process.poll() is None, "uvicorn exited"
-            try:
-                connection = self.connection()
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "uvicorn did not answer"
-                time.sleep(0.2)
-
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        super().__init__(workers=1, timeout=120, env={"MEDIA_ROOT": media})
 
     def rss_mb(self) -> float:
         return _kib(self.process.pid, "VmRSS") / 1024
@@ -95,14 +71,6 @@ class Server:
 
     def peak_mb(self) -> float:
         return _kib(self.process.pid, "VmHWM") / 1024
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
