@@ -4,7 +4,6 @@ reload, when the worker has re-encoded it: in a feed, on the post's own page, in
 conversation."""
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -17,65 +16,22 @@ from apps.feeds.services import post_create
 from apps.messaging import services as messaging
 from apps.messaging import tasks as messaging_tasks
 from apps.messaging.models import MessageAttachment
-from tests.e2e.conftest import EXPECT_TIMEOUT_MS
-from tests.e2e.pages import employee
+from tests.e2e import test_live
 from tests.e2e.pages import sign_in as _sign_in
 from tests.factories import PASSWORD
 from tests.image_files import huge_png
 
 pytestmark = pytest.mark.e2e
 
-MARK_PAGE = "window.__samePage = true"
-SAME_PAGE = "window.__samePage === true"
-LIVE_TIMEOUT_MS = 10_000
-CSP_WATCH = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  console.error("CSP violation: " + event.violatedDirective + " " + event.blockedURI);
-});
-"""
+MARK_PAGE, SAME_PAGE, LIVE_TIMEOUT_MS = test_live.MARK_PAGE, test_live.SAME_PAGE, test_live.LIVE_TIMEOUT_MS
+# The live tests' fixtures: a browser context per person on the ASGI live server, watched for
+# script and console errors (a CSP violation is one), screenshots on failure.
+open_page, alice, bob = test_live.open_page, test_live.alice, test_live.bob
 
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def open_page(browser, asgi_live_server):
-    """open_page() -> a signed-out page in a context of its own; its console errors and CSP
-    violations are collected in open_page.errors."""
-    contexts, errors = [], []
-
-    def open_():
-        context = browser.new_context(base_url=asgi_live_server.url, locale="en-US")
-        context.set_default_timeout(EXPECT_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.add_init_script(CSP_WATCH)
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and errors.append((message.text, urlsplit(message.location.get("url") or "").path))
-            ),
-        )
-        page.on("pageerror", lambda error: errors.append((str(error), "")))
-        return page
-
-    open_.errors = errors
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def alice(transactional_db):
-    return employee("Alice", "Moreau", "alice.moreau@example.com", "Platform Lead")
-
-
-@pytest.fixture
-def bob(transactional_db):
-    return employee("Bob", "Martin", "bob.martin@example.com", "Site Reliability Engineer")
 
 
 @pytest.fixture
@@ -112,7 +68,7 @@ def test_a_posted_image_shows_in_the_feed_and_on_its_page_once_ready(open_page, 
         expect(page.locator(f"#post-{post.pk} .image-pending")).to_have_count(0)
         expect(image).to_have_js_property("naturalWidth", 640)
         assert page.evaluate(SAME_PAGE), "the page was reloaded"
-    assert open_page.errors == []
+    open_page.watch.assert_clean()
 
 
 def test_a_messaged_image_shows_in_the_conversation_once_ready(open_page, alice, bob):
@@ -133,4 +89,4 @@ def test_a_messaged_image_shows_in_the_conversation_once_ready(open_page, alice,
     expect(image).to_have_js_property("naturalWidth", 640, timeout=LIVE_TIMEOUT_MS)
     expect(page.locator(f"#m{message.pk} .image-pending")).to_have_count(0)
     assert page.evaluate(SAME_PAGE), "the page was reloaded"
-    assert open_page.errors == []
+    open_page.watch.assert_clean()
