@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config import embedded, sso
+from config.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,33 +154,8 @@ TEMPLATES = [
 
 # ---------------------------------------------------------------- data stores
 
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Lets two test runs share one server (default: "test_" + the database name).
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
-DATABASES["default"].setdefault("OPTIONS", {})
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
-# Short queries over many small subplans look expensive to the planner, which then spends
-# seconds JIT-compiling them (measured: 2.3 s for a 2 ms feed page). Not for this workload.
-# Feed statements, bound on the server (apps/core/prepared.py), are prepared at their first run
-# on a connection and planned once for every viewer: a generic plan, read off the indexes the
-# same way whatever the values. Django's other queries are bound on the client and never
-# prepared, so neither setting touches them.
-DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off -c plan_cache_mode=force_generic_plan")
-# Off (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep named prepared
-# statements, such as PgBouncer before 1.21 in transaction mode: the statements are still
-# bound on the server, but planned at each run.
-DATABASES["default"]["OPTIONS"].setdefault(
-    "prepare_threshold", 0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
-)
-# A pool of connections for the web server (psycopg_pool): no connection to open per request,
-# and prepared statements that outlive it. Not for Celery's forked workers (a pool opened
-# before the fork would be shared), so `make run` sets it for the web server only.
+DATABASES = {"default": database_settings(env)}
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
-if DATABASE_POOL_SIZE:
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections instead
-    DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
