@@ -201,6 +201,11 @@ class DirectoryRunAdmin(AuditedModelAdmin):
 
         if run.state == RunState.QUEUED:
             return gettext("Waiting for a worker to start it. This page follows it.")
+        if run.interrupted:
+            return gettext(
+                "The worker running it stopped (nothing heard from it for a minute): it is recorded as interrupted "
+                "and a new run starts within a minute. This page follows it."
+            )
         if run.state == RunState.RUNNING:
             return gettext("Running. This page follows it.")
         if run.state == RunState.CANCELLED:

@@ -218,6 +218,10 @@ class DirectoryRun(TimeStampedModel):
     # {"created": [...], "updated": [{"email", "changes": {field: [old, new]}}], ...}, each list capped.
     diff = models.JSONField(_("changes"), default=dict, blank=True)
     message = models.TextField(_("why it stopped"), blank=True)
+    # The worker running it renews this while it runs (apps.core.lease): a run whose lease
+    # expired was left by a worker that died, and beat's sweep closes it and starts it again.
+    lease_owner = models.CharField(max_length=100, blank=True, default="", editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = DirectoryRunQuerySet.as_manager()
 
@@ -238,6 +242,19 @@ class DirectoryRun(TimeStampedModel):
 
     def __str__(self):
         return f"{self.source} {self.created_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+    @property
+    def interrupted(self) -> bool:
+        """Left running by a worker that stopped: no renewal of its lease for a while."""
+        from apps.core.lease import lease_alive
+
+        return self.state == RunState.RUNNING and not lease_alive(self)
+
+    @property
+    def state_label(self) -> str:
+        if self.interrupted:
+            return _("interrupted, starting again…")
+        return self.get_state_display()
 
     @property
     def applied(self) -> bool:
@@ -325,6 +342,11 @@ class ContactImport(TimeStampedModel):
     errors = models.JSONField(default=list, blank=True)  # [{"line": n, "reason": "..."}]
     message = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker importing renews this while it works (apps.core.lease): an import whose lease
+    # expired was left by a worker that died, and the next worker resumes it where it was.
+    lease_owner = models.CharField(max_length=100, blank=True, default="", editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ContactQuerySet.as_manager()
 
@@ -335,6 +357,19 @@ class ContactImport(TimeStampedModel):
 
     def __str__(self):
         return f"{self.owner_id} {self.source} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def interrupted(self) -> bool:
+        """Left running by a worker that stopped: no renewal of its lease for a while."""
+        from apps.core.lease import lease_alive
+
+        return self.state == ImportState.RUNNING and not lease_alive(self)
+
+    @property
+    def state_label(self) -> str:
+        if self.interrupted:
+            return _("interrupted, resuming…")
+        return self.get_state_display()
 
     @property
     def percent(self) -> int:

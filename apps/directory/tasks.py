@@ -54,9 +54,12 @@ def schedule():
     # Imports whose task was never queued (the broker was down when they were asked for).
     for import_id in stale_contact_imports(now=now):
         contact_import_task.delay(import_id)
-    from apps.directory.services.contacts import contact_imports_unstick
+    # Imports and runs left by a worker that died (their lease expired): resumed, restarted.
+    from apps.directory.services.contacts import contact_imports_resume
+    from apps.directory.services.sync import runs_interrupted_restart
 
-    contact_imports_unstick(now=now)
+    contact_imports_resume(now=now)
+    runs_interrupted_restart(now=now)
 
 
 @app.task(name="directory.contact_import")

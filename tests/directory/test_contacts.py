@@ -163,20 +163,80 @@ def test_an_import_that_fails_unexpectedly_ends_failed_and_imports_nothing(clien
     assert not Contact.objects.exists()
 
 
-def test_an_import_left_running_by_a_stopped_worker_fails_after_a_while(client, me):
+def _csv(count: int) -> str:
+    return "First Name,Last Name,E-mail Address\n" + "".join(
+        f"Person,Number {n},person.{n}@partner.example\n" for n in range(count)
+    )
+
+
+def _left_by_a_dead_worker(job, **progress):
+    """What a worker killed mid-import leaves: running, its lease over."""
     from datetime import timedelta
 
     from django.utils import timezone
 
+    ContactImport.objects.filter(pk=job.pk).update(
+        state=ImportState.RUNNING, lease_owner="gone-host:4242:0", lease_until=timezone.now() - timedelta(seconds=1),
+        attempts=1, **progress,
+    )  # fmt: skip
+
+
+def test_an_import_left_by_a_dead_worker_says_so_and_the_sweep_resumes_it_after_its_last_batch(
+    client, me, celery_eager
+):
+    from apps.directory import contact_files
+    from apps.directory.services.contacts import PROGRESS_EVERY, contacts_upsert
     from apps.directory.tasks import schedule
 
-    job = ContactImport.objects.create(owner=me, source="csv", state=ImportState.RUNNING, payload="x")
-    ContactImport.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=20))
+    text = _csv(PROGRESS_EVERY * 2 + 7)
+    job = ContactImport.objects.create(owner=me, source="csv", state=ImportState.QUEUED, payload=text)
+    parsed, _errors = contact_files.parse_csv(text)
+    contacts_upsert(owner=me, parsed=parsed[:PROGRESS_EVERY], source="csv")  # its first batch, committed
+    _left_by_a_dead_worker(job, total=len(parsed), done=PROGRESS_EVERY, created=PROGRESS_EVERY)
+    page = client.get(f"/contacts/imports/{job.pk}/").content.decode()
+    assert "interrupted, resuming…" in page and "resumes the import where it stopped" in page
+    assert 'hx-trigger="every 1s"' in page  # the page goes on following it
     schedule()
     job.refresh_from_db()
-    assert job.state == ImportState.FAILED and job.payload == "" and "interrupted" in job.message
-    page = client.get(f"/contacts/imports/{job.pk}/").content.decode()
-    assert 'hx-trigger="every 1s"' not in page
+    assert job.state == ImportState.SUCCEEDED and job.payload == "" and job.attempts == 2
+    assert (job.total, job.done, job.created, job.updated, job.unchanged) == (
+        len(parsed),
+        len(parsed),
+        len(parsed),
+        0,
+        0,
+    )
+    assert Contact.objects.filter(owner=me).count() == len(parsed)
+    assert not job.lease_owner and job.lease_until is None
+
+
+def test_an_import_whose_worker_is_alive_is_left_to_it(me):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.directory.tasks import contact_import
+
+    job = ContactImport.objects.create(
+        owner=me, source="csv", state=ImportState.RUNNING, payload=_csv(3), attempts=1,
+        lease_owner="other-host:1:x", lease_until=timezone.now() + timedelta(seconds=60),
+    )  # fmt: skip
+    assert contact_import(job.pk) == ImportState.RUNNING
+    job.refresh_from_db()
+    assert job.lease_owner == "other-host:1:x" and job.attempts == 1 and not Contact.objects.exists()
+    assert job.state_label == "running"
+
+
+def test_an_import_interrupted_three_times_fails_and_says_why(client, me):
+    from apps.directory.tasks import contact_import
+
+    job = ContactImport.objects.create(owner=me, source="csv", state=ImportState.QUEUED, payload=_csv(3))
+    _left_by_a_dead_worker(job)
+    ContactImport.objects.filter(pk=job.pk).update(attempts=3)
+    assert contact_import(job.pk) == ImportState.FAILED
+    job.refresh_from_db()
+    assert job.payload == "" and "interrupted 3 times" in job.message and not job.lease_owner
+    assert 'hx-trigger="every 1s"' not in client.get(f"/contacts/imports/{job.pk}/").content.decode()
 
 
 def test_the_admins_user_deletion_page_does_not_show_contact_names(client, me):

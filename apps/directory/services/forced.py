@@ -67,10 +67,15 @@ def forced_run_start(*, run_id: int) -> DirectoryRun | None:
     """Run the forced run `run_id` if it is still waiting; None when it has already started or
     ended. It does not run, and says why, once another run of its source has started since it
     was asked for, or after FORCED_RUN_WAITS_AT_MOST."""
-    from apps.directory.services.sync import RunInProgress, directory_sync
+    from apps.directory.services.sync import RunInProgress, directory_sync, run_restart_if_interrupted
 
-    run = DirectoryRun.objects.select_related("source", "requested_by").filter(pk=run_id, state=RunState.QUEUED).first()
-    if run is None:
+    run = DirectoryRun.objects.select_related("source", "requested_by").filter(pk=run_id).first()
+    if run is not None and run.state == RunState.RUNNING:
+        # Delivered again because the worker running it died: it is recorded as interrupted
+        # and started over (nothing happens while it still runs).
+        run_restart_if_interrupted(run)
+        return None
+    if run is None or run.state != RunState.QUEUED:
         return None
     if run.created_at < timezone.now() - FORCED_RUN_WAITS_AT_MOST:
         return _did_not_run(

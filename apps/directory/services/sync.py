@@ -4,6 +4,7 @@ import contextlib
 import gc
 import logging
 import time
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core import lease
 from apps.directory import ldap
 from apps.directory.models import DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.apply import plan_apply
@@ -54,16 +56,21 @@ def run_start(
             .exists()
         ):
             raise RunInProgress(in_progress)  # what the administrator confirmed is no longer the picture
-        DirectoryRun.objects.filter(source=source, state=RunState.RUNNING).update(
-            state=RunState.FAILED, finished_at=timezone.now(), message=_("Interrupted: the process running it stopped.")
-        )
+        for orphan in DirectoryRun.objects.filter(source=source, state=RunState.RUNNING):
+            _close_interrupted(orphan, restarted=forced_run is None)
+        held = {
+            "lease_owner": lease.new_owner(),
+            "lease_until": timezone.now() + timedelta(seconds=lease.lease_seconds()),
+        }
         if forced_run is None:
             return DirectoryRun.objects.create(
-                source=source, dry_run=dry_run, forced=force, trigger=trigger, requested_by=actor
+                source=source, dry_run=dry_run, forced=force, trigger=trigger, requested_by=actor, **held
             )
-        if not DirectoryRun.objects.filter(pk=forced_run.pk, state=RunState.QUEUED).update(state=RunState.RUNNING):
+        if not DirectoryRun.objects.filter(pk=forced_run.pk, state=RunState.QUEUED).update(
+            state=RunState.RUNNING, **held
+        ):
             raise RunInProgress(in_progress)  # started, or ended, by another delivery of its task
-        forced_run.state = RunState.RUNNING
+        forced_run.state, forced_run.lease_owner, forced_run.lease_until = RunState.RUNNING, *held.values()
         return forced_run
     except (IntegrityError, RunInProgress) as error:
         _unlock(source)
@@ -73,6 +80,51 @@ def run_start(
 def _unlock(source: DirectorySource) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(source)])
+
+
+def _close_interrupted(run: DirectoryRun, *, restarted: bool) -> bool:
+    """Record honestly a run whose worker died (the caller holds the source's lock, so
+    nobody runs it): it failed, interrupted, after the last sign of life of its worker."""
+    heard = run.lease_until - timedelta(seconds=lease.lease_seconds()) if run.lease_until else run.created_at
+    message = _("Interrupted: the worker running it stopped (last heard from at %(time)s UTC).") % {
+        "time": f"{heard.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+    }
+    if restarted:
+        message += " " + _("A new run started over.")
+    return bool(
+        DirectoryRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+            state=RunState.FAILED, finished_at=timezone.now(), message=message, lease_owner="", lease_until=None
+        )
+    )
+
+
+def run_restart_if_interrupted(run: DirectoryRun) -> bool:
+    """Close `run` if it is running and nobody runs it (its source's lock is free: the
+    process that held it is gone), and queue a run like it (same source, dry or not, forced
+    or not, same trigger and person), which reads the directory again from the start."""
+    from apps.directory.tasks import sync_source_task
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(run.source)])
+        if not cursor.fetchone()[0]:
+            return False  # a run of the source is going on: its worker lives (maybe stopped)
+    try:
+        closed = _close_interrupted(run, restarted=True)
+    finally:
+        _unlock(run.source)
+    if closed:
+        # Not expiring: the row is closed, and this message is the only one that restarts it.
+        sync_source_task.delay(
+            run.source_id, dry_run=run.dry_run, force=run.forced, trigger=run.trigger, actor_id=run.requested_by_id
+        )
+    return closed
+
+
+def runs_interrupted_restart(*, now) -> list[int]:
+    """Beat's sweep: runs whose lease expired (their worker was killed, or the machine) are
+    recorded as interrupted and started again."""
+    runs = DirectoryRun.objects.filter(lease.expired(now), state=RunState.RUNNING).select_related("source")
+    return [run.pk for run in runs if run_restart_if_interrupted(run)]
 
 
 def directory_sync(
@@ -90,6 +142,7 @@ def directory_sync(
     started = time.monotonic()
     plan = None
     timings: dict[str, int] = {}  # milliseconds per phase, shown with the run
+    heartbeat = lease.Heartbeat(DirectoryRun, run.pk, run.lease_owner).__enter__()
     try:
         last = [0]
 
@@ -159,6 +212,7 @@ def directory_sync(
         logger.exception("directory sync of %s failed", source.name)
         _finish(run, RunState.FAILED, plan, started, message=_("Unexpected error: %(error)s") % {"error": error})
     finally:
+        heartbeat.__exit__(None, None, None)
         _unlock(source)
     if run.state != RunState.SUCCEEDED and run.trigger == Trigger.SCHEDULE:
         _tell_admins(run)
@@ -189,10 +243,12 @@ def _finish(
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.message = message
+    run.lease_owner, run.lease_until = "", None
     if plan is not None:
         run.counts = plan.counts()
         run.diff = {**plan.diff(), "timings_ms": timings or {}}
-    run.save(update_fields=["state", "finished_at", "duration_ms", "message", "counts", "diff", "entries_read"])
+    run.save(update_fields=["state", "finished_at", "duration_ms", "message", "counts", "diff", "entries_read",
+                            "lease_owner", "lease_until"])  # fmt: skip
 
 
 def _tell_admins(run: DirectoryRun) -> None:
