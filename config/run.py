@@ -5,14 +5,20 @@ unless LIVE_PORT says otherwise), a Celery worker and Celery beat in the foregro
 This process attaches to the embedded servers (config/embedded.py) and hands their
 URLs to its children. The children run in their own sessions so that Ctrl-C reaches
 only this supervisor, which stops them (web, live, worker, beat), then detaches: the
-embedded Redis and PostgreSQL stop unless another run still uses them. A child that dies takes the
-whole group down, so that nothing half-runs unnoticed.
+embedded Redis and PostgreSQL stop unless another run still uses them.
+
+A child that dies is restarted after 1 s, then 2, 4, 8... (at most 30 s) while it keeps
+dying; one that dies 5 times within 60 s stops everything, so that nothing crash-loops
+unnoticed. A dead embedded server is restarted on the same address; the children
+reconnect. SIGINT, SIGTERM or SIGHUP to this process, or to the `make` that started it,
+stops everything.
 """
 
 import contextlib
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +32,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 PR_SET_PDEATHSIG = 1
+FATAL_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
+EMBEDDED_NAMES = {"postgres": "PostgreSQL", "redis": "Redis"}
 
 # How the web server runs (the Dockerfile says the same; make bench starts it so too).
 UVICORN_OPTIONS = [
@@ -42,7 +50,7 @@ UVICORN_OPTIONS = [
 
 
 def _die_with_parent():
-    # Linux: if the supervisor is killed outright, its children get SIGTERM.
+    # Linux: if the parent is killed outright, this process gets SIGTERM.
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -51,28 +59,194 @@ def _say(text: str) -> None:
     print(f"[run] {text}", flush=True)
 
 
-def _start_embedded(env: dict) -> bool:
-    """Attach this process to the embedded servers unless both URLs are given."""
-    if env.get("DATABASE_URL") and env.get("REDIS_URL"):
-        return False
+class RestartPolicy:
+    """When to restart what died: `first_delay` seconds after a first death, twice as long
+    after each further one within `window` seconds (at most `longest_delay`); never (None)
+    at the `limit`-th death within `window`: a crash loop stops the run."""
+
+    def __init__(self, first_delay=1.0, longest_delay=30.0, limit=5, window=60.0):
+        self.first_delay, self.longest_delay = first_delay, longest_delay
+        self.limit, self.window = limit, window
+        self.deaths: list[float] = []
+
+    def delay_after_death(self, now: float) -> float | None:
+        self.deaths = [*(each for each in self.deaths if now - each < self.window), now]
+        if len(self.deaths) >= self.limit:
+            return None
+        return min(self.longest_delay, self.first_delay * 2 ** (len(self.deaths) - 1))
+
+    def describe_limit(self) -> str:
+        return f"{self.limit} times within {self.window:g} s"
+
+
+class Child:
+    """One of the processes the run keeps up (web, live, worker, beat), leading a session
+    and process group of its own."""
+
+    def __init__(self, name: str, command: list[str], env_for):
+        self.name, self.label, self.command, self.env_for = name, name, command, env_for
+        self.policy = RestartPolicy()
+        self.process: subprocess.Popen | None = None
+        self.restart_at: float | None = None
+        self.leftovers: list = []
+
+    def start(self) -> None:
+        import psutil
+
+        # What the dead leader left (uvicorn's workers hold its port, Celery's pool its tasks)
+        # was asked to stop when it died; by now it must be gone.
+        for process in self.leftovers:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        psutil.wait_procs(self.leftovers, timeout=5)
+        self.leftovers = []
+        self.process = subprocess.Popen(
+            self.command, cwd=BASE_DIR, env=self.env_for(self.name), start_new_session=True, preexec_fn=_die_with_parent
+        )
+        self.restart_at = None
+
+    def death(self) -> str | None:
+        """How it died, or None while it runs."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        self.leftovers = self._group()
+        for process in self.leftovers:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        return f"exited with {self.process.returncode}"
+
+    def restart(self) -> str:
+        self.start()
+        return f"{self.name} restarted (pid {self.process.pid})"
+
+    def ask_to_stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 15, asked: bool = False) -> None:
+        """Stop it; `asked`: SIGTERM was sent already (a second would cut uvicorn short)."""
+        if self.process is None:
+            return
+        if not asked:
+            self.ask_to_stop()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _say(f"{self.name} did not stop in time; killing it")
+            self.process.kill()
+            self.process.wait()
+        self.leftovers = self._group()
+        for process in self.leftovers:
+            with contextlib.suppress(Exception):
+                process.kill()
+
+    def _group(self) -> list:
+        import psutil
+
+        members = []
+        for process in psutil.process_iter():
+            with contextlib.suppress(psutil.Error, OSError):
+                if os.getpgid(process.pid) == self.process.pid:
+                    members.append(process)
+        return members
+
+
+class EmbeddedServer:
+    """An embedded server this run started: a dead one is started again, at the same
+    address unless its port was taken meanwhile (then `on_new_url` restarts the children)."""
+
+    def __init__(self, server: str, env: dict, on_new_url):
+        self.server, self.env, self.on_new_url = server, env, on_new_url
+        self.label = f"embedded {EMBEDDED_NAMES[server]}"
+        self.variable = "DATABASE_URL" if server == "postgres" else "REDIS_URL"
+        self.policy = RestartPolicy()
+        self.restart_at: float | None = None
+
+    def death(self) -> str | None:
+        from config import embedded
+
+        return None if embedded.running(self.server) else "died"
+
+    def restart(self) -> str:
+        url = _attach_embedded(dict(self.env), [self.server])[self.variable]
+        self.restart_at = None
+        if url == self.env[self.variable]:
+            return f"{self.label} is back at the same address; the processes reconnect to it"
+        self.env[self.variable] = url
+        self.on_new_url()
+        return f"{self.label} is back at a new address; every process was restarted to use it"
+
+
+def _caught_signals(pid: int) -> set[int] | None:
+    """Which of the fatal signals process `pid` has a handler for (None: it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^SigCgt:\s*([0-9a-f]+)", status, re.MULTILINE)
+    mask = int(found.group(1), 16) if found else 0
+    return {signum for signum in FATAL_SIGNALS if mask & (1 << (signum - 1))}
+
+
+class ParentWatch:
+    """Under `make run`, a signal sent to make's PID alone must stop the run too. GNU make
+    passes SIGTERM on to its recipe, but on SIGINT or SIGHUP (which a terminal sends to the
+    whole process group) it only waits for the recipe to end, its handler reset to the
+    default: this process notices that reset, or that make is gone, and stops."""
+
+    def __init__(self):
+        self.pid = os.getppid()
+        try:
+            command = Path(f"/proc/{self.pid}/comm").read_text().strip()
+        except OSError:
+            command = ""
+        self.under_make = command in ("make", "gmake")
+        self.caught = (_caught_signals(self.pid) or set()) if self.under_make else set()
+        if self.under_make:
+            _die_with_parent()  # make killed outright: SIGTERM here
+
+    def stop_reason(self) -> str | None:
+        if not self.under_make:
+            return None
+        caught = _caught_signals(self.pid)
+        if os.getppid() != self.pid or caught is None:
+            return "make exited"
+        if lost := self.caught - caught:
+            return f"make got {signal.Signals(min(lost)).name}"
+        return None
+
+
+def _attach_embedded(env: dict, servers: list[str]) -> dict:
+    """Attach this process to `servers`, starting (or restarting) them; their URLs."""
     # A new session: the postgres and redis daemons must not get the terminal's Ctrl-C
     # before the processes that use them have stopped.
-    servers = [name for name, url in (("postgres", "DATABASE_URL"), ("redis", "REDIS_URL")) if not env.get(url)]
     result = subprocess.run(
         [PYTHON, "-m", "config.embedded", "start", str(os.getpid()), *servers],
         cwd=BASE_DIR,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
         start_new_session=True,
     )
-    urls = json.loads(result.stdout.strip().splitlines()[-1])
+    # What config.embedded has to say (a Redis on a new port) is said here too.
+    for line in result.stderr.splitlines():
+        if line.startswith("embedded ") or result.returncode:
+            _say(line)
+    result.check_returncode()
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _start_embedded(env: dict) -> list[str]:
+    """Attach this process to the embedded servers whose URL is not given; which."""
+    servers = [name for name, url in (("postgres", "DATABASE_URL"), ("redis", "REDIS_URL")) if not env.get(url)]
+    if not servers:
+        return []
+    urls = _attach_embedded(env, servers)
     for name, flag in (("DATABASE_URL", "EMBEDDED_DATABASE"), ("REDIS_URL", "EMBEDDED_REDIS")):
         if name in urls:
             env[name] = urls[name]
             env[flag] = "1"
-    return True
+    return servers
 
 
 def _stop_embedded() -> None:
@@ -82,10 +256,10 @@ def _stop_embedded() -> None:
         _say(f"embedded {server} stopped")
 
 
-def _wait_for_port(host: str, port: int, timeout: float, processes) -> bool:
+def _wait_for_port(host: str, port: int, timeout: float, children: list[Child]) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
+        if any(child.process.poll() is not None for child in children):
             return False
         try:
             with socket.create_connection((host, port), timeout=0.5):
@@ -129,18 +303,18 @@ def main() -> int:
     live_port = int(env.get("LIVE_PORT") or port + 1)
     derive_addresses(env)
 
-    stopping = False
+    stop_signal: list[int] = []
 
     def request_stop(signum, frame):
-        nonlocal stopping
-        stopping = True
+        stop_signal.append(signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for signum in FATAL_SIGNALS:
         signal.signal(signum, request_stop)
+    parent = ParentWatch()
 
-    processes: list[tuple[str, subprocess.Popen]] = []
+    children: list[Child] = []
     code = 0
-    attached = True
+    attached: list[str] = []
     try:
         _say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
         attached = _start_embedded(env)
@@ -150,7 +324,7 @@ def main() -> int:
         if env.get("EMBEDDED_DATABASE") or env.get("SEED_DEMO"):
             steps.append(["seed_demo"])
         for step in steps:
-            if stopping:
+            if stop_signal:
                 break
             subprocess.run([PYTHON, "manage.py", *step], cwd=BASE_DIR, env=env, check=True, start_new_session=True)
 
@@ -180,9 +354,9 @@ def main() -> int:
             ],
             "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "info"],
         }
-        for name, command in commands.items():
-            if stopping:
-                break
+
+        def env_for(name: str) -> dict:
+            # Read at each start: a server back at a new address gives new URLs.
             # The web server pools its database connections; Celery's forked workers must not.
             own_env = {key: value for key, value in env.items() if key != "DATABASE_POOL_SIZE"}
             if name in ("web", "live"):
@@ -192,13 +366,16 @@ def main() -> int:
                 own_env["WEB_CONCURRENCY"] = env.get("WEB_CONCURRENCY", str(min(os.cpu_count() or 1, 4)))
             else:
                 own_env.pop("WEB_CONCURRENCY", None)
-            process = subprocess.Popen(
-                command, cwd=BASE_DIR, env=own_env, start_new_session=True, preexec_fn=_die_with_parent
-            )
-            processes.append((name, process))
+            return own_env
 
-        started = [p for _, p in processes]
-        if not stopping and all(_wait_for_port(host, each, 60, started) for each in (port, live_port)):
+        for name, command in commands.items():
+            if stop_signal:
+                break
+            child = Child(name, command, env_for)
+            child.start()
+            children.append(child)
+
+        if not stop_signal and all(_wait_for_port(host, each, 60, children) for each in (port, live_port)):
             from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 
             print(
@@ -210,32 +387,60 @@ def main() -> int:
                 "  Press Ctrl-C to stop everything.\n",
                 flush=True,
             )
-        while not stopping:
-            for name, process in processes:
-                if process.poll() is not None:
-                    _say(f"{name} exited with {process.returncode}; stopping everything")
-                    code = process.returncode or 1
-                    stopping = True
-            time.sleep(0.3)
+
+        def restart_children() -> None:
+            for child in children:
+                child.stop()
+                child.start()
+
+        watched = [*(EmbeddedServer(server, env, restart_children) for server in attached), *children]
+        code = _supervise(watched, stop_signal, parent)
     except subprocess.CalledProcessError as error:
         _say(f"{' '.join(map(str, error.cmd))} failed with {error.returncode}")
         code = error.returncode or 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for _name, process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                _say(f"{name} did not stop in time; killing it")
-                process.kill()
-                process.wait()
+        for child in children:
+            child.ask_to_stop()
+        for child in children:
+            child.stop(asked=True)
         if attached:
             _stop_embedded()
     _say("stopped")
     return code
+
+
+def _supervise(watched: list, stop_signal: list[int], parent: ParentWatch) -> int:
+    """Restart whatever dies until asked to stop (0) or something dies too often (its code)."""
+    while True:
+        if stop_signal:
+            _say(f"got {signal.Signals(stop_signal[0]).name}; stopping everything")
+            return 0
+        if reason := parent.stop_reason():
+            _say(f"{reason}; stopping everything")
+            return 0
+        now = time.monotonic()
+        for each in watched:
+            if each.restart_at is not None:
+                if now >= each.restart_at:
+                    try:
+                        _say(each.restart())
+                    except Exception as error:  # noqa: BLE001 - whatever it was, it is tried again
+                        # Counted as another death at the next look.
+                        _say(f"{each.label} did not start again: {error}")
+                        each.restart_at = None
+                continue
+            how = each.death()
+            if how is None:
+                continue
+            delay = each.policy.delay_after_death(now)
+            if delay is None:
+                _say(f"{each.label} {how}, {each.policy.describe_limit()}; stopping everything")
+                process = getattr(each, "process", None)
+                return (process.returncode if process else 0) or 1
+            _say(f"{each.label} {how}; restarting in {delay:g} s")
+            each.restart_at = now + delay
+        time.sleep(0.3)
 
 
 if __name__ == "__main__":
