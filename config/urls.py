@@ -25,4 +25,7 @@ urlpatterns = [
     path("", include("apps.feeds.urls")),
 ]
 
+# Styled, and without the database: a 503 when the database is unreachable (apps/core/unavailable.py).
+handler500 = core_views.server_error
+
 # No route serves MEDIA_ROOT: every uploaded file goes through a view that checks who asks.

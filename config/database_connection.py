@@ -1,0 +1,52 @@
+"""A psycopg connection that stops waiting for a server that does not answer.
+
+psycopg has no read timeout: a query on an open connection to a hung server (stopped,
+frozen, cut off by a network that drops packets without a reset) waits forever, since the
+kernel keeps accepting the bytes sent and TCP keepalives see nothing wrong. statement_timeout
+cannot help, as the server enforces it. Every network wait of a psycopg connection (execute,
+fetch, commit, rollback, the pool's check) goes through Connection.wait(): this subclass gives
+each wait `read_timeout` seconds. Past it the connection is closed, as psycopg itself does when
+a cancellation goes unanswered, and the caller gets an OperationalError at once (Django turns
+it into django.db.OperationalError, and the pool discards the closed connection).
+
+Closing aborts the transaction rather than leaving it to finish later: once the server
+resumes, it reads what was sent before the close, then the end of the connection, and rolls
+back whatever was not committed. Only a COMMIT already sent when the server stopped
+answering (or a single autocommitted statement) may still take effect, unknown to the client.
+
+read_timeout must be longer than the server's statement_timeout, so that on a slow but
+healthy server the server cancels a long statement first (a clean error, the connection kept).
+"""
+
+import psycopg
+from psycopg import errors
+
+
+class BoundedConnection(psycopg.Connection):
+    """A connection whose every wait for the server lasts at most `read_timeout` seconds."""
+
+    read_timeout: float = 3.5
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        bound = self.read_timeout if timeout is None else min(timeout, self.read_timeout)
+        try:
+            return super().wait(gen, interval, bound)
+        except errors._WaitTimeout:
+            if timeout is not None and timeout <= self.read_timeout:
+                raise  # the caller's own, shorter timeout (waiting for notifications): its to handle
+            # A query is out and no answer came: the connection's state is unknown. Closing it
+            # makes it unusable here and, on the server, ends the session (see the module's doc).
+            self.pgconn.finish()
+            raise errors.OperationalError(
+                f"the database server did not answer within {bound:g} s: connection closed"
+            ) from None
+
+
+def bounded_connection_class(read_timeout: float) -> type[BoundedConnection]:
+    """A BoundedConnection class with this read timeout, for psycopg_pool's connection_class."""
+    return _classes.setdefault(
+        read_timeout, type("BoundedConnection", (BoundedConnection,), {"read_timeout": read_timeout})
+    )
+
+
+_classes: dict[float, type[BoundedConnection]] = {}
