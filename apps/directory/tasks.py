@@ -8,9 +8,9 @@ from apps.directory.selectors import forced_runs_waiting, sources_due, stale_con
 from config.celery import app
 
 
-@app.task(name="directory.sync")
+@app.task(name="directory.sync", bind=True)
 def sync_source(
-    source_id: int, dry_run: bool = False, force: bool = False, trigger: str = Trigger.ADMIN, actor_id=None
+    self, source_id: int, dry_run: bool = False, force: bool = False, trigger: str = Trigger.ADMIN, actor_id=None
 ):
     from apps.directory.services import sync
 
@@ -23,6 +23,10 @@ def sync_source(
     try:
         run = sync.directory_sync(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor)
     except sync.RunInProgress:
+        if sync.run_holder_gone(source):
+            # Delivered again because its worker died a moment ago: the dead process's
+            # database session (and the source's lock) ends within seconds.
+            raise self.retry(countdown=2, max_retries=10) from None
         return None
     return run.pk
 

@@ -120,6 +120,12 @@ def run_restart_if_interrupted(run: DirectoryRun) -> bool:
     return closed
 
 
+def run_holder_gone(source: DirectorySource) -> bool:
+    """Whether the source's running run was held by a process of this machine that is gone."""
+    run = DirectoryRun.objects.filter(source=source, state=RunState.RUNNING).only("lease_owner").first()
+    return bool(run and run.lease_owner and lease.holder_is_gone(run.lease_owner))
+
+
 def runs_interrupted_restart(*, now) -> list[int]:
     """Beat's sweep: runs whose lease expired (their worker was killed, or the machine) are
     recorded as interrupted and started again."""
