@@ -222,6 +222,9 @@ class DirectoryRun(TimeStampedModel):
     # expired was left by a worker that died, and beat's sweep closes it and starts it again.
     lease_owner = models.CharField(max_length=100, blank=True, default="", editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The Celery task that started it: that task's message delivered again late (the visibility
+    # timeout after its worker died, when the run was restarted long since) starts nothing.
+    task_id = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
 
     objects = DirectoryRunQuerySet.as_manager()
 

@@ -20,8 +20,13 @@ def sync_source(
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    task_id = self.request.id or ""
+    if task_id and sync.run_of_task_ended(task_id):
+        return None  # delivered again after its run ended, or was restarted by beat's sweep
     try:
-        run = sync.directory_sync(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor)
+        run = sync.directory_sync(
+            source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor, task_id=task_id
+        )
     except sync.RunInProgress:
         if sync.run_holder_gone(source):
             # Delivered again because its worker died a moment ago: the dead process's
@@ -50,6 +55,13 @@ forced_run_task = forced_run
 def schedule():
     """Beat calls this every minute: each enabled source whose interval has passed is synced."""
     now = timezone.now()
+    # First, imports and runs left by a worker that died (their lease expired): resumed, and
+    # run again, before any new run of their source is queued.
+    from apps.directory.services.contacts import contact_imports_resume
+    from apps.directory.services.sync import runs_interrupted_restart
+
+    runs_interrupted_restart(now=now)
+    contact_imports_resume(now=now)
     # Forced runs whose task was lost (the broker was down when they were asked for) or is late.
     for run_id in forced_runs_waiting(now=now):
         forced_run_task.delay(run_id)
@@ -58,12 +70,6 @@ def schedule():
     # Imports whose task was never queued (the broker was down when they were asked for).
     for import_id in stale_contact_imports(now=now):
         contact_import_task.delay(import_id)
-    # Imports and runs left by a worker that died (their lease expired): resumed, restarted.
-    from apps.directory.services.contacts import contact_imports_resume
-    from apps.directory.services.sync import runs_interrupted_restart
-
-    contact_imports_resume(now=now)
-    runs_interrupted_restart(now=now)
 
 
 @app.task(name="directory.contact_import")

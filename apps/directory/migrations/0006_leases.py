@@ -35,4 +35,9 @@ class Migration(migrations.Migration):
             name='lease_until',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name='directoryrun',
+            name='task_id',
+            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64),
+        ),
     ]

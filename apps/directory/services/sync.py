@@ -39,7 +39,7 @@ def _lock_key(source: DirectorySource) -> int:
 
 
 def run_start(
-    *, source: DirectorySource, dry_run: bool, force: bool, trigger: str, actor=None, forced_run=None
+    *, source: DirectorySource, dry_run: bool, force: bool, trigger: str, actor=None, forced_run=None, task_id=""
 ) -> DirectoryRun:
     """The run's row, committed at once (the admin follows its progress): `forced_run`'s own,
     waiting since it was asked for, or a new one. Runs left 'running' by a process that died
@@ -64,7 +64,13 @@ def run_start(
         }
         if forced_run is None:
             return DirectoryRun.objects.create(
-                source=source, dry_run=dry_run, forced=force, trigger=trigger, requested_by=actor, **held
+                source=source,
+                dry_run=dry_run,
+                forced=force,
+                trigger=trigger,
+                requested_by=actor,
+                task_id=task_id,
+                **held,
             )
         if not DirectoryRun.objects.filter(pk=forced_run.pk, state=RunState.QUEUED).update(
             state=RunState.RUNNING, **held
@@ -120,6 +126,13 @@ def run_restart_if_interrupted(run: DirectoryRun) -> bool:
     return closed
 
 
+def run_of_task_ended(task_id: str) -> bool:
+    """Whether the run that task `task_id` started has ended (or was closed as interrupted):
+    its message delivered again then starts nothing. A run of it still 'running' is one its
+    worker left when it died (the message came back at once): run_start closes it."""
+    return DirectoryRun.objects.filter(task_id=task_id).exclude(state=RunState.RUNNING).exists()
+
+
 def run_holder_gone(source: DirectorySource) -> bool:
     """Whether the source's running run was held by a process of this machine that is gone."""
     run = DirectoryRun.objects.filter(source=source, state=RunState.RUNNING).only("lease_owner").first()
@@ -141,10 +154,14 @@ def directory_sync(
     trigger: str = Trigger.COMMAND,
     actor=None,
     forced_run: DirectoryRun | None = None,
+    task_id: str = "",
 ) -> DirectoryRun:
     """One whole run (`forced_run`: the row of a forced run asked for from the admin pages).
     Never raises for what the directory did: the run records it."""
-    run = run_start(source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor, forced_run=forced_run)
+    run = run_start(
+        source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor, forced_run=forced_run,
+        task_id=task_id,
+    )  # fmt: skip
     started = time.monotonic()
     plan = None
     timings: dict[str, int] = {}  # milliseconds per phase, shown with the run
