@@ -26,20 +26,28 @@ class BoundedConnection(psycopg.Connection):
     """A connection whose every wait for the server lasts at most `read_timeout` seconds."""
 
     read_timeout: float = 3.5
+    _listening = False
 
-    def wait(self, gen, interval=0.1, timeout=None):
-        bound = self.read_timeout if timeout is None else min(timeout, self.read_timeout)
+    def wait(self, gen, interval=0.1, timeout=None):  # 0.1: psycopg's own interval
+        if timeout is not None or self._listening:
+            # A deadline of the caller's own, or notifications, which come when others send them.
+            return super().wait(gen, interval, timeout)
         try:
-            return super().wait(gen, interval, bound)
+            return super().wait(gen, interval, self.read_timeout)
         except errors._WaitTimeout:
-            if timeout is not None and timeout <= self.read_timeout:
-                raise  # the caller's own, shorter timeout (waiting for notifications): its to handle
             # A query is out and no answer came: the connection's state is unknown. Closing it
             # makes it unusable here and, on the server, ends the session (see the module's doc).
             self.pgconn.finish()
             raise errors.OperationalError(
-                f"the database server did not answer within {bound:g} s: connection closed"
+                f"the database server did not answer within {self.read_timeout:g} s: connection closed"
             ) from None
+
+    def notifies(self, **kwargs):
+        self._listening = True
+        try:
+            yield from super().notifies(**kwargs)
+        finally:
+            self._listening = False
 
 
 def bounded_connection_class(read_timeout: float) -> type[BoundedConnection]:
