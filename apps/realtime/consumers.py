@@ -1,14 +1,20 @@
 """The one WebSocket endpoint (/ws/): every open tab keeps one."""
 
+import asyncio
+import contextlib
+import logging
 import time
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 
 from apps.core.broadcast import FORWARD, group_name, send_from_socket
 from apps.messaging.events import typing_now
 from apps.messaging.selectors import typing_recipients
-from apps.realtime import session_check
+from apps.realtime import layer_watch, session_check
 from apps.realtime.selectors import (
     PAGE_FOLLOWS,
     community_group,
@@ -21,11 +27,50 @@ from apps.realtime.selectors import (
 
 # WebSocket close code for "policy violation": no active signed-in user.
 CLOSE_UNAUTHENTICATED = 4401
+# WebSocket close code for "internal error": the channel layer failed while this socket
+# joined its groups; the page retries with its backoff.
+CLOSE_LAYER_FAILED = 1011
 # A socket relays "typing" for one conversation at most this often (seconds).
 TYPING_INTERVAL = 2.0
+# Joining its groups takes this long at most (seconds; a hung Redis would hold a connection
+# for the layer's 10-second socket timeout, and more with its retries); leaving them too.
+JOIN_SECONDS = 5.0
+LEAVE_SECONDS = 2.0
+
+logger = logging.getLogger(__name__)
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
+    # Set while the channel layer is lost (apps/realtime/layer_watch.py): the events of its
+    # groups may have been dropped; it is closed with CLOSE_RESYNC once the layer is back.
+    layer_deaf = False
+    accepted = False
+    resync_due = False
+
+    async def __call__(self, scope, receive, send):
+        """As AsyncConsumer's, except that a failing channel layer does not end the socket
+        with an error: a channel that cannot be created leaves the socket deaf (told so, and
+        resynchronised once the layer is back), and a failed receive is retried."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = None
+        try:
+            self.channel_name = await asyncio.wait_for(self.channel_layer.new_channel(), JOIN_SECONDS)
+        except Exception as error:  # noqa: BLE001 - Redis down: the pubsub layer subscribes here
+            logger.warning("no channel for a socket: %r", error)
+        sources = [receive] if self.channel_name is None else [receive, self._channel_receive]
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    async def _channel_receive(self):
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except Exception:  # noqa: BLE001 - the lists layer's read fails while Redis is down
+                layer_watch.current().suspect()
+                await asyncio.sleep(layer_watch.RETRY_SECONDS)
+
     async def connect(self):
         self.subscribed: set[str] = set()
         # Communities followed for the page this socket serves, not for a membership; and
@@ -39,6 +84,40 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # Watched from the start: a loss noticed while it joins makes it deaf too.
+        watch = layer_watch.watch(self)
+        if watch.lost:
+            # Redis is not touched: the socket is greeted, told, and resynchronised later.
+            self.layer_deaf = True
+            _groups, hello = await database_sync_to_async(connection_state)(user=user)
+        else:
+            try:
+                if self.channel_name is None:
+                    raise RuntimeError("no channel")
+                hello = await asyncio.wait_for(self._join_all(user), JOIN_SECONDS)
+            except Exception as error:  # noqa: BLE001 - the layer failed: the page retries
+                logger.warning("a socket could not join its groups: %r", error)
+                layer_watch.unwatch(self)
+                watch.suspect()
+                await self.accept()
+                await self.close(code=CLOSE_LAYER_FAILED)
+                return
+        await self.accept()
+        self.accepted = True
+        if self.layer_deaf:
+            # Before the greeting: the page does not say "connected" (static/js/app.js).
+            await self._tell_lost(watch.lost_for_ms())
+        # The unread count comes with the greeting, at every (re)connection: the bell is
+        # right after a disconnect without any page asking for it.
+        await self.send_json(hello)
+        if self.resync_due:
+            await self.resync()
+            return
+        # Closed within a minute if its session ends without anyone closing it (it expires).
+        session_check.watch(self)
+
+    async def _join_all(self, user) -> dict:
+        """Joins the user's groups; returns their greeting."""
         # Their own group first: a membership change committed while the groups below are
         # read sends its recheck there, handled once this connection is set up.
         await self._join(group_name("user", user.pk))
@@ -50,12 +129,27 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         for group in groups:
             if group not in self.subscribed:
                 await self._join(group)
-        await self.accept()
-        # The unread count comes with the greeting, at every (re)connection: the bell is
-        # right after a disconnect without any page asking for it.
-        await self.send_json(hello)
-        # Closed within a minute if its session ends without anyone closing it (it expires).
-        session_check.watch(self)
+        return hello
+
+    async def layer_lost(self, since_ms: int) -> None:
+        """The channel layer is lost (layer_watch): the page is told at once."""
+        if self.layer_deaf:
+            return
+        self.layer_deaf = True
+        if self.accepted:
+            await self._tell_lost(since_ms)
+
+    async def _tell_lost(self, since_ms: int) -> None:
+        with contextlib.suppress(Exception):  # closed meanwhile
+            await self.send_json({"type": "layer.lost", "since": since_ms})
+
+    async def resync(self) -> None:
+        """The layer is back: the page reconnects (joining its groups afresh) and catches up."""
+        if not self.accepted:
+            self.resync_due = True  # closed once greeted (connect): a refusal would be a bare 1006
+            return
+        with contextlib.suppress(Exception):  # closed meanwhile
+            await self.close(code=layer_watch.CLOSE_RESYNC)
 
     async def dispatch(self, message):
         # An event only goes out to the browser: Channels' default dispatch first hops to the
@@ -76,8 +170,17 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         session_check.unwatch(self)
-        for group in list(getattr(self, "subscribed", ())):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        layer_watch.unwatch(self)
+        groups = list(getattr(self, "subscribed", ()))
+        if not groups:
+            return
+        # All at once, and not for long: Redis may hang (each starts by forgetting the socket
+        # in this process, which is what matters to the pubsub layer).
+        leaving = [self.channel_layer.group_discard(group, self.channel_name) for group in groups]
+        try:
+            await asyncio.wait_for(asyncio.gather(*leaving), LEAVE_SECONDS)
+        except Exception as error:  # noqa: BLE001 - Redis down: the memberships expire there
+            logger.info("a closed socket could not leave its groups: %r", error)
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
@@ -85,6 +188,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         # A ping keeps proxies from closing an idle socket.
         if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+        # A deaf socket (the layer is lost) asks nothing of Redis: it will reconnect.
+        elif self.layer_deaf:
+            return
         # The page shows a community: its events too, if its content is the user's to read.
         elif content.get("type") == "follow" and isinstance(content.get("community"), int):
             await self._follow_page(content["community"])
