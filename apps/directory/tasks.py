@@ -10,7 +10,13 @@ from config.celery import app
 
 @app.task(name="directory.sync", bind=True)
 def sync_source(
-    self, source_id: int, dry_run: bool = False, force: bool = False, trigger: str = Trigger.ADMIN, actor_id=None
+    self,
+    source_id: int,
+    dry_run: bool = False,
+    force: bool = False,
+    trigger: str = Trigger.ADMIN,
+    actor_id=None,
+    restart_of: int | None = None,
 ):
     from apps.directory.services import sync
 
@@ -21,8 +27,10 @@ def sync_source(
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     task_id = self.request.id or ""
-    if task_id and sync.run_of_task_ended(task_id):
-        return None  # delivered again after its run ended, or was restarted by beat's sweep
+    if task_id and (sync.run_of_task_ended(task_id, restart_of) or sync.runs_of_task(task_id) >= sync.MAX_ATTEMPTS):
+        # Delivered again after its run ended (or was restarted by beat's sweep), or after it
+        # killed its worker too often: beat's sweep records the last one as interrupted.
+        return None
     try:
         run = sync.directory_sync(
             source=source, dry_run=dry_run, force=force, trigger=trigger, actor=actor, task_id=task_id

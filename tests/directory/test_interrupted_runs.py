@@ -90,3 +90,14 @@ def test_a_forced_run_delivered_again_after_its_worker_died_runs_again_forced(so
     rerun = DirectoryRun.objects.exclude(pk=killed.pk).get()
     assert rerun.state == RunState.SUCCEEDED and rerun.forced and rerun.requested_by == admin
     assert rerun.trigger == Trigger.ADMIN
+
+
+def test_a_run_that_killed_its_worker_three_times_is_not_started_again(source, celery_eager):
+    for _attempt in range(3):  # the first run, and two restarts: each killed its worker
+        DirectoryRun.objects.filter(state=RunState.RUNNING).update(state=RunState.FAILED)
+        _left_by_a_dead_worker(source)
+    assert sync_source_task.apply(args=[source.pk], task_id="task-of-the-dead-worker").get() is None
+    schedule()
+    last = DirectoryRun.objects.order_by("-id").first()
+    assert last.state == RunState.FAILED and "interrupted too often to start again" in last.message
+    assert DirectoryRun.objects.count() == 3 and not DirectoryAccount.objects.exists()

@@ -23,6 +23,8 @@ from apps.profiles.services import forget_directory_facets
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000  # entries between two progress writes
+# Runs of one task (the first and its restarts after a worker died) before it is given up.
+MAX_ATTEMPTS = 3
 
 
 class SyncAborted(Exception):
@@ -57,7 +59,7 @@ def run_start(
         ):
             raise RunInProgress(in_progress)  # what the administrator confirmed is no longer the picture
         for orphan in DirectoryRun.objects.filter(source=source, state=RunState.RUNNING):
-            _close_interrupted(orphan, restarted=forced_run is None)
+            _close_interrupted(orphan, restarted=True if forced_run is None else None)
         held = {
             "lease_owner": lease.new_owner(),
             "lease_until": timezone.now() + timedelta(seconds=lease.lease_seconds()),
@@ -88,7 +90,7 @@ def _unlock(source: DirectorySource) -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(source)])
 
 
-def _close_interrupted(run: DirectoryRun, *, restarted: bool) -> bool:
+def _close_interrupted(run: DirectoryRun, *, restarted: bool | None) -> bool:
     """Record honestly a run whose worker died (the caller holds the source's lock, so
     nobody runs it): it failed, interrupted, after the last sign of life of its worker."""
     heard = run.lease_until - timedelta(seconds=lease.lease_seconds()) if run.lease_until else run.created_at
@@ -97,6 +99,8 @@ def _close_interrupted(run: DirectoryRun, *, restarted: bool) -> bool:
     }
     if restarted:
         message += " " + _("A new run started over.")
+    elif restarted is False:
+        message += " " + _("It was interrupted too often to start again: the next scheduled run will try.")
     return bool(
         DirectoryRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
             state=RunState.FAILED, finished_at=timezone.now(), message=message, lease_owner="", lease_until=None
@@ -107,30 +111,49 @@ def _close_interrupted(run: DirectoryRun, *, restarted: bool) -> bool:
 def run_restart_if_interrupted(run: DirectoryRun) -> bool:
     """Close `run` if it is running and nobody runs it (its source's lock is free: the
     process that held it is gone), and queue a run like it (same source, dry or not, forced
-    or not, same trigger and person), which reads the directory again from the start."""
+    or not, same trigger and person), which reads the directory again from the start. The
+    new run's task has the dead one's id: the dead one's message delivered again late finds
+    its run restarted; after MAX_ATTEMPTS runs of the same task (a directory that kills the
+    worker each time?), it is not started again: the next scheduled run tries."""
     from apps.directory.tasks import sync_source_task
 
+    task_id = run.task_id or f"restart-of-run-{run.pk}"
+    again = runs_of_task(task_id) < MAX_ATTEMPTS
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(run.source)])
         if not cursor.fetchone()[0]:
             return False  # a run of the source is going on: its worker lives (maybe stopped)
     try:
-        closed = _close_interrupted(run, restarted=True)
+        closed = _close_interrupted(run, restarted=again)
     finally:
         _unlock(run.source)
-    if closed:
+    if closed and again:
         # Not expiring: the row is closed, and this message is the only one that restarts it.
-        sync_source_task.delay(
-            run.source_id, dry_run=run.dry_run, force=run.forced, trigger=run.trigger, actor_id=run.requested_by_id
+        sync_source_task.apply_async(
+            (run.source_id,),
+            {
+                "dry_run": run.dry_run,
+                "force": run.forced,
+                "trigger": run.trigger,
+                "actor_id": run.requested_by_id,
+                "restart_of": run.pk,
+            },
+            task_id=task_id,
         )
     return closed
 
 
-def run_of_task_ended(task_id: str) -> bool:
-    """Whether the run that task `task_id` started has ended (or was closed as interrupted):
-    its message delivered again then starts nothing. A run of it still 'running' is one its
-    worker left when it died (the message came back at once): run_start closes it."""
-    return DirectoryRun.objects.filter(task_id=task_id).exclude(state=RunState.RUNNING).exists()
+def run_of_task_ended(task_id: str, restart_of: int | None = None) -> bool:
+    """Whether the latest run task `task_id` started has ended (or was closed as interrupted):
+    its message delivered again then starts nothing. One still 'running' is one its worker
+    left when it died (the message came back at once): run_start closes it and starts over.
+    `restart_of`: the interrupted run the sweep queued this restart for."""
+    latest = DirectoryRun.objects.filter(task_id=task_id).order_by("-created_at", "-id").first()
+    return latest is not None and latest.state != RunState.RUNNING and latest.pk != restart_of
+
+
+def runs_of_task(task_id: str) -> int:
+    return DirectoryRun.objects.filter(task_id=task_id).count()
 
 
 def run_holder_gone(source: DirectorySource) -> bool:
