@@ -45,6 +45,8 @@ app.conf.beat_schedule = {
     ),
     "notifications-prune": _expiring(DAY, HOUR, task="notifications.prune", schedule=crontab(hour=3, minute=30)),
     # Each directory source has its own interval: this only looks for the ones that are due.
+    # It also sweeps the contact imports and directory runs whose worker died (their lease,
+    # renewed every 10 s, expired after 60 s): imports resume, runs start again.
     "directory-schedule": _expiring(MINUTE, 5, task="directory.schedule", schedule=MINUTE),
     # Direct messages still unread after MESSAGING_EMAIL_DELAY_MINUTES are e-mailed.
     "messaging-email-unread": _expiring(MINUTE, 5, task="messaging.email_unread", schedule=MINUTE),
