@@ -87,7 +87,9 @@ def _pg_alive() -> bool:
     try:
         process = psutil.Process(pid)
         return process.name() == "postgres" and str(_pg_dir()) in process.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+    except psutil.AccessDenied:
+        return True  # cannot tell: its files are not to be touched
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return False
 
 

@@ -338,20 +338,12 @@ def main() -> int:
             return [str(BIN / "uvicorn"), application, "--host", host, "--port", str(listen_on),
                     *UVICORN_OPTIONS, *proxy_options]  # fmt: skip
 
+        concurrency = env.get("WORKER_CONCURRENCY", "2")
         commands = {
             "web": uvicorn("config.asgi:application", port),
             # One process holds every socket: it waits on them, it does not compute.
             "live": uvicorn("config.asgi_live:application", live_port),
-            "worker": [
-                str(BIN / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "--concurrency",
-                env.get("WORKER_CONCURRENCY", "2"),
-            ],
+            "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "info", "--concurrency", concurrency],
             "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "info"],
         }
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
+import yaml
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.sync.client import connect as websocket_connect
 
@@ -80,6 +81,14 @@ def test_what_a_dead_process_started_does_not_outlive_it():
         assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
     finally:
         child.stop()
+
+
+def test_compose_restarts_every_service_but_the_one_off_migration():
+    services = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
+    assert services.pop("migrate")["restart"] == "no"
+    for name, service in services.items():
+        assert service.get("restart") == "unless-stopped", name
+        assert service.get("healthcheck"), name
 
 
 # ---------------------------------------------------------------- make's own PID, fast
