@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,12 +106,11 @@ def _take(import_id: int, owner: str) -> ContactImport | None:
     gone = current.lease_owner if current.lease_owner and lease.holder_is_gone(current.lease_owner) else ""
     takeable = ContactImport.objects.filter(state__in=(ImportState.QUEUED, ImportState.RUNNING))
     if current.attempts >= MAX_ATTEMPTS:
-        lease.lease_take(
-            takeable, import_id, owner, current_owner=gone, state=ImportState.FAILED, payload="",
-            finished_at=timezone.now(), message=_("The import was interrupted %(count)d times: please import the "
-                                                  "file again, or a smaller one.") % {"count": current.attempts},
+        message = _("The import was interrupted %(count)d times: please import the file again, or a smaller one.")
+        takeable.filter(lease.expired() | Q(lease_owner=gone or None), pk=import_id).update(
+            state=ImportState.FAILED, payload="", finished_at=timezone.now(), lease_owner="", lease_until=None,
+            message=message % {"count": current.attempts},
         )  # fmt: skip
-        ContactImport.objects.filter(pk=import_id, lease_owner=owner).update(lease_owner="", lease_until=None)
         return None
     if not lease.lease_take(
         takeable, import_id, owner, current_owner=gone, state=ImportState.RUNNING, attempts=F("attempts") + 1
