@@ -382,7 +382,9 @@ def main() -> int:
 
         def restart_children() -> None:
             for child in children:
-                child.stop()
+                child.ask_to_stop()
+            for child in children:
+                child.stop(asked=True)
                 child.start()
 
         watched = [*(EmbeddedServer(server, env, restart_children) for server in attached), *children]

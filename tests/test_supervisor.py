@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -225,6 +226,16 @@ def _pages_answer_throughout(run: Run, seconds: float) -> list[int]:
     return codes
 
 
+def _wait_until_answering(run: Run, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(requests.ConnectionError):
+            if requests.get(f"{run.base}/accounts/login/", timeout=10).status_code == 200:
+                return
+        assert time.monotonic() < deadline, "the site never answered again"
+        time.sleep(0.25)
+
+
 def _invite(run: Run, email: str) -> None:
     """A write whose task (the invitation's e-mail, printed by the console backend) the
     worker must run."""
@@ -312,6 +323,33 @@ def test_a_killed_postgres_comes_back_and_pages_answer_again(run):
     assert CEO[0] in session.get(f"{run.base}/", timeout=10).text
     _invite(run, "after-postgres@partner.example")
     run.wait_for(r"after-postgres@partner\.example", timeout=60, after=mark)
+
+
+def test_a_redis_whose_port_was_taken_meanwhile_comes_back_elsewhere_and_every_process_follows(run):
+    old_port = int(run.redis_state().split()[0])
+    mark = len(run.lines)
+    os.kill(run.server_pid("redis"), signal.SIGKILL)
+    with socket.socket() as squatter:
+        # As a server binds (the killed Redis's connections wait in TIME_WAIT), within the
+        # second the supervisor waits before restarting it.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        deadline = time.monotonic() + 1
+        while True:
+            try:
+                squatter.bind(("127.0.0.1", old_port))
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        squatter.listen()
+        run.wait_for(rf"\[run\] embedded Redis: port {old_port} is taken by another program", timeout=20, after=mark)
+        run.wait_for(r"\[run\] embedded Redis is back at a new address; every process was restarted", after=mark)
+    assert int(run.redis_state().split()[0]) != old_port
+    _wait_until_answering(run)
+    session = _signed_in(run.base, demo_email(*CEO[:2]))
+    _invite(run, "after-new-port@partner.example")
+    run.wait_for(r"after-new-port@partner\.example", timeout=60, after=mark)
+    _live_socket_gets(run, session)
 
 
 def test_sighup_to_make_stops_everything(run):
