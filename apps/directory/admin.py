@@ -63,13 +63,17 @@ class SourceForm(forms.ModelForm):
 
 class RunInline(admin.TabularInline):
     model = DirectoryRun
-    fields = ["link", "state", "dry_run", "forced", "trigger", "entries_read", "duration_ms", "message"]
+    fields = ["link", "state_now", "dry_run", "forced", "trigger", "entries_read", "duration_ms", "message"]
     readonly_fields = fields
     extra = 0
     max_num = 0
     can_delete = False
     ordering = ["-created_at", "-id"]
     shown = 20
+
+    @admin.display(description=_("state"))
+    def state_now(self, run):
+        return run.state_label  # "running" only while its worker's lease lives
 
     @admin.display(description=_("run"))
     def link(self, run):
@@ -174,7 +178,7 @@ class DirectorySourceAdmin(admin.ModelAdmin):
 class DirectoryRunAdmin(AuditedModelAdmin):
     audit_name = "directory.run"  # a deleted run's record (not its diff) goes to the audit log
     audit_deleted_fields = ("source", "state", "dry_run", "trigger", "requested_by", "created_at", "counts")
-    list_display = ["created_at", "source", "state", "dry_run", "trigger", "entries_read", "duration_ms", "summary"]
+    list_display = ["created_at", "source", "state_now", "dry_run", "trigger", "entries_read", "duration_ms", "summary"]
     list_filter = ["source", "state", "dry_run", "trigger"]
     list_select_related = ["source"]
     fields = ["source", "state", "dry_run", "forced", "trigger", "requested_by", "created_at", "finished_at",
@@ -186,6 +190,10 @@ class DirectoryRunAdmin(AuditedModelAdmin):
         queryset = super().get_queryset(request)
         # The list shows counts, not the diffs (up to 500 entries per list each).
         return queryset.defer("diff") if request.resolver_match.url_name.endswith("changelist") else queryset
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_now(self, run):
+        return run.state_label  # "running" only while its worker's lease lives
 
     @admin.display(description=_("counts"))
     def summary(self, run):

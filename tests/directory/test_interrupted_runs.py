@@ -39,6 +39,8 @@ def test_the_sweep_records_a_run_left_by_a_dead_worker_and_runs_it_again(client,
     page = client.get(f"/admin/directory/directoryrun/{killed.pk}/change/").content.decode()
     assert "The worker running it stopped" in page and 'http-equiv="refresh"' in page
     assert killed.interrupted and killed.state_label == "interrupted, starting again…"
+    for listing in ("/admin/directory/directoryrun/", f"/admin/directory/directorysource/{source.pk}/change/"):
+        assert "interrupted, starting again…" in client.get(listing).content.decode()
 
     schedule()
     killed.refresh_from_db()
