@@ -20,6 +20,8 @@ compilemessages: $(STAMP)
 	@$(BIN)/pybabel compile --domain django --directory locale --use-fuzzy --statistics 2>&1 | grep -v '^$$' || true
 	@test -f locale/fr/LC_MESSAGES/django.mo
 
+# make passes only SIGTERM on to this recipe; config.run notices a SIGINT or SIGHUP sent
+# to make alone (or make's death) itself, and stops everything.
 run: $(STAMP) compilemessages
 	$(BIN)/python -m config.run
 
