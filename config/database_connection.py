@@ -14,6 +14,9 @@ resumes, it reads what was sent before the close, then the end of the connection
 back whatever was not committed. Only a COMMIT already sent when the server stopped
 answering (or a single autocommitted statement) may still take effect, unknown to the client.
 
+The pool's check of a connection before it hands it out (an empty query) gets CHECK_TIMEOUT,
+shorter: a request that waited for a free connection then answers within both bounds together.
+
 read_timeout must be longer than the server's statement_timeout, so that on a slow but
 healthy server the server cancels a long statement first (a clean error, the connection kept).
 """
@@ -21,26 +24,43 @@ healthy server the server cancels a long statement first (a clean error, the con
 import psycopg
 from psycopg import errors
 
+# The pool's check of a connection, an empty query: a healthy server answers it in microseconds.
+CHECK_TIMEOUT = 1.0
+
 
 class BoundedConnection(psycopg.Connection):
     """A connection whose every wait for the server lasts at most `read_timeout` seconds."""
 
     read_timeout: float = 3.5
     _listening = False
+    _bound: float | None = None
 
     def wait(self, gen, interval=0.1, timeout=None):  # 0.1: psycopg's own interval
         if timeout is not None or self._listening:
             # A deadline of the caller's own, or notifications, which come when others send them.
             return super().wait(gen, interval, timeout)
+        bound = self._bound or self.read_timeout
         try:
-            return super().wait(gen, interval, self.read_timeout)
+            return super().wait(gen, interval, bound)
         except errors._WaitTimeout:
             # A query is out and no answer came: the connection's state is unknown. Closing it
             # makes it unusable here and, on the server, ends the session (see the module's doc).
             self.pgconn.finish()
             raise errors.OperationalError(
-                f"the database server did not answer within {self.read_timeout:g} s: connection closed"
+                f"the database server did not answer within {bound:g} s: connection closed"
             ) from None
+
+    def execute(self, query, params=None, **kwargs):
+        if query == "" and params is None:
+            # psycopg_pool's check (CONN_HEALTH_CHECKS) before it hands the connection out: an
+            # empty query, answered at once by a healthy server. A request may have waited
+            # DATABASE_POOL_TIMEOUT for this connection: a short bound keeps it within its time.
+            self._bound = min(self.read_timeout, CHECK_TIMEOUT)
+            try:
+                return super().execute(query, params, **kwargs)
+            finally:
+                self._bound = None
+        return super().execute(query, params, **kwargs)
 
     def notifies(self, **kwargs):
         self._listening = True

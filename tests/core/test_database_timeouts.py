@@ -7,14 +7,16 @@ import time
 import uuid
 
 import environ
+import psutil
 import psycopg
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from psycopg import sql
+from psycopg_pool import ConnectionPool
 
 from config.database import database_settings
-from config.database_connection import BoundedConnection, bounded_connection_class
+from config.database_connection import CHECK_TIMEOUT, BoundedConnection, bounded_connection_class
 
 
 def _params(**extra) -> dict:
@@ -59,6 +61,24 @@ def test_a_statement_past_statement_timeout_is_cancelled_by_the_server_and_the_c
         with pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute("SELECT pg_sleep(0.6)")
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.django_db
+def test_the_pool_check_of_a_connection_to_a_stopped_backend_fails_within_a_second():
+    """A request that waited DATABASE_POOL_TIMEOUT for a connection must not wait a whole
+    read timeout more on its check: a stopped backend (SIGSTOP, this connection's only) fails
+    it within CHECK_TIMEOUT."""
+    conn = bounded_connection_class(3.5).connect(**_params(autocommit=True))
+    backend = psutil.Process(conn.info.backend_pid)
+    backend.suspend()
+    try:
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError, match=r"did not answer within 1 s"):
+            ConnectionPool.check_connection(conn)
+        assert time.monotonic() - started < CHECK_TIMEOUT + 0.5
+    finally:
+        backend.resume()
+    assert conn.closed
 
 
 @pytest.mark.django_db
