@@ -9,6 +9,8 @@ posts; /healthz is asked twice a second. Every answer comes within PAGE_LIMIT se
 success or a styled 503 with Retry-After; /healthz answers within HEALTHZ_LIMIT seconds and says
 the database is down. The server resumed, everything works again without a restart, and each
 post sent during the outage exists once if its answer said so, not at all if it got a 503.
+
+/healthz also answers within HEALTHZ_LIMIT seconds while Redis hangs, and says so.
 """
 
 import contextlib
@@ -279,3 +281,22 @@ def test_pages_answer_503_quickly_while_postgres_hangs_and_recover_without_doubl
             continue
         count = Post.objects.filter(body=answer.post_body).count()
         assert count == (1 if answer.status == 302 else 0), answer
+
+
+def test_healthz_answers_within_2_seconds_and_says_redis_is_down_while_redis_hangs():
+    with dedicated_redis() as redis_server, app_process("web", redis_server.url) as web:
+        assert requests.get(f"{web.base}/healthz", timeout=10).json()["redis"] == "ok"
+        redis_server.pause()
+        try:
+            answers = []
+            for _ in range(4):
+                started = time.monotonic()
+                response = requests.get(f"{web.base}/healthz", timeout=30)
+                answers.append((time.monotonic() - started, response.status_code, response.json()))
+        finally:
+            redis_server.resume()
+        assert requests.get(f"{web.base}/healthz", timeout=10).json()["redis"] == "ok"
+    for seconds, status, answer in answers:
+        assert seconds <= HEALTHZ_LIMIT, answers
+        # The web process serves pages without Redis: still 200.
+        assert status == 200 and answer == {"db": "ok", "redis": "down", "worker": "down"}, answers
