@@ -191,15 +191,20 @@ def _redis_alive(port: int) -> bool:
         return False
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        # As redis-server binds: connections of the previous server in TIME_WAIT do not count.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+def _port_free(port: int, patience: float = 2.0) -> bool:
+    # A server just killed may hold its port a moment longer than its process seems to live.
+    deadline = time.monotonic() + patience
+    while True:
+        with socket.socket() as sock:
+            # As redis-server binds: connections of the previous server in TIME_WAIT do not count.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+                return True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+        time.sleep(0.1)
 
 
 def _free_port() -> int:

@@ -92,7 +92,17 @@ def test_a_redis_whose_port_was_taken_meanwhile_comes_back_elsewhere_and_says_so
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     _kill(int((fresh_var / "redis" / "redis.pid").read_text()))
     with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", port))
+        # As a server binds: connections of the killed Redis may wait in TIME_WAIT, and its
+        # listening socket may outlive its process by a moment.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        deadline = time.monotonic() + 2
+        while True:
+            try:
+                squatter.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
         squatter.listen()
         new_url = embedded.attach("redis", 999_999_994)
     assert new_url != url and _answers(new_url)
