@@ -177,7 +177,7 @@ def history(request, conversation_id):
             viewer=request.user, conversation=conversation, first_id=first, last_id=after, since=since
         )
         page = changed + page
-    return render(
+    response = render(
         request,
         "messaging/_history.html",
         {
@@ -187,6 +187,13 @@ def history(request, conversation_id):
             "oldest": page[0].pk if page else None,
         },
     )
+    if after is not None and missed is not None:
+        # And where "seen by" each other participant shows now: the receipts it missed.
+        participants = selectors.participants_of(conversation=conversation, viewer=request.user)
+        response["X-Reads"] = json.dumps(
+            {str(p.user_id): p.read_seen or 0 for p in participants if p.user_id != request.user.pk}
+        )
+    return response
 
 
 @require_POST

@@ -1,8 +1,10 @@
 // One WebSocket per tab. Events arrive as JSON {type, ...} and are re-dispatched on
 // document as "live:<type>" CustomEvents for the page's features to pick up. After a
 // disconnect the socket reconnects with capped exponential backoff and dispatches
-// "live:reconnected" ({missed: how many milliseconds it was down}) so that features fetch
-// what they missed.
+// "live:reconnected" ({missed: how many milliseconds it was not listening}) so that features
+// fetch what they missed. The live process may say that its channel layer (Redis) is lost
+// ("layer.lost": events are being dropped; the socket stays open) and then close the socket
+// with 4000 once it is back: the page reconnects at once and catches up the same way.
 (function () {
   "use strict";
 
@@ -29,18 +31,39 @@
     // network), so the time away is counted from here, not from that event.
     var lastHeard = Date.now();
     var SILENT_MS = 70000;  // no answer to two pings: the connection is dead, open another
+    var RESYNC = 4000;  // the live process's layer is back: reconnect now (and catch up)
+    // Since when events may have been dropped while the socket stayed open (its layer was
+    // lost; the server says since when): null while the socket hears everything.
+    var deafSince = null;
     var socket;
 
     function setStatus(text) { if (status) { status.textContent = text; } }
+    function reconnecting() {
+      setStatus(document.documentElement.lang === "fr" ? "Reconnexion…" : "Reconnecting…");
+    }
+
+    // The greeting: the socket has joined its groups. "connected" means that events reach
+    // this page; what it missed meanwhile is fetched.
+    function greeted() {
+      if (deafSince !== null) { return; }  // greeted by a server whose layer is lost: not yet
+      setStatus("");
+      document.body.dataset.live = "connected";
+      if (everConnected && missedSince !== null) {
+        var missed = Math.max(0, Date.now() - missedSince);
+        document.dispatchEvent(new CustomEvent("live:reconnected", { detail: { missed: missed } }));
+      }
+      missedSince = null;
+      everConnected = true;
+    }
+    // While the page is not hearing everything: since when (the last word heard before its
+    // socket was lost, or the moment the server's layer was lost); null while it is.
+    var missedSince = null;
 
     function connect() {
       var own = new WebSocket(url);
       socket = own;
       own.addEventListener("open", function () {
         if (own !== socket) { return; }
-        attempt = 0;
-        setStatus("");
-        document.body.dataset.live = "connected";
         // The communities this page shows (one not joined is followed only while it is open).
         document.querySelectorAll("[data-live-follow]").forEach(function (element) {
           if (element.dataset.liveFollow === "open") {  // the company feed: every public community
@@ -50,11 +73,6 @@
           var community = parseInt(element.dataset.liveFollow, 10);
           if (community) { socket.send(JSON.stringify({ type: "follow", community: community })); }
         });
-        if (everConnected) {
-          var missed = Math.max(0, Date.now() - lastHeard);
-          document.dispatchEvent(new CustomEvent("live:reconnected", { detail: { missed: missed } }));
-        }
-        everConnected = true;
         lastHeard = Date.now();
       });
       own.addEventListener("message", function (message) {
@@ -62,8 +80,19 @@
         lastHeard = Date.now();
         var event;
         try { event = JSON.parse(message.data); } catch (error) { return; }
-        if (event && typeof event.type === "string") {
-          document.dispatchEvent(new CustomEvent("live:" + event.type, { detail: event }));
+        if (!event || typeof event.type !== "string") { return; }
+        if (event.type === "layer.lost") {
+          // Open but deaf: the page says so, and counts what it misses from the server's moment.
+          var since = Date.now() - Math.max(0, Number(event.since) || 0);
+          deafSince = deafSince === null ? since : Math.min(deafSince, since);
+          missedSince = missedSince === null ? deafSince : Math.min(missedSince, deafSince);
+          document.body.dataset.live = "lost";
+          reconnecting();
+        }
+        document.dispatchEvent(new CustomEvent("live:" + event.type, { detail: event }));
+        if (event.type === "hello") {
+          attempt = 0;  // greeted: the server works (a socket closed before is retried later and later)
+          greeted();
         }
       });
       own.addEventListener("close", function (close) {
@@ -74,10 +103,21 @@
 
     function lost(code) {
       document.body.dataset.live = "disconnected";
+      // What is missed counts from the last word heard, or from when the socket went deaf
+      // (kept through failed attempts: a socket opened and closed unheard is no catching up).
+      if (missedSince === null) { missedSince = lastHeard; }
+      deafSince = null;
       if (code === 4401) { return; }  // signed out: do not retry
-      var delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
-      attempt += 1;
-      setStatus(document.documentElement.lang === "fr" ? "Reconnexion…" : "Reconnecting…");
+      var delay;
+      if (code === RESYNC) {
+        // Every page of the process hears it at the same moment: spread over two seconds.
+        delay = 200 + Math.random() * 1800;
+        attempt = 0;
+      } else {
+        delay = Math.min(30000, 1000 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
+        attempt += 1;
+      }
+      reconnecting();
       window.setTimeout(connect, delay);
     }
 

@@ -131,13 +131,23 @@
 
   function csrf() { return composer.querySelector("[name=csrfmiddlewaretoken]").value; }
 
-  // The newest message heard live (or caught up), not one this tab sent over HTTP while its
-  // socket was down: catching up starts after it.
-  var lastHeard = lastId();
+  // The messages heard live since the page last caught up, and when: catching up starts
+  // after the newest one heard before the page stopped hearing everything. (One heard later
+  // proves nothing: while Redis hangs, the first event sent may arrive after it returns, the
+  // next ones never. And not one this tab sent over HTTP while its socket was down.)
+  var complete = lastId();  // the page lacks no message up to this one
+  var heard = [];
+  function catchUpAfter(missed) {
+    var until = Date.now() - missed - 1000;
+    var after = complete;
+    heard.forEach(function (entry) { if (entry.at <= until) { after = Math.max(after, entry.id); } });
+    return after;
+  }
   document.addEventListener("live:message.new", function (event) {
     var detail = event.detail;
     if (detail.conversation !== conversationId) { return; }
-    lastHeard = Math.max(lastHeard, detail.message);
+    heard.push({ at: Date.now(), id: detail.message });
+    if (heard.length > 1000) { complete = Math.max(complete, heard.shift().id); }
     place(detail.html);
     typingOff(detail.sender);
     // Whoever writes has read what came before: the server says where that shows for this
@@ -171,27 +181,45 @@
     var first = items.querySelector("[data-message]");
     return first ? parseInt(first.dataset.message, 10) || 0 : 0;
   }
-  function catchUp(rounds, missed) {
-    var url = page.dataset.historyUrl + "?after=" + lastHeard;
+  function catchUp(rounds, missed, after) {
+    var url = page.dataset.historyUrl + "?after=" + after;
     if (missed !== null) { url += "&missed=" + Math.max(0, Math.round(missed)) + "&from=" + oldestId(); }
     fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } }).then(function (response) {
       if (response.status === 404) { gone(); return null; }  // removed meanwhile
-      return response.ok && !response.redirected ? response.text() : null;
+      if (!response.ok || response.redirected) { return null; }
+      receipts(response.headers.get("X-Reads"));
+      return response.text();
     }).then(function (html) {
       if (!html) { return; }
       var nodes = Array.prototype.slice.call(fragment(html).children).filter(function (node) { return node.dataset.message; });
       var fresh = 0;
+      var newest = after;
       nodes.forEach(function (node) {
         var id = parseInt(node.dataset.message, 10);
-        if (id > lastHeard) { fresh += 1; }
-        lastHeard = Math.max(lastHeard, id);
-        place(node.outerHTML);
+        if (id > after) { fresh += 1; }
+        newest = Math.max(newest, id);
+        place(node.outerHTML);  // one on the page already is replaced, never shown twice
       });
-      if (fresh >= pageSize && rounds > 1) { catchUp(rounds - 1, null); } else { markRead(); }
+      if (fresh >= pageSize && rounds > 1) { catchUp(rounds - 1, null, newest); return; }
+      complete = Math.max(complete, newest);
+      heard = heard.filter(function (entry) { return entry.id > complete; });
+      markRead();
     });
   }
+  // Where "seen by" each other participant shows now ({user: message}): the receipts missed.
+  function receipts(header) {
+    var positions;
+    try { positions = JSON.parse(header || "{}"); } catch (error) { return; }
+    Object.keys(positions).forEach(function (user) {
+      if (reads[user]) { reads[user].read = Math.max(reads[user].read, positions[user] || 0); }
+    });
+    seenBy();
+  }
   var pageSize = parseInt(page.dataset.pageSize, 10) || 30;
-  document.addEventListener("live:reconnected", function (event) { catchUp(20, (event.detail && event.detail.missed) || 0); });
+  document.addEventListener("live:reconnected", function (event) {
+    var missed = (event.detail && event.detail.missed) || 0;
+    catchUp(20, missed, catchUpAfter(missed));
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (items.contains(event.target) || event.target === items) { mine(items); seenBy(); }
   });
