@@ -14,11 +14,7 @@ reconnect. SIGINT, SIGTERM or SIGHUP to this process, or to the `make` that star
 stops everything.
 """
 
-import contextlib
-import ctypes
-import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -28,12 +24,11 @@ from pathlib import Path
 
 import environ
 
+from config.supervision import FATAL_SIGNALS, Child, EmbeddedServer, ParentWatch, attach_embedded, say, supervise
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-PR_SET_PDEATHSIG = 1
-FATAL_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
-EMBEDDED_NAMES = {"postgres": "PostgreSQL", "redis": "Redis"}
 
 # How the web server runs (the Dockerfile says the same; make bench starts it so too).
 UVICORN_OPTIONS = [
@@ -49,199 +44,12 @@ UVICORN_OPTIONS = [
 ]
 
 
-def _die_with_parent():
-    # Linux: if the parent is killed outright, this process gets SIGTERM.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _say(text: str) -> None:
-    print(f"[run] {text}", flush=True)
-
-
-class RestartPolicy:
-    """When to restart what died: `first_delay` seconds after a first death, twice as long
-    after each further one within `window` seconds (at most `longest_delay`); never (None)
-    at the `limit`-th death within `window`: a crash loop stops the run."""
-
-    def __init__(self, first_delay=1.0, longest_delay=30.0, limit=5, window=60.0):
-        self.first_delay, self.longest_delay = first_delay, longest_delay
-        self.limit, self.window = limit, window
-        self.deaths: list[float] = []
-
-    def delay_after_death(self, now: float) -> float | None:
-        self.deaths = [*(each for each in self.deaths if now - each < self.window), now]
-        if len(self.deaths) >= self.limit:
-            return None
-        return min(self.longest_delay, self.first_delay * 2 ** (len(self.deaths) - 1))
-
-    def describe_limit(self) -> str:
-        return f"{self.limit} times within {self.window:g} s"
-
-
-class Child:
-    """One of the processes the run keeps up (web, live, worker, beat), leading a session
-    and process group of its own."""
-
-    def __init__(self, name: str, command: list[str], env_for):
-        self.name, self.label, self.command, self.env_for = name, name, command, env_for
-        self.policy = RestartPolicy()
-        self.process: subprocess.Popen | None = None
-        self.restart_at: float | None = None
-        self.leftovers: list = []
-
-    def start(self) -> None:
-        import psutil
-
-        # What the dead leader left (uvicorn's workers hold its port, Celery's pool its tasks)
-        # was asked to stop when it died; by now it must be gone.
-        for process in self.leftovers:
-            with contextlib.suppress(psutil.Error):
-                process.kill()
-        psutil.wait_procs(self.leftovers, timeout=5)
-        self.leftovers = []
-        self.process = subprocess.Popen(
-            self.command, cwd=BASE_DIR, env=self.env_for(self.name), start_new_session=True, preexec_fn=_die_with_parent
-        )
-        self.restart_at = None
-
-    def death(self) -> str | None:
-        """How it died, or None while it runs."""
-        if self.process is None or self.process.poll() is None:
-            return None
-        self.leftovers = self._group()
-        for process in self.leftovers:
-            with contextlib.suppress(Exception):
-                process.terminate()
-        return f"exited with {self.process.returncode}"
-
-    def restart(self) -> str:
-        self.start()
-        return f"{self.name} restarted (pid {self.process.pid})"
-
-    def ask_to_stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-
-    def stop(self, timeout: float = 15, asked: bool = False) -> None:
-        """Stop it; `asked`: SIGTERM was sent already (a second would cut uvicorn short)."""
-        if self.process is None:
-            return
-        if not asked:
-            self.ask_to_stop()
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _say(f"{self.name} did not stop in time; killing it")
-            self.process.kill()
-            self.process.wait()
-        self.leftovers = self._group()
-        for process in self.leftovers:
-            with contextlib.suppress(Exception):
-                process.kill()
-
-    def _group(self) -> list:
-        import psutil
-
-        members = []
-        for process in psutil.process_iter():
-            with contextlib.suppress(psutil.Error, OSError):
-                if os.getpgid(process.pid) == self.process.pid:
-                    members.append(process)
-        return members
-
-
-class EmbeddedServer:
-    """An embedded server this run started: a dead one is started again, at the same
-    address unless its port was taken meanwhile (then `on_new_url` restarts the children)."""
-
-    def __init__(self, server: str, env: dict, on_new_url):
-        self.server, self.env, self.on_new_url = server, env, on_new_url
-        self.label = f"embedded {EMBEDDED_NAMES[server]}"
-        self.variable = "DATABASE_URL" if server == "postgres" else "REDIS_URL"
-        self.policy = RestartPolicy()
-        self.restart_at: float | None = None
-
-    def death(self) -> str | None:
-        from config import embedded
-
-        return None if embedded.running(self.server) else "died"
-
-    def restart(self) -> str:
-        url = _attach_embedded(dict(self.env), [self.server])[self.variable]
-        self.restart_at = None
-        if url == self.env[self.variable]:
-            return f"{self.label} is back at the same address; the processes reconnect to it"
-        self.env[self.variable] = url
-        self.on_new_url()
-        return f"{self.label} is back at a new address; every process was restarted to use it"
-
-
-def _caught_signals(pid: int) -> set[int] | None:
-    """Which of the fatal signals process `pid` has a handler for (None: it is gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    found = re.search(r"^SigCgt:\s*([0-9a-f]+)", status, re.MULTILINE)
-    mask = int(found.group(1), 16) if found else 0
-    return {signum for signum in FATAL_SIGNALS if mask & (1 << (signum - 1))}
-
-
-class ParentWatch:
-    """Under `make run`, a signal sent to make's PID alone must stop the run too. GNU make
-    passes SIGTERM on to its recipe, but on SIGINT or SIGHUP (which a terminal sends to the
-    whole process group) it only waits for the recipe to end, its handler reset to the
-    default: this process notices that reset, or that make is gone, and stops."""
-
-    def __init__(self):
-        self.pid = os.getppid()
-        try:
-            command = Path(f"/proc/{self.pid}/comm").read_text().strip()
-        except OSError:
-            command = ""
-        self.under_make = command in ("make", "gmake")
-        self.caught = (_caught_signals(self.pid) or set()) if self.under_make else set()
-        if self.under_make:
-            _die_with_parent()  # make killed outright: SIGTERM here
-
-    def stop_reason(self) -> str | None:
-        if not self.under_make:
-            return None
-        caught = _caught_signals(self.pid)
-        if os.getppid() != self.pid or caught is None:
-            return "make exited"
-        if lost := self.caught - caught:
-            return f"make got {signal.Signals(min(lost)).name}"
-        return None
-
-
-def _attach_embedded(env: dict, servers: list[str]) -> dict:
-    """Attach this process to `servers`, starting (or restarting) them; their URLs."""
-    # A new session: the postgres and redis daemons must not get the terminal's Ctrl-C
-    # before the processes that use them have stopped.
-    result = subprocess.run(
-        [PYTHON, "-m", "config.embedded", "start", str(os.getpid()), *servers],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        start_new_session=True,
-    )
-    # What config.embedded has to say (a Redis on a new port) is said here too.
-    for line in result.stderr.splitlines():
-        if line.startswith("embedded ") or result.returncode:
-            _say(line)
-    result.check_returncode()
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def _start_embedded(env: dict) -> list[str]:
     """Attach this process to the embedded servers whose URL is not given; which."""
     servers = [name for name, url in (("postgres", "DATABASE_URL"), ("redis", "REDIS_URL")) if not env.get(url)]
     if not servers:
         return []
-    urls = _attach_embedded(env, servers)
+    urls = attach_embedded(env, servers)
     for name, flag in (("DATABASE_URL", "EMBEDDED_DATABASE"), ("REDIS_URL", "EMBEDDED_REDIS")):
         if name in urls:
             env[name] = urls[name]
@@ -253,7 +61,7 @@ def _stop_embedded() -> None:
     from config import embedded
 
     for server in embedded.detach(os.getpid()):
-        _say(f"embedded {server} stopped")
+        say(f"embedded {server} stopped")
 
 
 def _wait_for_port(host: str, port: int, timeout: float, children: list[Child]) -> bool:
@@ -316,7 +124,7 @@ def main() -> int:
     code = 0
     attached: list[str] = []
     try:
-        _say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
+        say("starting PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
         attached = _start_embedded(env)
         steps = [["migrate", "--no-input", "-v", "0"]]
         # The demo organisation (with its published passwords) goes only into the
@@ -388,9 +196,9 @@ def main() -> int:
                 child.start()
 
         watched = [*(EmbeddedServer(server, env, restart_children) for server in attached), *children]
-        code = _supervise(watched, stop_signal, parent)
+        code = supervise(watched, stop_signal, parent)
     except subprocess.CalledProcessError as error:
-        _say(f"{' '.join(map(str, error.cmd))} failed with {error.returncode}")
+        say(f"{' '.join(map(str, error.cmd))} failed with {error.returncode}")
         code = error.returncode or 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -400,41 +208,8 @@ def main() -> int:
             child.stop(asked=True)
         if attached:
             _stop_embedded()
-    _say("stopped")
+    say("stopped")
     return code
-
-
-def _supervise(watched: list, stop_signal: list[int], parent: ParentWatch) -> int:
-    """Restart whatever dies until asked to stop (0) or something dies too often (its code)."""
-    while True:
-        if stop_signal:
-            _say(f"got {signal.Signals(stop_signal[0]).name}; stopping everything")
-            return 0
-        if reason := parent.stop_reason():
-            _say(f"{reason}; stopping everything")
-            return 0
-        now = time.monotonic()
-        for each in watched:
-            if each.restart_at is not None:
-                if now >= each.restart_at:
-                    try:
-                        _say(each.restart())
-                    except Exception as error:  # noqa: BLE001 - whatever it was, it is tried again
-                        # Counted as another death at the next look.
-                        _say(f"{each.label} did not start again: {error}")
-                        each.restart_at = None
-                continue
-            how = each.death()
-            if how is None:
-                continue
-            delay = each.policy.delay_after_death(now)
-            if delay is None:
-                _say(f"{each.label} {how}, {each.policy.describe_limit()}; stopping everything")
-                process = getattr(each, "process", None)
-                return (process.returncode if process else 0) or 1
-            _say(f"{each.label} {how}; restarting in {delay:g} s")
-            each.restart_at = now + delay
-        time.sleep(0.3)
 
 
 if __name__ == "__main__":

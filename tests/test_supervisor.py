@@ -26,7 +26,7 @@ from websockets.sync.client import connect as websocket_connect
 
 from apps.profiles.demo_data import ADMIN_EMAIL, CEO, demo_email
 from apps.realtime.selectors import COMPANY_GROUP
-from config.run import Child, RestartPolicy, _supervise
+from config.supervision import Child, RestartPolicy, supervise
 from tests.test_run_command import _free_port, _processes_using, _signed_in
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_a_crash_loop_stops_the_run_with_its_reason(capsys):
     crasher = Child("crasher", ["sh", "-c", "exit 3"], lambda name: dict(os.environ))
     crasher.policy = RestartPolicy(first_delay=0.05, longest_delay=0.2, limit=3, window=30)
     crasher.start()
-    assert _supervise([crasher], [], _Unwatched()) == 3
+    assert supervise([crasher], [], _Unwatched()) == 3
     said = capsys.readouterr().out
     assert "[run] crasher exited with 3; restarting in 0.05 s" in said
     assert "[run] crasher exited with 3; restarting in 0.1 s" in said
@@ -97,7 +97,7 @@ def test_compose_restarts_every_service_but_the_one_off_migration():
 # What config.run does about its parent and the signals it gets itself, on its own.
 WATCHER = (
     "import signal, sys, time\n"
-    "from config.run import ParentWatch\n"
+    "from config.supervision import ParentWatch\n"
     "got = []\n"
     "for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):\n"
     "    signal.signal(signum, lambda signum, frame: got.append(signal.Signals(signum).name))\n"
