@@ -5,6 +5,7 @@ started (config/embedded.py) and their URLs put in the environment, so that what
 follows is the same code path as in production.
 """
 
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -162,6 +163,14 @@ REDIS_URL = env.str("REDIS_URL")
 # Everyone shares one Redis: keys are prefixed so that tests and several
 # installations can live on one server.
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="esn")
+# How long a request waits for Redis (connect, or each reply) before doing without: the
+# broker's publishes, the live events and the cache. The first call that waits this long
+# opens the Redis circuit breaker (apps/core/circuit.py): later calls are skipped at once,
+# until a probe's PING, every REDIS_PROBE_INTERVAL seconds, is answered again.
+REDIS_REQUEST_TIMEOUT = env.float("REDIS_REQUEST_TIMEOUT", default=0.3)
+REDIS_PROBE_INTERVAL = env.float("REDIS_PROBE_INTERVAL", default=1.0)
+if not 0 < REDIS_REQUEST_TIMEOUT <= 5 or not 0 < REDIS_PROBE_INTERVAL <= 60:
+    raise ImproperlyConfigured("REDIS_REQUEST_TIMEOUT must be in ]0, 5] and REDIS_PROBE_INTERVAL in ]0, 60].")
 
 CACHES = {
     "default": {
@@ -169,7 +178,7 @@ CACHES = {
         "BACKEND": "apps.core.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_PREFIX,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "OPTIONS": {"socket_connect_timeout": REDIS_REQUEST_TIMEOUT, "socket_timeout": REDIS_REQUEST_TIMEOUT},
     },
     # Rendered feed cards, per process: a key names one version of a card (apps/feeds/cards.py).
     "cards": {
@@ -204,23 +213,14 @@ CHANNEL_LAYER_BACKENDS = {
 CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
 if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
     raise ImproperlyConfigured(f"CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}")
-CHANNEL_LAYERS = {
-    "default": {
+BROADCAST_LAYER = "broadcast"
+
+
+def _channel_layer(**connection) -> dict:
+    return {
         "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
         "CONFIG": {
-            "hosts": [
-                {
-                    "address": REDIS_URL,
-                    # After a Redis restart the pooled connections are dead: each command
-                    # retries on a fresh one instead of failing once per stale connection.
-                    "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
-                    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
-                    "socket_connect_timeout": 1,
-                    # Longer than the layer's 5-second blocking read, which would otherwise
-                    # time out, crash the consumer and close its socket.
-                    "socket_timeout": 10,
-                }
-            ],
+            "hosts": [{"address": REDIS_URL, **connection}],
             "prefix": f"{REDIS_PREFIX}:asgi",
             # Per channel: with RedisChannelLayer, all of a process's sockets share one
             # queue, which a notification to a thousand people fills at once.
@@ -228,16 +228,68 @@ CHANNEL_LAYERS = {
             "expiry": 60,
         },
     }
+
+
+CHANNEL_LAYERS = {
+    # The sockets' own: their subscriptions and the events they receive.
+    "default": _channel_layer(
+        # After a Redis restart the pooled connections are dead: each command
+        # retries on a fresh one instead of failing once per stale connection.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        socket_connect_timeout=1,
+        # Longer than the layer's 5-second blocking read, which would otherwise
+        # time out, crash the consumer and close its socket.
+        socket_timeout=10,
+    ),
+    # The same layer, as the events sent while answering a request reach it (apps/core/
+    # broadcast.py): a hung Redis is given up on after REDIS_REQUEST_TIMEOUT, not retried
+    # (a dead pooled connection, after a restart, is retried once on a fresh one).
+    BROADCAST_LAYER: _channel_layer(
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        retry_on_error=[RedisConnectionError],
+        socket_connect_timeout=REDIS_REQUEST_TIMEOUT,
+        socket_timeout=REDIS_REQUEST_TIMEOUT,
+    ),
 }
 
 # ---------------------------------------------------------------- Celery
 
 CELERY_BROKER_URL = REDIS_URL
+# Celery's own processes (worker, beat) answer no request: they wait for a hung Redis and
+# carry on when it answers, as they always did. Given the requests' short socket timeout,
+# a worker lost its waiting BRPOP when Redis hung (its health check PING timed out) and
+# took no task for 20 s and more after Redis came back (kombu drops such a connection only
+# after brpop_timeout + 2 x health_check_interval, 51 s).
+CELERY_PROCESS = Path(sys.argv[0]).name == "celery" or Path(sys.argv[0]).parent.name == "celery"
+# The longest a task may run: a directory run or a contact import, the longest ones, hold
+# a lease that lets a sweep resume them long before this (apps/directory/).
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=1800)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_PREFIX}:celery:",
-    "visibility_timeout": 3600,
+    # A task taken but not yet acknowledged (acks_late) is given to a worker again after
+    # this long: longer than the hard time limit, so that a task still running (the
+    # longest: a directory run or a contact import) is never delivered twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300),
     "socket_connect_timeout": 1,
+    **(
+        {}
+        if CELERY_PROCESS
+        else {
+            # A request's publish gives up on a hung Redis after this long (apps/core/queue.py).
+            "socket_connect_timeout": REDIS_REQUEST_TIMEOUT,
+            "socket_timeout": REDIS_REQUEST_TIMEOUT,
+            # A connection that a timeout closed is opened again at the next publish, once:
+            # not retried for broker_connection_timeout (measured: 6.9 s a publish).
+            "max_retries": 0,
+        }
+    ),
 }
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+    raise ImproperlyConfigured(
+        "Needed: CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT."
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -3,8 +3,11 @@
 Only services call `broadcast_on_commit`. Nothing else touches the channel layer.
 A payload carries its `type`, ids and already-rendered, already-sanitised fields; the
 group is one whose every subscriber may see it (`user.<id>`, `community.<id>`, ...).
-If Redis is down the event is dropped with a warning: the write has already been
-committed and pages catch up when they reconnect.
+If Redis is down or hung the event is dropped: the write has already been committed and
+pages catch up when they reconnect. A send waits at most REDIS_REQUEST_TIMEOUT for Redis
+(the "broadcast" channel layer's socket timeout); the first one that fails opens the Redis
+circuit breaker (apps/core/circuit.py), and while it is open events are dropped at once
+instead of each request waiting for the timeout.
 """
 
 import asyncio
@@ -15,11 +18,15 @@ import re
 import threading
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+
+from apps.core import circuit
 
 logger = logging.getLogger(__name__)
 
 GROUP_NAME = re.compile(r"^[a-z]+\.[0-9A-Za-z_-]+$")
+# A backstop: each Redis reply is awaited REDIS_REQUEST_TIMEOUT at most already.
 SEND_TIMEOUT = 2.0
 CONCURRENT_SENDS = 50
 # The consumer method that forwards an event to its socket.
@@ -30,9 +37,40 @@ def group_name(kind: str, ident) -> str:
     return f"{kind}.{ident}"
 
 
-async def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    await asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT)
+# How often a send waiting its turn checks whether another has found Redis hung.
+BREAKER_CHECK_SECONDS = 0.05
+
+
+def _breaker() -> circuit.Breaker:
+    host = settings.CHANNEL_LAYERS[settings.BROADCAST_LAYER]["CONFIG"]["hosts"][0]
+    return circuit.breaker_for(host["address"] if isinstance(host, dict) else host)
+
+
+async def _send(group: str, message: dict, breaker: circuit.Breaker) -> None:
+    """Send, unless Redis is known not to answer. The layer sends one message at a time per
+    loop (channels_redis's PUB/SUB layer holds a lock around each publish): sends queued
+    behind one that finds Redis hung give up as soon as it has, instead of each then
+    waiting for the timeout in turn."""
+    if breaker.is_open:
+        raise circuit.BreakerOpen
+    layer = get_channel_layer(settings.BROADCAST_LAYER)
+    sending = asyncio.ensure_future(layer.group_send(group, message))
+    deadline = asyncio.get_running_loop().time() + SEND_TIMEOUT
+    try:
+        while not sending.done():
+            await asyncio.wait([sending], timeout=BREAKER_CHECK_SECONDS)
+            if sending.done():
+                break
+            if breaker.is_open:
+                raise circuit.BreakerOpen
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no answer from the channel layer in {SEND_TIMEOUT} s")
+        sending.result()
+    except circuit.OUTAGE_ERRORS as error:
+        breaker.trip(error, "event")
+        raise
+    finally:
+        sending.cancel()
 
 
 def _forward(group: str, payload: dict) -> dict:
@@ -64,9 +102,16 @@ def send_now(group: str, payload: dict) -> bool:
 
 
 def _send_message(group: str, message: dict) -> bool:
+    breaker = _breaker()
+    if not breaker.allows("event"):
+        return False
     try:
-        future = asyncio.run_coroutine_threadsafe(_send(group, message), _sender_loop())
+        future = asyncio.run_coroutine_threadsafe(_send(group, message, breaker), _sender_loop())
         future.result(timeout=SEND_TIMEOUT + 1)
+    except (*circuit.OUTAGE_ERRORS, circuit.BreakerOpen) as error:
+        breaker.trip(error, "event")  # (if the sender loop itself did not answer)
+        logger.info("broadcast to %s dropped: %r", group, error)
+        return False
     except Exception as error:  # noqa: BLE001 - a live update must never break a committed write
         logger.warning("broadcast to %s dropped: %r", group, error)
         return False
@@ -84,6 +129,9 @@ def broadcast_on_commit(group: str, payload: dict, *, using: str | None = None) 
 def send_many_now(messages: list[tuple[str, dict]]) -> int:
     """Send events to many groups at once (a notification to a thousand people): the sends
     overlap on the sending loop instead of waiting for each other. Returns how many went."""
+    breaker = _breaker()
+    if not breaker.allows("event"):
+        return 0
 
     async def _all():
         # At most CONCURRENT_SENDS at a time: the layer's connections are a bounded pool.
@@ -91,28 +139,41 @@ def send_many_now(messages: list[tuple[str, dict]]) -> int:
 
         async def one(group, payload):
             async with gate:
-                await _send(group, _forward(group, payload))
+                await _send(group, _forward(group, payload), breaker)
 
         return await asyncio.gather(*(one(group, payload) for group, payload in messages), return_exceptions=True)
 
     try:
         future = asyncio.run_coroutine_threadsafe(_all(), _sender_loop())
         results = future.result(timeout=SEND_TIMEOUT * (2 + len(messages) // CONCURRENT_SENDS))
+    except circuit.OUTAGE_ERRORS as error:
+        breaker.trip(error, "event")  # (if the sender loop itself did not answer)
+        logger.info("broadcast to %d groups dropped: %r", len(messages), error)
+        return 0
     except Exception as error:  # noqa: BLE001 - a live update must never break a committed write
         logger.warning("broadcast to %d groups dropped: %r", len(messages), error)
         return 0
     failed = [r for r in results if isinstance(r, BaseException)]
     if failed:
-        logger.warning("broadcast to %d of %d groups dropped: %r", len(failed), len(messages), failed[0])
+        # Redis not answering is logged by its breaker, once per outage.
+        outage = all(isinstance(r, (*circuit.OUTAGE_ERRORS, circuit.BreakerOpen)) for r in failed)
+        (logger.info if outage else logger.warning)(
+            "broadcast to %d of %d groups dropped: %r", len(failed), len(messages), failed[0]
+        )
     return len(messages) - len(failed)
 
 
 async def send_from_socket(messages: list[tuple[str, dict]]) -> None:
     """Events that a socket relays at once, stored nowhere (someone is typing): sent from
     the consumer's own loop; one lost is no loss."""
+    breaker = _breaker()
     for group, payload in messages:
+        if not breaker.allows("event"):
+            return
         try:
-            await _send(group, _forward(group, payload))
+            await _send(group, _forward(group, payload), breaker)
+        except (*circuit.OUTAGE_ERRORS, circuit.BreakerOpen):
+            return  # the breaker has logged it
         except Exception as error:  # noqa: BLE001 - a passing signal; the socket carries on
             logger.warning("event to %s dropped: %r", group, error)
 

@@ -1,23 +1,16 @@
 """A Redis cache that keeps working, per process, while Redis is unreachable.
 
-Login rate limits (allauth) live in this cache. When Redis goes away, sign-in must
-keep working: calls fall back to a local-memory cache for `RETRY_AFTER` seconds,
-then Redis is tried again. The limits still apply during an outage, counted per
-process instead of across all processes.
+Login rate limits (allauth) and the shared feed cards live in this cache. When Redis goes
+away or stops answering, sign-in and pages must keep working: while the Redis circuit
+breaker is open (apps/core/circuit.py, shared with the broker and the live events), calls
+go to a local-memory cache instead, and back to Redis as soon as it answers a PING. The
+limits still apply during an outage, counted per process instead of across all processes.
 """
-
-import logging
-import time
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-logger = logging.getLogger(__name__)
-
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
-RETRY_AFTER = 5.0
+from apps.core import circuit
 
 
 class ResilientRedisCache(RedisCache):
@@ -31,23 +24,27 @@ class ResilientRedisCache(RedisCache):
                 "VERSION": params.get("VERSION", 1),
             },
         )
-        self._redis_down_until = 0.0
+        self._breaker_url = self._servers[0]
+
+    @property
+    def breaker(self) -> circuit.Breaker:
+        return circuit.breaker_for(self._breaker_url)
 
     @property
     def using_fallback(self) -> bool:
-        return time.monotonic() < self._redis_down_until
+        return self.breaker.is_open
 
 
 def _resilient(name):
     redis_method = getattr(RedisCache, name)
 
     def method(self, *args, **kwargs):
-        if not self.using_fallback:
+        breaker = self.breaker
+        if breaker.allows("cache"):
             try:
                 return redis_method(self, *args, **kwargs)
-            except REDIS_ERRORS as error:
-                logger.warning("cache: Redis unreachable (%s); using process memory for %ss", error, RETRY_AFTER)
-                self._redis_down_until = time.monotonic() + RETRY_AFTER
+            except circuit.OUTAGE_ERRORS as error:
+                breaker.trip(error, "cache")
         return getattr(self._fallback, name)(*args, **kwargs)
 
     method.__name__ = name

@@ -1,22 +1,45 @@
 """The one way to queue a Celery task: after the current transaction commits.
 
-If the broker is down the write has already succeeded; the task is dropped with a
-warning and the sweep that owns that kind of work (a beat schedule) sends it later.
+If the broker is down or hung the write has already succeeded; the task is not queued and
+the sweep that owns that kind of work (a beat schedule) does it later. A publish waits at
+most REDIS_REQUEST_TIMEOUT for Redis (the broker's socket_timeout); the first one that
+fails opens the Redis circuit breaker (apps/core/circuit.py), and while it is open tasks
+are skipped at once instead of each request waiting for the timeout.
 """
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from apps.core import circuit
 
 logger = logging.getLogger(__name__)
 
+# kombu reports a broker it cannot reach as its own OperationalError.
+BROKER_OUTAGE_ERRORS = (*circuit.OUTAGE_ERRORS, OperationalError)
+
+
+def enqueue_now(task, *args) -> bool:
+    """Publish the task; False if it was not queued (broker unreachable, or already known
+    to be: the breaker is open)."""
+    breaker = circuit.breaker_for(settings.CELERY_BROKER_URL)
+    if not breaker.allows("task"):
+        logger.debug("task %s%r not queued: Redis is not answering", task.name, args)
+        return False
+    try:
+        # No publish retries: a request must not wait on a dead broker.
+        task.apply_async(args=args, retry=False)
+    except BROKER_OUTAGE_ERRORS as error:
+        breaker.trip(error, "task")
+        logger.info("task %s%r not queued: %r", task.name, args, error)
+        return False
+    except Exception as error:  # noqa: BLE001 - the committed write stands; a sweep catches up
+        logger.warning("task %s%r not queued: %r", task.name, args, error)
+        return False
+    return True
+
 
 def enqueue_on_commit(task, *args) -> None:
-    def send():
-        try:
-            # No publish retries: a request must not wait on a dead broker.
-            task.apply_async(args=args, retry=False)
-        except Exception as error:  # noqa: BLE001 - the committed write stands; a sweep catches up
-            logger.warning("task %s%r not queued: %r", task.name, args, error)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: enqueue_now(task, *args))

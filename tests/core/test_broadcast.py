@@ -6,6 +6,7 @@ import asyncio
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 
@@ -71,18 +72,30 @@ def test_requires_an_event_type():
 
 
 def test_redis_down_does_not_raise(caplog):
-    dead = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-        }
+    layer = {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # Nothing listens on port 1; a database of its own: a circuit breaker of its own.
+        "CONFIG": {"hosts": ["redis://127.0.0.1:1/15"]},
     }
+    dead = {"default": layer, settings.BROADCAST_LAYER: layer}
     from channels.layers import channel_layers
 
     with override_settings(CHANNEL_LAYERS=dead):
         channel_layers.backends.clear()
         try:
             assert broadcast.send_now("user.1", {"type": "x"}) is False
+            assert broadcast.send_many_now([("user.1", {"type": "x"}), ("user.2", {"type": "x"})]) == 0
         finally:
             channel_layers.backends.clear()
     assert "dropped" in caplog.text
+    assert caplog.text.count("is not answering") == 1  # once per outage, not once per call
+
+
+def test_sends_go_through_the_layer_with_the_short_timeout():
+    """Events sent while answering a request use the "broadcast" layer: Redis's same
+    groups, but a hung Redis is given up on after REDIS_REQUEST_TIMEOUT, not 10 s."""
+    host = settings.CHANNEL_LAYERS[settings.BROADCAST_LAYER]["CONFIG"]["hosts"][0]
+    assert host["socket_timeout"] == settings.REDIS_REQUEST_TIMEOUT <= 0.5
+    assert _listen_while(lambda: broadcast.send_now("user.42", {"type": "post.created", "id": 9})) == [
+        {"type": broadcast.FORWARD, "group": "user.42", "event": {"type": "post.created", "id": 9}}
+    ]
