@@ -11,19 +11,18 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from kombu.exceptions import OperationalError
 
 from apps.core import circuit
 
 logger = logging.getLogger(__name__)
 
-# kombu reports a broker it cannot reach as its own OperationalError.
-BROKER_OUTAGE_ERRORS = (*circuit.OUTAGE_ERRORS, OperationalError)
-
 
 def enqueue_now(task, *args) -> bool:
     """Publish the task; False if it was not queued (broker unreachable, or already known
     to be: the breaker is open)."""
+    # Here, not at the top: the live process imports this module but never loads Celery.
+    from kombu.exceptions import OperationalError  # a broker kombu cannot reach
+
     breaker = circuit.breaker_for(settings.CELERY_BROKER_URL)
     if not breaker.allows("task"):
         logger.debug("task %s%r not queued: Redis is not answering", task.name, args)
@@ -31,7 +30,7 @@ def enqueue_now(task, *args) -> bool:
     try:
         # No publish retries: a request must not wait on a dead broker.
         task.apply_async(args=args, retry=False)
-    except BROKER_OUTAGE_ERRORS as error:
+    except (*circuit.OUTAGE_ERRORS, OperationalError) as error:
         breaker.trip(error, "task")
         logger.info("task %s%r not queued: %r", task.name, args, error)
         return False
