@@ -37,6 +37,11 @@ ANSWER_SECONDS = 3.0
 RETRY_SECONDS = 1.0
 # The page reconnects at once (within a second or two, spread) and catches up (static/js/app.js).
 CLOSE_RESYNC = 4000
+# Closed RESYNC_BATCH at a time, RESYNC_PAUSE_SECONDS apart (1,000 sockets: 2.5 s): their
+# reconnections, each a query and a few subscriptions, do not all land on the process at
+# once, and a heartbeat slowed by them is not taken for another loss.
+RESYNC_BATCH = 200
+RESYNC_PAUSE_SECONDS = 0.5
 HEARTBEAT = "layer.heartbeat"
 
 
@@ -139,9 +144,12 @@ class LayerWatch:
         self.lost_at = None
         deaf = [socket for socket in list(self.sockets) if socket.layer_deaf]
         logger.warning("channel layer back after %.1f s: %d sockets resynchronise", down, len(deaf))
-        for socket in deaf:
-            self.sockets.discard(socket)
-            await socket.resync()
+        for start in range(0, len(deaf), RESYNC_BATCH):
+            if start:
+                await asyncio.sleep(RESYNC_PAUSE_SECONDS)
+            for socket in deaf[start : start + RESYNC_BATCH]:
+                self.sockets.discard(socket)
+                await socket.resync()
 
     async def _stop(self) -> None:
         receiver, channel, joined = self.receiver, self.channel, self.joined

@@ -46,9 +46,21 @@ def layer_on_own_redis(request):
             yield server
 
 
+_opened: list = []
+
+
+@pytest.fixture(autouse=True)
+async def sockets_ended():
+    """Every socket's application ends with its test (its database connection with it)."""
+    yield
+    while _opened:
+        await _opened.pop().disconnect()
+
+
 async def _socket(user):
     cookie = await sync_to_async(session_cookie)(user)
     communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
+    _opened.append(communicator)
     assert connected
     return communicator
 
@@ -179,3 +191,25 @@ async def test_a_layer_that_answers_leaves_its_sockets_alone(layer_on_own_redis)
     assert await socket.receive_nothing(timeout=2)
     assert await _hears(socket, user.pk, "still")
     await socket.disconnect()
+
+
+async def test_the_sockets_are_resynchronised_a_batch_at_a_time(layer_on_own_redis, monkeypatch):
+    """So that a thousand pages do not all reconnect in the same instant."""
+    monkeypatch.setattr(layer_watch, "RESYNC_BATCH", 1)
+    monkeypatch.setattr(layer_watch, "RESYNC_PAUSE_SECONDS", 0.5)
+    server = layer_on_own_redis
+    user = await sync_to_async(UserFactory)()
+    sockets = [await _greeted_socket(user), await _greeted_socket(user)]
+    server.pause()
+    for socket in sockets:
+        _told_lost((await _output_within(socket, 5))[0])
+    server.resume()
+
+    async def closed_at(socket) -> float:
+        assert await socket.receive_output(timeout=10) == RESYNC
+        return time.monotonic()
+
+    first, second = sorted(await asyncio.gather(*(closed_at(socket) for socket in sockets)))
+    assert second - first >= 0.4, (first, second)
+    for socket in sockets:
+        await socket.disconnect()
