@@ -23,7 +23,7 @@ def enqueue_now(task, *args) -> bool:
     # Here, not at the top: the live process imports this module but never loads Celery.
     from kombu.exceptions import OperationalError  # a broker kombu cannot reach
 
-    breaker = circuit.breaker_for(settings.CELERY_BROKER_URL)
+    breaker = circuit.breaker_for(task.app.conf.broker_url or settings.CELERY_BROKER_URL)
     if not breaker.allows("task"):
         logger.debug("task %s%r not queued: Redis is not answering", task.name, args)
         return False
