@@ -49,8 +49,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def __call__(self, scope, receive, send):
         """As AsyncConsumer's, except that a failing channel layer does not end the socket
-        with an error: a channel that cannot be created leaves the socket deaf (told so, and
-        resynchronised once the layer is back), and a failed receive is retried."""
+        with an error: without a channel (the pubsub layer subscribes to it here) `connect`
+        decides (greeted deaf if the layer is known lost, else closed for the page to retry),
+        and a failed receive (the lists layer's, while Redis is down) is retried."""
         self.scope = scope
         self.base_send = send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
