@@ -1,6 +1,7 @@
 """Messages through the real ASGI application and Redis: what each participant's socket hears,
 and what happens when Redis is down (the message is kept; the page catches up)."""
 
+import asyncio
 import time
 import uuid
 
@@ -84,6 +85,8 @@ async def test_a_message_sent_while_redis_is_down_is_kept_and_found_after_reload
     assert hello["messages_unread"] == 1
     page = await sync_to_async(_page_of)(ben, f"/messages/{direct.pk}/history/?after=0")
     assert "Sent during the outage" in page
+    # Calls are skipped until the breaker's probe hears Redis again (within a second).
+    await _breaker_closed(own_redis.url)
     await sync_to_async(services.message_send)(actor=anna, conversation=direct, body="Back online")
     event = await socket.receive_json_from(timeout=5)
     assert event["type"] == "message.new" and "Back online" in event["html"]
@@ -94,3 +97,12 @@ def _page_of(user, url) -> str:
     client = Client()
     client.force_login(user)
     return client.get(url).content.decode()
+
+
+async def _breaker_closed(url: str) -> None:
+    from apps.core import circuit
+
+    deadline = time.monotonic() + 10
+    while circuit.breaker_for(url).is_open:
+        assert time.monotonic() < deadline, "the breaker's probe never heard Redis again"
+        await asyncio.sleep(0.05)

