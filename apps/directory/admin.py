@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.queue import enqueue_on_commit
+from apps.core.queue import enqueue_now
 from apps.directory.admin_force import can_force, force_sync_view
 from apps.directory.models import NOT_FINISHED, DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.accounts import account_status_handed_back
@@ -161,9 +161,20 @@ class DirectorySourceAdmin(admin.ModelAdmin):
         from apps.directory.tasks import sync_source_task
 
         for source in queryset:
-            # (source id, dry run, force, trigger, actor id); a dead broker does not hang the page.
-            enqueue_on_commit(sync_source_task, source.pk, dry_run, False, Trigger.ADMIN, request.user.pk)
-        self.message_user(request, _("Queued: follow it in the sync runs."), messages.SUCCESS)
+            # (source id, dry run, force, trigger, actor id). No row stands for this run until
+            # it starts, so no sweep would send it later: a task the broker did not take is
+            # said to be not queued, at once (the breaker spares the page a hung broker).
+            if enqueue_now(sync_source_task, source.pk, dry_run, False, Trigger.ADMIN, request.user.pk):
+                self.message_user(
+                    request, _("%(source)s: queued, follow it in the sync runs.") % {"source": source.name}
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(source)s: not queued, the task queue (Redis) is not answering. Try again in a minute.")
+                    % {"source": source.name},
+                    messages.ERROR,
+                )
 
     @admin.action(description=_("Dry run: show what would change"))
     def dry_run(self, request, queryset):

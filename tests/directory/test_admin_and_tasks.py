@@ -13,6 +13,7 @@ from apps.directory.selectors import sources_due
 from apps.directory.services.sync import RunInProgress, directory_sync, run_start
 from apps.directory.tasks import schedule, sync_source_task
 from apps.moderation.models import AuditLogEntry
+from config.celery import app as celery_app
 from tests.directory.helpers import make_source
 from tests.directory.slapd import people, person
 
@@ -217,3 +218,28 @@ def test_the_source_list_runs_a_constant_number_of_queries(admin_client, slapd, 
 
 
 QUERIES_FOR_THE_SOURCE_LIST = 5  # the same for 1 source and for 6
+
+
+def test_sync_now_says_when_the_task_queue_did_not_take_it(admin_client, slapd):
+    """No row stands for an admin's "Sync now" until it starts, so no sweep sends it later:
+    with the broker unreachable the page says it was not queued instead of "queued"."""
+    from tests.faults.stack import dedicated_redis
+    from tests.notifications.test_redis_outage import _use_broker
+
+    source = make_source(slapd)
+    previous = celery_app.conf.broker_url
+    with dedicated_redis() as broker:
+        broker.kill()
+        _use_broker(broker.url)
+        try:
+            response = admin_client.post(
+                "/admin/directory/directorysource/",
+                {"action": "sync_now", "_selected_action": [source.pk]},
+                follow=True,
+            )
+        finally:
+            _use_broker(previous)
+    page = response.content.decode()
+    assert "not queued, the task queue (Redis) is not answering. Try again in a minute." in page
+    assert "queued, follow it" not in page
+    assert not DirectoryRun.objects.exists()
