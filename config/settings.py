@@ -266,6 +266,11 @@ CELERY_PROCESS = Path(sys.argv[0]).name == "celery" or Path(sys.argv[0]).parent.
 # a lease that lets a sweep resume them long before this (apps/directory/).
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=1800)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
+# A long task's lease (apps/core/lease.py): renewed every sixth of it while its worker lives;
+# once it has expired, beat's sweep resumes or restarts the work (imports, directory runs).
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=60)
+if not 1 <= TASK_LEASE_SECONDS < CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("TASK_LEASE_SECONDS must be at least 1 and less than CELERY_TASK_SOFT_TIME_LIMIT.")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_PREFIX}:celery:",
     # A task taken but not yet acknowledged (acks_late) is given to a worker again after

@@ -29,9 +29,9 @@ class LeaseLost(Exception):
 
 
 def lease_seconds() -> int:
-    """How long a lease lives without a renewal (60 s). The fault tests shorten it (a few
-    seconds) through the environment of the worker processes they start."""
-    return int(getattr(settings, "TASK_LEASE_SECONDS", 0) or os.environ.get("TASK_LEASE_SECONDS") or 60)
+    """How long a lease lives without a renewal (TASK_LEASE_SECONDS, 60 s). The fault tests
+    shorten it (a few seconds) through the environment of the worker processes they start."""
+    return settings.TASK_LEASE_SECONDS
 
 
 def renew_every() -> float:
