@@ -264,6 +264,42 @@
     });
   }
 
+  // ------------------------------------------------------------- failed requests
+  // An htmx request that fails (a 503 while the database or a server is unavailable, a
+  // 500, no answer at all) would otherwise change nothing on the page, silently. Its
+  // message, the server's own when it sent one, goes next to what was clicked. The composer
+  // says it its own way and keeps its text.
+  function failedRequests() {
+    function say(event, text) {
+      var elt = event.detail.elt || event.target;
+      if (!elt || !elt.closest || elt.closest("form.composer")) { return; }
+      var anchor = elt.closest("form") || elt;
+      var note = anchor.nextElementSibling;
+      if (!note || !note.classList.contains("request-failed")) {
+        note = document.createElement("p");
+        note.className = "errorlist request-failed";
+        note.setAttribute("role", "alert");
+        anchor.insertAdjacentElement("afterend", note);
+      }
+      note.textContent = text || document.body.dataset.requestFailed || "";
+    }
+    document.body.addEventListener("htmx:responseError", function (event) {
+      var xhr = event.detail.xhr;
+      if (!xhr || xhr.status < 500) { return; }
+      var found = new DOMParser().parseFromString(xhr.responseText || "", "text/html").querySelector("[data-unavailable]");
+      say(event, found ? found.textContent.trim() : "");
+    });
+    document.body.addEventListener("htmx:sendError", function (event) { say(event, ""); });
+    // A later success clears the note.
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      var elt = event.detail.elt;
+      if (!event.detail.successful || !elt || !elt.closest) { return; }
+      var anchor = elt.closest("form") || elt;
+      var note = anchor.nextElementSibling;
+      if (note && note.classList.contains("request-failed")) { note.remove(); }
+    });
+  }
+
   // --------------------------------------------------------------- confirmation
   function confirmations() {
     document.addEventListener("submit", function (event) {
@@ -683,6 +719,7 @@
     orgChart();
     composers();
     confirmations();
+    failedRequests();
     mentions();
   });
 })();

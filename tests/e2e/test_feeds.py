@@ -407,3 +407,41 @@ def test_draft_survives_a_failed_submission(page, watch, community, bruno, setti
             re.compile(r"^Response Status Error Code 500 from /posts/new/"),
         )
     )
+
+
+def test_a_comment_the_server_could_not_take_says_so_and_keeps_its_text(page, watch, community, alice, bruno):
+    """An htmx request answered with the 503 that a hung database gives (the server's own
+    fragment, served here by the browser's router) shows its message beside the form instead
+    of changing nothing; the text stays, and sending it again once the server answers works
+    and clears the message."""
+    from django.test import RequestFactory
+
+    from apps.core.unavailable import error_response
+
+    unavailable = error_response(RequestFactory().post("/", HTTP_HX_REQUEST="true"), 503)
+    post = post_create(actor=alice, community=community, body="Who has the release notes?")
+    watch.page(page)
+    _sign_in(page, bruno.email, PASSWORD)
+    _open_community(page, community)
+    card = page.locator(f"#post-{post.pk}")
+    card.get_by_role("link", name=re.compile(r"0 comments$")).click()
+    comments_url = re.compile(rf"/posts/{post.pk}/comments/")
+    page.route(
+        comments_url,
+        lambda route: (
+            route.fulfill(status=503, body=unavailable.content, headers={"Content-Type": "text/html"})
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    card.get_by_label("Your comment").fill("In the wiki, under Releases.")
+    card.get_by_role("button", name="Comment", exact=True).click()
+    alert = card.locator(".request-failed[role=alert]")
+    expect(alert).to_have_text("The service cannot reach its database right now. Please try again in a moment.")
+    expect(card.get_by_label("Your comment")).to_have_value("In the wiki, under Releases.")
+
+    page.unroute(comments_url)
+    card.get_by_role("button", name="Comment", exact=True).click()
+    expect(card.locator(".comment-list .comment")).to_contain_text("In the wiki, under Releases.")
+    expect(alert).to_have_count(0)
+    watch.assert_clean(allowed=[re.compile(r"status of 503|Status Error Code 503")])
