@@ -5,6 +5,13 @@ away or stops answering, sign-in and pages must keep working: while the Redis ci
 breaker is open (apps/core/circuit.py, shared with the broker and the live events), calls
 go to a local-memory cache instead, and back to Redis as soon as it answers a PING. The
 limits still apply during an outage, counted per process instead of across all processes.
+
+Except for the marks that stop a secret from being used twice: a TOTP code already used,
+an identity token's id (allauth keeps them with cache.add). Kept in one process's memory
+they would not be seen by the others, nor by this one of the marks made in Redis before
+the outage: a code just used could be used again. While Redis is away such a mark cannot
+be made, so the secret is refused (the person tries again a moment later, or uses a
+recovery code, which lives in the database).
 """
 
 from django.core.cache.backends.locmem import LocMemCache
@@ -35,6 +42,11 @@ class ResilientRedisCache(RedisCache):
         return self.breaker.is_open
 
 
+# allauth's keys for "used once" marks: a TOTP code (mfa/totp/internal/auth.py) and an
+# identity token's jti (socialaccount/internal/jwtkit.py), as of allauth 65.
+USED_ONCE_MARKS = ("allauth.mfa.totp.used?", "jwt:iss=")
+
+
 def _resilient(name):
     redis_method = getattr(RedisCache, name)
 
@@ -45,6 +57,8 @@ def _resilient(name):
                 return redis_method(self, *args, **kwargs)
             except circuit.OUTAGE_ERRORS as error:
                 breaker.trip(error, "cache")
+        if name == "add" and str(kwargs.get("key", args[0] if args else "")).startswith(USED_ONCE_MARKS):
+            return False  # not marked, so not accepted: as if already used
         return getattr(self._fallback, name)(*args, **kwargs)
 
     method.__name__ = name

@@ -55,3 +55,30 @@ def test_every_cache_method_is_protected(method):
         getattr(ResilientRedisCache, method).__qualname__
         != getattr(ResilientRedisCache.__mro__[1], method).__qualname__
     )
+
+
+@pytest.mark.django_db
+def test_a_totp_code_cannot_be_used_twice_while_redis_is_away():
+    """The mark that a code was used lives in Redis: process memory would not know the marks
+    made before the outage, nor those of the other processes. While Redis is away a code is
+    refused, and accepted again (once) when it is back."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+    from django.core.cache import cache
+
+    from tests.factories import UserFactory
+
+    secret = generate_totp_secret()
+    totp = TOTP.activate(UserFactory(), secret)
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    assert totp.validate_code(code) is True
+    assert totp.validate_code(code) is False
+    cache.breaker.trip(TimeoutError("Redis stopped answering"), "cache")
+    assert totp.validate_code(code) is False  # was accepted again: the replay went unseen
+    # Back: the code's mark (made in Redis before the outage) expires as it would, and the
+    # code works again, once.
+    cache.breaker.close()
+    cache.delete(totp._get_used_cache_key(code))
+    assert totp.validate_code(code) is True
+    assert totp.validate_code(code) is False
