@@ -205,10 +205,23 @@ def session_group(session_key: str) -> str:
     return group_name("session", hashlib.sha256(session_key.encode()).hexdigest()[:40])
 
 
+def _send_control(group: str, message: dict) -> None:
+    """A control message must not be lost to a short outage as an event may: a socket that
+    missed "leave this community" would go on hearing it, and a blip too short for the live
+    process to take the layer as lost (apps/realtime/layer_watch.py) closes no socket. Not
+    sent, it is sent again when Redis answers (longer outages close every socket anyway)."""
+    if _send_message(group, message):
+        return
+    breaker = _breaker()
+    if not breaker.when_closed(lambda: _send_control(group, message)):
+        # Closed already (a failure that did not open it, or a probe quicker than us): once more.
+        _send_message(group, message)
+
+
 def _control_on_commit(group: str, message: dict) -> None:
     if not GROUP_NAME.match(group):
         raise ValueError(f"not a group name: {group!r}")
-    transaction.on_commit(lambda: _send_message(group, message))
+    transaction.on_commit(lambda: _send_control(group, message))
 
 
 def disconnect_on_commit(group: str) -> None:

@@ -53,6 +53,9 @@ class Breaker:
         self._skipped: Counter = Counter()
         self._probe: threading.Thread | None = None
         self._probe_pid = 0
+        # Called once, in the probe's thread, when Redis answers again: what could not wait
+        # for an outage to end is done then (control messages to sockets, cache deletions).
+        self._when_closed: list = []
 
     @property
     def is_open(self) -> bool:
@@ -99,17 +102,33 @@ class Breaker:
         finally:
             client.close()
 
+    def when_closed(self, callback) -> bool:
+        """Call `callback()` once Redis answers again; False (not registered) when the breaker
+        is closed already: the caller may use Redis now."""
+        with self._lock:
+            if self._opened_at is None:
+                return False
+            self._when_closed.append(callback)
+            self._ensure_probe()
+        return True
+
     def close(self) -> None:
         with self._lock:
             if self._opened_at is None:
                 return
             lasted = time.monotonic() - self._opened_at
             skipped, self._skipped = self._skipped, Counter()
+            callbacks, self._when_closed = self._when_closed, []
             self._opened_at = None
         summary = ", ".join(f"{count} {what}" for what, count in sorted(skipped.items())) or "nothing"
         logger.warning(
             "Redis at %s answers again after %.1f s; skipped meanwhile: %s", describe(self.url), lasted, summary
         )
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # one failed catch-up must not stop the others
+                logger.exception("catching up after the Redis outage failed")
 
     def _ensure_probe(self) -> None:
         # Under the lock. A forked child (Celery's pool) inherits an open breaker without
@@ -121,16 +140,22 @@ class Breaker:
         self._probe.start()
 
     def _probe_until_answered(self) -> None:
-        while self._opened_at is not None:
+        while True:
             time.sleep(self.probe_interval)
             if self.answers():
                 self.close()
-                return
+            with self._lock:
+                # Opened again between close() and here: this probe goes on (a trip() meanwhile
+                # saw it alive and started none).
+                if self._opened_at is None:
+                    self._probe = None
+                    return
 
     def _after_fork(self) -> None:
         # A lock held by another thread at the fork would stay held forever in the child.
         self._lock = threading.Lock()
         self._probe = None
+        self._when_closed = []  # the parent's to do, not the child's
 
 
 _breakers: dict[str, Breaker] = {}

@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 
 from apps.communities.models import Membership, Role, State, Visibility
 from apps.communities.services import community_create, community_delete, community_update, membership_transition
+from apps.core import broadcast
 from apps.feeds.services import post_create
 from apps.profiles.services import user_set_active
 from apps.realtime.selectors import subscription_groups
@@ -220,4 +221,21 @@ async def test_the_company_feed_follows_every_public_community_and_no_private_on
     assert (await _next_of(socket, "subscription.changed"))["following"] is False
     await sync_to_async(post_create)(actor=owner, community=plaza, body="Members only")
     assert await _nothing_of(socket, "post.created")
+    await socket.disconnect()
+
+
+async def test_a_removal_made_while_the_breaker_is_open_still_reaches_the_socket(people, lab):
+    """The "check your subscriptions" message of a removal made in the second after one slow
+    Redis reply (the web process's breaker open) is sent once Redis answers, not dropped: the
+    removed member's socket leaves the group and hears nothing more of it."""
+    owner, member, *_ = people
+    socket = await _socket(member)
+    breaker = broadcast._breaker()
+    breaker.trip(TimeoutError("one slow Redis reply"), "event")
+    await sync_to_async(membership_transition)(actor=owner, community=lab, user=member, action="remove")
+    changed = await _next_of(socket, "subscription.changed", timeout=5)
+    assert changed == {"type": "subscription.changed", "community": lab.pk, "following": False}
+    assert not breaker.is_open
+    await sync_to_async(post_create)(actor=owner, community=lab, body="Members only, after the removal")
+    assert await _nothing_of(socket, "post.created", timeout=1.5)
     await socket.disconnect()
