@@ -40,6 +40,10 @@ def closed_breakers():
 
     for breaker in list(circuit._breakers.values()):
         breaker.close()
+    # What the cache kept in process memory meanwhile is not the next test's.
+    from django.core.cache import caches
+
+    caches["default"]._fallback.clear()
 
 
 @pytest.fixture(autouse=True)

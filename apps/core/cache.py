@@ -45,6 +45,7 @@ class ResilientRedisCache(RedisCache):
 # allauth's keys for "used once" marks: a TOTP code (mfa/totp/internal/auth.py) and an
 # identity token's jti (socialaccount/internal/jwtkit.py), as of allauth 65.
 USED_ONCE_MARKS = ("allauth.mfa.totp.used?", "jwt:iss=")
+INVALIDATIONS = ("delete", "delete_many", "clear")
 
 
 def _resilient(name):
@@ -59,6 +60,10 @@ def _resilient(name):
                 breaker.trip(error, "cache")
         if name == "add" and str(kwargs.get("key", args[0] if args else "")).startswith(USED_ONCE_MARKS):
             return False  # not marked, so not accepted: as if already used
+        if name in INVALIDATIONS:
+            # Redis still holds what was deleted (a stale value, served again after the
+            # outage): deleted there too once it answers.
+            breaker.when_closed(lambda: redis_method(self, *args, **kwargs))
         return getattr(self._fallback, name)(*args, **kwargs)
 
     method.__name__ = name

@@ -82,3 +82,16 @@ def test_a_totp_code_cannot_be_used_twice_while_redis_is_away():
     cache.delete(totp._get_used_cache_key(code))
     assert totp.validate_code(code) is True
     assert totp.validate_code(code) is False
+
+
+def test_a_deletion_made_while_redis_is_away_reaches_redis_when_it_answers():
+    """An invalidation (the directory's facets, say) made during an outage would otherwise
+    leave Redis serving the stale value once it is back."""
+    from django.core.cache import cache
+
+    cache.set("facets", "stale")
+    cache.breaker.trip(TimeoutError("Redis stopped answering"), "cache")
+    cache.delete("facets")
+    assert cache.get("facets") is None
+    cache.breaker.close()
+    assert cache.get("facets") is None
