@@ -26,4 +26,4 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
-CMD ["sh", "-c", "exec env DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-10} uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --lifespan off --no-server-header --ws-per-message-deflate false --ws config.websocket_protocol:LeanWebSocketProtocol --workers ${WEB_CONCURRENCY:-2} --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\""]
+CMD ["sh", "-c", "exec env DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-10} uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --lifespan off --no-server-header --ws-per-message-deflate false --ws config.websocket_protocol:LeanWebSocketProtocol --ws-max-size 65536 --workers ${WEB_CONCURRENCY:-2} --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\""]

@@ -41,6 +41,10 @@ UVICORN_OPTIONS = [
     # uvicorn's websockets-sansio protocol, keeping less of each idle socket (4.6 KB of 33).
     "--ws",
     "config.websocket_protocol:LeanWebSocketProtocol",
+    # A page sends pings, follows and "typing" of a few dozen bytes: uvicorn's default of
+    # 16 MiB per frame let a few sockets stall the live process's loop with huge frames.
+    "--ws-max-size",
+    "65536",
 ]
 
 

@@ -37,6 +37,7 @@ def uvicorn_thread(application, name: str):
         timeout_graceful_shutdown=5,
         ws="config.websocket_protocol:LeanWebSocketProtocol",  # as config/run.py's UVICORN_OPTIONS
         ws_per_message_deflate=False,
+        ws_max_size=65536,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name=name, daemon=True)

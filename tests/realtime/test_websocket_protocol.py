@@ -61,3 +61,26 @@ def test_a_real_socket_works_and_forgets_its_handshake():
     assert kind is LeanWebSocketProtocol and state["handshake_complete"]
     assert state["request"] is None and state["response"] is None
     assert isinstance(state["queue"], SingleReaderQueue)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_process_refuses_a_frame_larger_than_a_page_ever_sends():
+    """As make run starts it: a 1 MB frame closes the socket (1009) instead of being read
+    into memory and parsed on the loop every socket shares."""
+    from websockets.exceptions import ConnectionClosed
+
+    from tests.faults.stack import app_process, dedicated_redis
+
+    user = UserFactory()
+    cookie = session_cookie(user).decode()
+
+    async def talk(url, origin):
+        async with websocket_connect(url, origin=origin, additional_headers={"Cookie": cookie}) as socket_:
+            assert json.loads(await asyncio.wait_for(socket_.recv(), 5))["type"] == "hello"
+            await socket_.send(json.dumps({"type": "ping", "padding": "x" * 1_000_000}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(socket_.recv(), 5)
+            return closed.value.rcvd.code
+
+    with dedicated_redis() as redis_server, app_process("live", redis_server.url) as live:
+        assert asyncio.run(talk(f"ws://127.0.0.1:{live.port}/ws/", live.env["SITE_URL"])) == 1009
