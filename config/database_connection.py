@@ -11,8 +11,10 @@ it into django.db.OperationalError, and the pool discards the closed connection)
 
 Closing aborts the transaction rather than leaving it to finish later: once the server
 resumes, it reads what was sent before the close, then the end of the connection, and rolls
-back whatever was not committed. Only a COMMIT already sent when the server stopped
-answering (or a single autocommitted statement) may still take effect, unknown to the client.
+back whatever was not committed. A COMMIT (or a single autocommitted statement) that was
+sent, even after the server stopped answering, is read before the end of the connection and
+does take effect, unknown to the client: so a 503 after a form says that what was sent may
+have been saved (apps/core/unavailable.py).
 
 The pool's check of a connection before it hands it out (an empty query) gets CHECK_TIMEOUT,
 shorter: a request that waited for a free connection then answers within both bounds together.

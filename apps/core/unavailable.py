@@ -15,6 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.htmx import wants_fragment
@@ -54,7 +55,8 @@ def error_response(request, status: int) -> HttpResponse:
             error = "unavailable" if status == 503 else "error"
             response = JsonResponse({"error": error, "message": message}, status=status)
         elif wants_fragment(request):
-            html = render_to_string("core/_error.html", {"status": status, "title": title, "message": message})
+            context = {"status": status, "message": message, "after_write": request.method not in ("GET", "HEAD")}
+            html = render_to_string("core/_error.html", context)
             response = HttpResponse(html, status=status)
         else:
             context = {
@@ -63,7 +65,8 @@ def error_response(request, status: int) -> HttpResponse:
                 "message": message,
                 "SITE_NAME": settings.SITE_NAME,
                 # A link back to a page that could not be read; after a form, to the home page.
-                "retry_url": request.get_full_path() if request.method == "GET" else "/",
+                # "//host/path" would be a link to another site, on a page with this one's name.
+                "retry_url": escape_leading_slashes(request.get_full_path()) if request.method == "GET" else "/",
                 "after_write": request.method not in ("GET", "HEAD"),
             }
             response = HttpResponse(render_to_string("error.html", context), status=status)

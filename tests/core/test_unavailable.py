@@ -66,3 +66,25 @@ def test_other_errors_get_a_styled_500_without_retry_after():
     assert response.status_code == 500 and "Retry-After" not in response
     page = response.content.decode()
     assert "/static/css/app.css" in page and 'data-unavailable="500"' in page and "Server Error" not in page
+
+
+def test_an_htmx_form_that_got_a_503_is_told_it_may_have_been_saved():
+    """A comment or message whose COMMIT reached the server before it hung may have been
+    written: sending it again blindly could post it twice."""
+    body = _answer(OperationalError("no answer"), method="post", path="/posts/1/comments/", HX_Request="true")
+    assert "may not have been saved" in body.content.decode()
+    read = _answer(OperationalError("no answer"), HX_Request="true").content.decode()
+    assert "may not have been saved" not in read
+
+
+def test_try_again_never_leads_to_another_site():
+    """A path that starts with two slashes would make a protocol-relative link: a page with
+    this site's name sending people elsewhere."""
+    request = RequestFactory().get("/")
+    request.path = request.path_info = "//evil.example/login"
+    try:
+        raise OperationalError("no answer")
+    except OperationalError:
+        page = server_error(request).content.decode()
+    assert 'href="//evil.example' not in page
+    assert 'href="/%2Fevil.example/login"' in page

@@ -437,7 +437,8 @@ def test_a_comment_the_server_could_not_take_says_so_and_keeps_its_text(page, wa
     card.get_by_label("Your comment").fill("In the wiki, under Releases.")
     card.get_by_role("button", name="Comment", exact=True).click()
     alert = card.locator(".request-failed[role=alert]")
-    expect(alert).to_have_text("The service cannot reach its database right now. Please try again in a moment.")
+    expect(alert).to_contain_text("The service cannot reach its database right now. Please try again in a moment.")
+    expect(alert).to_contain_text("What you just sent may not have been saved: check before sending it again.")
     expect(card.get_by_label("Your comment")).to_have_value("In the wiki, under Releases.")
 
     page.unroute(comments_url)
