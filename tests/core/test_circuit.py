@@ -47,7 +47,7 @@ def test_a_hung_redis_opens_the_breaker_and_the_probe_closes_it(caplog):
             assert seconds <= settings.REDIS_REQUEST_TIMEOUT + TIMEOUT_SLACK
             # The next ones do not wait at all.
             _found, seconds = _timed(lambda: [cache.get("where") for _ in range(20)])
-            assert seconds < 0.05
+            assert seconds < 0.25  # 20 timeouts would be 6 s; the count below says none reached Redis
             time.sleep(settings.REDIS_PROBE_INTERVAL * 2.5)
             assert breaker.is_open  # the probe's PINGs go unanswered
         finally:
@@ -71,7 +71,7 @@ def test_a_killed_redis_opens_the_breaker_at_once():
         cache.set("where", "redis")
         redis_server.kill()
         found, seconds = _timed(lambda: cache.get("where"))
-        assert found is None and cache.breaker.is_open and seconds < 0.2  # refused: no timeout to wait
+        assert found is None and cache.breaker.is_open and seconds < 0.25  # refused: no timeout to wait
 
 
 @pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_while_open_a_task_is_not_queued_and_counted(caplog):
     breaker.trip(TimeoutError("test"), "task")
     try:
         queued, seconds = _timed(lambda: enqueue_now(ping_task))
-        assert queued is False and seconds < 0.01
+        assert queued is False and seconds < 0.1  # the publish timeout is 0.3 s
     finally:
         breaker.close()
     assert "skipped meanwhile: 1 task" in caplog.text

@@ -2,6 +2,7 @@
 written with the audit entry, beat's sweep sends it again when the broker lost its task, and
 a run started in between, or a wait over an hour, ends it as 'did not run', never silently."""
 
+import logging
 import socket
 from datetime import timedelta
 
@@ -77,6 +78,7 @@ def test_a_forced_run_asked_for_while_the_broker_is_down_waits_and_the_sweep_run
     admin_client, stopped, broker_down, not_eager, caplog
 ):
     source, run = stopped
+    caplog.set_level(logging.INFO, logger="apps.core.queue")
 
     response = _force(admin_client, source, run)
 

@@ -9,7 +9,7 @@ import copy
 import time
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.test import override_settings
@@ -58,7 +58,7 @@ async def sockets_ended():
 
 
 async def _socket(user):
-    cookie = await sync_to_async(session_cookie)(user)
+    cookie = await database_sync_to_async(session_cookie)(user)
     communicator, connected, _ = await connect([(b"origin", ORIGIN), (b"cookie", cookie)])
     _opened.append(communicator)
     assert connected
@@ -126,7 +126,7 @@ def _break(server, fault: str) -> None:
 @pytest.mark.parametrize("fault", ["pause", "kill"])
 async def test_a_lost_layer_is_told_at_once_and_its_sockets_resynchronise_when_it_is_back(layer_on_own_redis, fault):
     server = layer_on_own_redis
-    user = await sync_to_async(UserFactory)()
+    user = await database_sync_to_async(UserFactory)()
     socket = await _greeted_socket(user)
     assert await _hears(socket, user.pk, "before")
 
@@ -151,7 +151,7 @@ async def test_a_lost_layer_is_told_at_once_and_its_sockets_resynchronise_when_i
 
 async def test_a_socket_that_connects_while_the_layer_is_lost_is_greeted_told_and_resynchronised(layer_on_own_redis):
     server = layer_on_own_redis
-    user = await sync_to_async(UserFactory)()
+    user = await database_sync_to_async(UserFactory)()
     first = await _greeted_socket(user)
     server.kill()
     _told_lost((await _output_within(first, 5))[0])
@@ -174,7 +174,7 @@ async def test_a_socket_that_cannot_join_its_groups_is_closed_for_its_page_to_re
     """Redis died before any socket of the process could notice: connecting fails cleanly
     (closed with 1011; the page retries with its backoff), the process carries on."""
     server = layer_on_own_redis
-    user = await sync_to_async(UserFactory)()
+    user = await database_sync_to_async(UserFactory)()
     server.kill()
     communicator = await _socket(user)
     assert await communicator.receive_output(timeout=10) == {"type": "websocket.close", "code": 1011}
@@ -185,7 +185,7 @@ async def test_a_socket_that_cannot_join_its_groups_is_closed_for_its_page_to_re
 
 
 async def test_a_layer_that_answers_leaves_its_sockets_alone(layer_on_own_redis):
-    user = await sync_to_async(UserFactory)()
+    user = await database_sync_to_async(UserFactory)()
     socket = await _greeted_socket(user)
     # Several heartbeats go by: nothing is said to the socket, which hears its events.
     assert await socket.receive_nothing(timeout=2)
@@ -198,7 +198,7 @@ async def test_the_sockets_are_resynchronised_a_batch_at_a_time(layer_on_own_red
     monkeypatch.setattr(layer_watch, "RESYNC_BATCH", 1)
     monkeypatch.setattr(layer_watch, "RESYNC_PAUSE_SECONDS", 0.5)
     server = layer_on_own_redis
-    user = await sync_to_async(UserFactory)()
+    user = await database_sync_to_async(UserFactory)()
     sockets = [await _greeted_socket(user), await _greeted_socket(user)]
     server.pause()
     for socket in sockets:
