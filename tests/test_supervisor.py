@@ -24,7 +24,7 @@ import yaml
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.sync.client import connect as websocket_connect
 
-from apps.profiles.demo_data import ADMIN_EMAIL, CEO, demo_email
+from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 from apps.realtime.selectors import COMPANY_GROUP
 from config.supervision import Child, RestartPolicy, supervise
 from tests.test_run_command import _free_port, _processes_using, _signed_in
@@ -273,6 +273,43 @@ def _live_socket_gets(run: Run, session: requests.Session, timeout: float = 30) 
         except (OSError, TimeoutError):
             assert time.monotonic() < deadline, "no socket on the live process"
             time.sleep(0.5)
+
+
+def test_make_run_serves_the_product(run):
+    """It migrates, seeds, serves the sign-in page, lets a demo user in, gives the pages the
+    live process's socket on its own port, and e-mails links to the port it serves."""
+    text = run.output
+    assert f"http://127.0.0.1:{run.port}" in text
+    assert demo_email(*CEO[:2]) in text and DEMO_PASSWORD in text
+    base = run.base
+    session = _signed_in(base, demo_email(*CEO[:2]))
+    response = session.get(f"{base}/", timeout=10)
+    assert CEO[0] in response.text
+
+    # The pages open their socket on the live process, which knows the session.
+    live_url = f"ws://127.0.0.1:{run.live_port}/ws/"
+    assert f'data-live-url="{live_url}"' in response.text
+    assert f"ws://127.0.0.1:{run.live_port}" in response.headers["Content-Security-Policy"]
+    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    with websocket_connect(live_url, origin=base, additional_headers={"Cookie": cookie}, open_timeout=10) as socket_:
+        assert '"type": "hello"' in socket_.recv(timeout=10)
+    assert requests.get(f"http://127.0.0.1:{run.live_port}/", timeout=10).status_code == 404
+
+    deadline = time.monotonic() + 60
+    while session.get(f"{base}/healthz", timeout=10).json()["worker"] != "ok":
+        assert time.monotonic() < deadline, "the Celery worker never answered"
+        time.sleep(1)
+
+    # An invitation, sent by the worker (the console e-mail backend prints it), links to
+    # the port the site runs on: without SITE_URL, make run derives it from HOST and PORT.
+    _invite(run, "newcomer@partner.example")
+    deadline = time.monotonic() + 30
+    while not re.search(r"https?://\S+/accounts/invitation/\S+/", run.output):
+        assert time.monotonic() < deadline, "the invitation e-mail never went out"
+        time.sleep(0.5)
+    links = re.findall(r"https?://[^/\s]+/accounts/invitation/", run.output)
+    assert set(links) == {f"{base}/accounts/invitation/"}
+    assert _processes_using(run.var_dir), "the embedded servers should be running"
 
 
 def test_a_killed_worker_is_restarted_and_its_tasks_still_run(run):
