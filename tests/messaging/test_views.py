@@ -294,3 +294,33 @@ def test_catching_up_runs_a_constant_number_of_queries(anna, ben, direct, count,
         )
         assert [m.reaction_counts for m in changed] == [{"like": 1}] * count
         assert all(m.sender.profile and list(m.attachments.all()) == [] for m in changed)
+
+
+# Session, user, conversation, the page, the changes, their attachments, the participants with
+# where each has read.
+QUERIES_TO_CATCH_UP = 7
+
+
+@pytest.mark.parametrize("others", [1, 6])
+def test_catching_up_gives_the_receipts_missed_in_a_constant_number_of_queries(
+    as_anna, anna, others, django_assert_num_queries
+):
+    """After a reconnection the history's answer says where "seen by" each other participant
+    shows now (X-Reads): the receipts sent while the page was not listening. The viewer's own
+    is not among them, and more participants cost no more queries."""
+    from tests.messaging.conftest import person
+
+    people = [person(f"Reader Number{i}") for i in range(others)]
+    group = services.conversation_group_create(actor=anna, name="Readers", people=people)
+    first, _ = services.message_send(actor=anna, conversation=group, body="first")
+    last, _ = services.message_send(actor=anna, conversation=group, body="last")
+    services.conversation_read(actor=people[0], conversation=group, message_id=first.pk)
+    url = reverse("messaging:history", args=[group.pk]) + f"?after={last.pk}&missed=5000"
+    with django_assert_num_queries(QUERIES_TO_CATCH_UP):
+        response = as_anna.get(url)
+    reads = json.loads(response["X-Reads"])
+    assert reads[str(people[0].pk)] == first.pk
+    assert set(reads) == {str(p.pk) for p in people}
+    assert all(reads[str(p.pk)] == 0 for p in people[1:])
+    # A page that did not miss anything asks nothing of the kind.
+    assert "X-Reads" not in as_anna.get(reverse("messaging:history", args=[group.pk]) + f"?after={last.pk}")
