@@ -2,7 +2,6 @@
 are in tests/test_supervisor.py, which starts one real run and kills its pieces)."""
 
 import re
-import socket
 from pathlib import Path
 
 import psutil
@@ -13,12 +12,6 @@ from apps.profiles.demo_data import DEMO_PASSWORD
 from config.run import derive_addresses
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _processes_using(var_dir: Path) -> list[psutil.Process]:

@@ -27,7 +27,8 @@ from websockets.sync.client import connect as websocket_connect
 from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 from apps.realtime.selectors import COMPANY_GROUP
 from config.supervision import Child, RestartPolicy, supervise
-from tests.test_run_command import _free_port, _processes_using, _signed_in
+from tests.benchmarks.support import free_port
+from tests.test_run_command import _processes_using, _signed_in
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -144,7 +145,7 @@ class Run:
 
     def __init__(self, var_dir: Path):
         self.var_dir = var_dir
-        self.port, self.live_port = _free_port(), _free_port()
+        self.port, self.live_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         hidden = {
             "DATABASE_URL",

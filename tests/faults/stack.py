@@ -23,20 +23,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import requests
 from django.conf import settings
-from django.db import connection
+
+from tests.benchmarks.support import bench_database_url, free_port
 
 BASE_DIR = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 30, process: subprocess.Popen | None = None) -> None:
@@ -50,18 +44,6 @@ def wait_for_port(port: int, timeout: float = 30, process: subprocess.Popen | No
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listened on {port} within {timeout} s")
-
-
-def tests_database_url() -> str:
-    """The test database, as a URL the app's settings read (DATABASE_URL)."""
-    params = connection.settings_dict
-    user = quote(params.get("USER") or "postgres", safe="")
-    password = f":{quote(params['PASSWORD'], safe='')}" if params.get("PASSWORD") else ""
-    host = params.get("HOST") or ""
-    if host.startswith("/"):  # a socket directory, as the embedded server's URL gives it
-        return f"postgres://{user}{password}@/{host}/{params['NAME']}"
-    port = params.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
 
 
 class RedisServer:
@@ -148,7 +130,7 @@ class AppProcess:
         env = {key: value for key, value in os.environ.items() if key not in ("WEB_CONCURRENCY",)}
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
-            DATABASE_URL=tests_database_url(),
+            DATABASE_URL=bench_database_url(),
             REDIS_URL=redis_url,
             PYTHONUNBUFFERED="1",
             SITE_URL=f"http://127.0.0.1:{self.port}" if self.port else "http://127.0.0.1:8000",

@@ -4,7 +4,6 @@ directory would."""
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,9 @@ import psycopg
 import requests
 from psycopg import sql
 
+from tests.benchmarks.support import free_port
+
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -64,7 +59,7 @@ def identity_provider(*, client_id: str, client_secret: str, redirect_uri: str):
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     database_url = urlunsplit(server._replace(path=f"/{name}"))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.sso_provider", "127.0.0.1", str(port), client_id, client_secret, redirect_uri],

@@ -21,7 +21,6 @@ What is asserted:
 Before the live process's layer watch, the pages said "connected" throughout and showed
 none of it (the feed's banner came with the next post heard)."""
 
-import os
 import time
 import uuid
 
@@ -34,11 +33,10 @@ from apps.feeds.services import post_create
 from apps.messaging.services import conversation_direct_open, message_send
 from apps.notifications.models import Kind, Notification
 from apps.realtime import layer_watch
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.pages import employee
 from tests.faults.stack import AppProcess, dedicated_redis, post_form, signed_in_as
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # From Redis's return to the pages showing all they missed: the live process notices within
 # RETRY_SECONDS, the pages reconnect within 2 s (spread) and fetch what they missed.
@@ -55,26 +53,6 @@ document.addEventListener("DOMContentLoaded", function () {
   }).observe(document.body, { attributes: true, attributeFilter: ["data-live"] });
 });
 """
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import expect, sync_playwright
-
-    # As tests/e2e/conftest.py: Playwright's loop runs in this thread; the ORM must not mind.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            expect.set_options(timeout=10_000)
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Servers:
@@ -241,10 +219,10 @@ def _each_message_once(page, texts: list[str]) -> bool:
     [("pubsub", "pause"), ("pubsub", "kill"), ("redis", "kill")],
     ids=["pubsub-hang", "pubsub-death", "lists-death"],
 )
-def test_open_pages_say_the_live_layer_is_lost_and_catch_up_once_redis_returns(chromium, tmp_path, layer, fault):
+def test_open_pages_say_the_live_layer_is_lost_and_catch_up_once_redis_returns(browser, tmp_path, layer, fault):
     world = World()
     with dedicated_redis() as redis_server, Servers(redis_server.url, tmp_path, layer) as servers:
-        context, conversation, feed, errors = _bob_pages(chromium, servers.web.base, world)
+        context, conversation, feed, errors = _bob_pages(browser, servers.web.base, world)
         try:
             for page in (conversation, feed):
                 _wait(lambda page=page: _live_state(page) == "connected", 15, "the pages connected")
