@@ -180,7 +180,7 @@ def main() -> int:
             children.append(child)
 
         if not stop_signal and all(_wait_for_port(host, each, 60, children) for each in (port, live_port)):
-            from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
+            from apps.demo.organisation_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 
             print(
                 "\n"

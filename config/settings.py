@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
     "apps.core",
+    "apps.files",
+    "apps.facts",
     "apps.accounts",
     "apps.profiles",
     "apps.communities",
@@ -105,6 +107,8 @@ INSTALLED_APPS = [
     "apps.moderation",
     "apps.realtime",
     "apps.directory",
+    "apps.pages",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

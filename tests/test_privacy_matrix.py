@@ -415,7 +415,8 @@ def matrix_objects(db, settings, tmp_path) -> dict[Ref, int | str]:
     from apps.communities.services import community_create
     from apps.feeds import services as feeds
     from apps.feeds.models import Badge, Kind
-    from apps.profiles.avatars import render_avatar, validate_avatar
+    from apps.files.pictures import validate_picture as validate_avatar
+    from apps.profiles.avatars import render_avatar
 
     settings.MEDIA_ROOT = tmp_path
     colleague = ProfileFactory()

@@ -8,7 +8,7 @@ import psutil
 import pytest
 import requests
 
-from apps.profiles.demo_data import DEMO_PASSWORD
+from apps.demo.organisation_data import DEMO_PASSWORD
 from config.run import derive_addresses
 
 BASE_DIR = Path(__file__).resolve().parent.parent

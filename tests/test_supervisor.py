@@ -24,7 +24,7 @@ import yaml
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.sync.client import connect as websocket_connect
 
-from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
+from apps.demo.organisation_data import ADMIN_EMAIL, CEO, DEMO_PASSWORD, demo_email
 from apps.realtime.selectors import COMPANY_GROUP
 from config.supervision import Child, RestartPolicy, supervise
 from tests.benchmarks.support import free_port

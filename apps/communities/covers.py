@@ -6,13 +6,13 @@ import secrets
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from apps.profiles.avatars import CheckedImage, render_webp
+from apps.files.pictures import CheckedImage, render_webp
 
 COVER_SIZE = (1200, 300)
 
 
 def render_cover(image: CheckedImage, *, community_id: int) -> dict:
-    from apps.core.images import Cover  # Pillow, only where a cover is made (as avatars.py)
+    from apps.files.images import Cover  # Pillow, only where a cover is made (as avatars.py)
 
     (banner,) = render_webp(image, [Cover(*COVER_SIZE, quality=82)])
     version = secrets.token_hex(6)

@@ -20,9 +20,9 @@ from apps.communities.covers import delete_cover_file, render_cover
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
 from apps.core.broadcast import broadcast_on_commit, group_name, recheck_subscriptions_on_commit
 from apps.core.text import fold, render_markdown, substring_search_text
+from apps.facts.services import fact_record
+from apps.files.pictures import validate_picture
 from apps.moderation.services import audit_record
-from apps.notifications.services import intent_record
-from apps.profiles.avatars import validate_avatar
 
 SELF, MODERATOR, OWNER = "self", "moderator", "owner"
 NONE = None  # no membership row yet
@@ -136,7 +136,7 @@ def membership_transition(*, actor, community: Community, user, action: str, mes
         membership.save()
         _emit(community, membership, action)
         if action in NOTIFIED_ACTIONS:
-            intent_record(event=NOTIFIED_ACTIONS[action], actor=actor, community=community.pk, user=user.pk)
+            fact_record(event=NOTIFIED_ACTIONS[action], actor=actor, community=community.pk, user=user.pk)
         if transition.by != SELF:  # a manager acted on someone else's membership
             audit_record(
                 actor=actor,
@@ -274,7 +274,7 @@ def community_update(
         raise ValidationError({"name": _("Give the community a name.")})
     # The picture is checked before anything is written: a refused file changes nothing. It
     # is decoded before the row is locked; its files have fresh names, deleted if the edit fails.
-    image = validate_avatar(cover) if cover is not None else None
+    image = validate_picture(cover) if cover is not None else None
     rendered = render_cover(image, community_id=community.pk) if image is not None else None
     try:
         saved = _community_write(
@@ -395,15 +395,15 @@ def community_delete(*, actor, community: Community, confirm_name: str) -> None:
     _admin_only(actor)
     if confirm_name.strip() != community.name:
         raise ValidationError({"confirm_name": _("Type the community's exact name to confirm.")})
-    from apps.feeds.attachments import delete_files
     from apps.feeds.models import Attachment, Post
+    from apps.files.attachments import delete_files
 
     with transaction.atomic():
         # The rows go with the community; their files would stay in storage for ever. They
         # are read locked, in the order the image worker locks them (a post, then its
         # attachments; posts by id): a worker finishing an image commits first, and its new
         # files are read here, or waits, finds the post gone and deletes its own files
-        # (apps/feeds/attachment_processing.py). Deleting attachments before posts, as the
+        # (apps/files/processing.py). Deleting attachments before posts, as the
         # cascade does, with nothing locked first, could deadlock with it.
         community = Community.objects.select_for_update().filter(pk=community.pk).first()
         if community is None:

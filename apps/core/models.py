@@ -24,7 +24,7 @@ class FileState(models.TextChoices):
 class AttachedFile(models.Model):
     """A file attached to something (a post, a message). Images are re-encoded (`file` is
     WebP, with a `thumbnail`); other files are stored as uploaded and only ever served as
-    downloads (apps/feeds/attachments.py prepares them, apps/core/files.py serves them).
+    downloads (apps/files/attachments.py prepares them, apps/files/serving.py serves them).
     Large images are re-encoded by the worker after the upload (`state`)."""
 
     name = models.CharField(max_length=255)

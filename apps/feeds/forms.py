@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from apps.core.widgets import DateTimeInput
 from apps.feeds.models import Badge, Kind
 from apps.feeds.services.interactions import MAX_COMMENT
-from apps.feeds.services.posts import MAX_BODY, MAX_POLL_OPTIONS, resolve_handles
+from apps.feeds.services.posts import MAX_BODY, MAX_POLL_OPTIONS
+from apps.profiles.selectors import resolve_handles
 
 COMPOSER_KINDS = [Kind.POST, Kind.POLL, Kind.QUESTION, Kind.PRAISE, Kind.ANNOUNCEMENT]
 

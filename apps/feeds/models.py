@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from apps.communities.models import Community
 from apps.core.models import AttachedFile, TimeStampedModel
+from apps.core.reactions import ReactionKind
 
 
 class Kind(models.TextChoices):
@@ -43,23 +44,6 @@ BADGE_ICONS = {
     Badge.INNOVATOR: "💡",
     Badge.MENTOR: "🧭",
     Badge.CUSTOMER_HERO: "🏆",
-}
-
-
-class ReactionKind(models.TextChoices):
-    LIKE = "like", _("Like")
-    CELEBRATE = "celebrate", _("Celebrate")
-    SUPPORT = "support", _("Support")
-    INSIGHTFUL = "insightful", _("Insightful")
-    FUNNY = "funny", _("Funny")
-
-
-REACTION_ICONS = {
-    ReactionKind.LIKE: "👍",
-    ReactionKind.CELEBRATE: "🎉",
-    ReactionKind.SUPPORT: "💪",
-    ReactionKind.INSIGHTFUL: "💡",
-    ReactionKind.FUNNY: "😄",
 }
 
 

@@ -1,8 +1,8 @@
 from django.utils import timezone
 
-from apps.feeds import attachment_processing as processing
 from apps.feeds.events import post_event
 from apps.feeds.models import Attachment, Post
+from apps.files import processing
 from config.celery import app
 
 

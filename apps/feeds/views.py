@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.communities.models import Community, Visibility
 from apps.communities.selectors import community_get
-from apps.core.files import attached_file_response
 from apps.core.htmx import vary_on_htmx, wants_fragment
+from apps.core.reactions import ReactionKind
 from apps.feeds import selectors, services
 from apps.feeds.forms import CommentForm, ComposerForm, EditPostForm, ShareForm
-from apps.feeds.models import Attachment, Kind, ReactionKind
+from apps.feeds.models import Attachment, Kind
+from apps.files import attachments
+from apps.files.serving import attached_file_response
 from apps.profiles.selectors import profile_get
 
 
@@ -56,7 +58,7 @@ def composer_context(request, *, community: Community | None, form: ComposerForm
         "composer": form,
         "composer_community": community,
         "composer_rights": rights,
-        "attachment_limits": services.attachment_limits(),
+        "attachment_limits": attachments.limits(),
     }
 
 

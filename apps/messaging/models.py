@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import AttachedFile, TimeStampedModel
-from apps.feeds.models import ReactionKind
+from apps.core.reactions import ReactionKind
 
 
 class ConversationKind(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from apps.feeds import attachment_processing
+from apps.files import processing as attachment_processing
 from apps.messaging import emails, events
 from apps.messaging.models import Message, MessageAttachment
 from config.celery import app

@@ -14,14 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.files import attached_file_response
+from apps.core.reactions import REACTION_ICONS, ReactionKind
 from apps.core.text import MENTION
-from apps.feeds.models import REACTION_ICONS, ReactionKind
-from apps.feeds.services import attachment_limits
-from apps.feeds.services.posts import resolve_handles
+from apps.files import attachments
+from apps.files.serving import attached_file_response
 from apps.messaging import selectors, services
 from apps.messaging.models import HISTORY_DAYS_MAX, MessageAttachment, SharedHistory, WhoManages
-from apps.profiles.selectors import display_name
+from apps.profiles.selectors import display_name, resolve_handles
 
 
 def _int(value) -> int | None:
@@ -142,7 +141,7 @@ def _conversation_context(request, conversation) -> dict:
                 if p.user_id != request.user.pk
             }
         ),
-        "limits": attachment_limits(),
+        "limits": attachments.limits(),
         "reactions": [(kind, label, REACTION_ICONS[kind]) for kind, label in ReactionKind.choices],
         "may_manage": conversation.kind == "group"
         and (conversation.who_manages == WhoManages.ANYONE or conversation.creator_id == request.user.pk),

@@ -308,3 +308,25 @@ def display_name(user) -> str:
     """A person's name, whether or not they have a profile (an account made by an admin)."""
     profile = getattr(user, "profile", None)
     return profile.name if profile else (user.get_full_name() or user.email)
+
+
+def resolve_handles(handles: list[str]) -> dict:
+    """@handle -> user: a full e-mail address, or the part before the @ when exactly one
+    active person has it."""
+    if not handles:
+        return {}
+    User = get_user_model()
+    query = Q()
+    for handle in handles:
+        query |= Q(email__iexact=handle) if "@" in handle else Q(email__istartswith=f"{handle}@")
+    candidates = list(User.objects.filter(query, is_active=True).select_related("profile")[: 5 * len(handles)])
+    resolved = {}
+    for handle in handles:
+        key = handle.lower()
+        if "@" in handle:
+            matches = [u for u in candidates if u.email.lower() == key]
+        else:
+            matches = [u for u in candidates if u.email.lower().startswith(f"{key}@")]
+        if len(matches) == 1:
+            resolved[key] = matches[0]
+    return resolved

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.core.broadcast import disconnect_on_commit, group_name
 from apps.core.text import fold, render_markdown
 from apps.directory.services.accounts import account_status_taken_locally
+from apps.files.pictures import validate_picture
 from apps.moderation.services import audit_record
 from apps.profiles import avatars
 from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
@@ -231,7 +232,7 @@ def profile_update(
     and read afresh: two administrators editing one profile at once each keep what the
     other changed (one the job title, the other the office). Returns the saved profile."""
     # Checked before anything is written: a refused photo leaves the profile as it was.
-    image = avatars.validate_avatar(avatar) if avatar is not None else None
+    image = validate_picture(avatar) if avatar is not None else None
     editable_fields(actor=actor, profile=profile)  # refuses a stranger before any decoding
     # Decoded before the row is locked (about a second for a 6000 x 6000 photo): another
     # editor of this profile does not wait for it. The files have fresh names; if the

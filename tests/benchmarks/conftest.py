@@ -412,8 +412,8 @@ def company(django_db_setup, django_db_blocker) -> Company:
 class FeedOrganisation:
     """What tests/benchmarks/test_feed_benchmark.py needs to know about the seeded organisation."""
 
-    options: object  # apps.feeds.scale.ScaleOptions
-    result: object  # apps.feeds.scale.ScaleResult
+    options: object  # apps.demo.scale.ScaleOptions
+    result: object  # apps.demo.scale.ScaleResult
     seconds: float
     viewers: list[int]  # ~100 follows, a typical number of communities
     sessions: dict[int, str]  # viewer id -> a committed session key, for a server in another process
@@ -450,7 +450,7 @@ def feed_org(django_db_setup, django_db_blocker) -> FeedOrganisation:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
     from apps.accounts.sessions import SessionStore
-    from apps.feeds.scale import ScaleOptions, analyze, seed_scale
+    from apps.demo.scale import ScaleOptions, analyze, seed_scale
 
     options = ScaleOptions(
         users=_env_int("FEED_BENCH_USERS", 10_000),

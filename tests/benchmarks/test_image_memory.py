@@ -253,7 +253,7 @@ def _worker_side(users) -> None:
     pending = list(
         Attachment.objects.filter(post__author__in=users, state=FileState.PENDING).values_list("pk", flat=True)
     )
-    from apps.core.images import MEMORY_LIMIT
+    from apps.files.images import MEMORY_LIMIT
 
     me = os.getpid()
     before = _kib(me, "VmRSS") / 1024

@@ -1,7 +1,7 @@
 """Deleting a community while the worker finishes one of its images, with real concurrent
 transactions: no file is left in storage, and no deadlock.
 
-The worker locks a post, then its attachment (apps/feeds/attachment_processing.py); the
+The worker locks a post, then its attachment (apps/files/processing.py); the
 deletion locks the community's posts, then their attachments, and reads the file names
 only then. Whichever comes second waits for the first and then sees what it did."""
 
@@ -15,10 +15,10 @@ from apps.communities.models import Community
 from apps.communities.services import community_create, community_delete
 from apps.core import broadcast
 from apps.core.models import FileState
-from apps.feeds import attachment_processing as processing
 from apps.feeds import tasks
 from apps.feeds.models import Attachment
 from apps.feeds.services import post_create
+from apps.files import processing
 from tests.factories import UserFactory
 from tests.image_files import image_bytes, upload
 

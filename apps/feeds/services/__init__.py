@@ -10,7 +10,6 @@ from apps.feeds.services.interactions import (  # noqa: F401
     reaction_set,
 )
 from apps.feeds.services.posts import (  # noqa: F401
-    attachment_limits,
     bookmark_set,
     can_read,
     hashtag_follow_set,

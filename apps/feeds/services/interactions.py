@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.communities.models import Membership, State
+from apps.core.reactions import ReactionKind
+from apps.facts.services import fact_record
 from apps.feeds import rules
 from apps.feeds.events import post_event
-from apps.feeds.models import Comment, Kind, Mention, PollOption, PollVote, Post, Reaction, ReactionKind
+from apps.feeds.models import Comment, Kind, Mention, PollOption, PollVote, Post, Reaction
 from apps.feeds.services.posts import can_read, record_mentions, render_body
 from apps.moderation.services import audit_record
-from apps.notifications.services import intent_record
 
 MAX_COMMENT = 10000
 
@@ -102,7 +103,7 @@ def comment_create(*, actor, post: Post, body: str, parent: Comment | None = Non
         record_mentions(post=post, comment=comment, users=[u for u in mentioned.values() if u.pk != actor.pk])
         _recount_post(post.pk)
         post_event(post, "comment.created", comment=comment.pk, parent=comment.parent_id)
-        intent_record(event="comment.created", actor=actor, comment=comment.pk)
+        fact_record(event="comment.created", actor=actor, comment=comment.pk)
     return comment
 
 
@@ -119,7 +120,7 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
         keep = [u for u in mentioned.values() if u.pk != actor.pk]
         Mention.objects.filter(comment=comment).exclude(user__in=keep).delete()
         if record_mentions(post=comment.post, comment=comment, users=keep):
-            intent_record(event="comment.updated", actor=actor, comment=comment.pk)
+            fact_record(event="comment.updated", actor=actor, comment=comment.pk)
         post_event(comment.post, "comment.updated", comment=comment.pk)
     return comment
 
@@ -172,7 +173,7 @@ def reaction_set(*, actor, kind: str | None, post: Post | None = None, comment: 
             author_id = comment.author_id if comment is not None else post.author_id
             if added and author_id != actor.pk:
                 ids = {"comment": comment.pk} if comment is not None else {"post": post.pk}
-                intent_record(event="reaction", actor=actor, **ids)
+                fact_record(event="reaction", actor=actor, **ids)
         if comment is not None:
             _recount_comment(comment.pk)
             post_event(post, "reaction.changed", comment=comment.pk)

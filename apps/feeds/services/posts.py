@@ -4,11 +4,8 @@ transaction, and sends its live event after commit."""
 
 from datetime import datetime
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +13,7 @@ from django.utils.translation import ngettext
 
 from apps.communities.models import Community, Visibility
 from apps.core.text import extract_mentions_and_hashtags, fold, render_markdown
-from apps.feeds import attachments as files
+from apps.facts.services import fact_record
 from apps.feeds import rules
 from apps.feeds.events import post_event
 from apps.feeds.models import (
@@ -33,9 +30,9 @@ from apps.feeds.models import (
     PostRevision,
     PraiseRecipient,
 )
+from apps.files import attachments as files
 from apps.moderation.services import audit_record
-from apps.notifications.services import intent_record
-from apps.profiles.selectors import display_name
+from apps.profiles.selectors import display_name, resolve_handles
 
 MAX_BODY = 20000
 MAX_MENTIONS = 50
@@ -46,28 +43,6 @@ MAX_PRAISE_RECIPIENTS = 20
 
 def hashtag_url(name: str) -> str:
     return reverse("feeds:hashtag", args=[name])
-
-
-def resolve_handles(handles: list[str]) -> dict:
-    """@handle -> user: a full e-mail address, or the part before the @ when exactly one
-    active person has it."""
-    if not handles:
-        return {}
-    User = get_user_model()
-    query = Q()
-    for handle in handles:
-        query |= Q(email__iexact=handle) if "@" in handle else Q(email__istartswith=f"{handle}@")
-    candidates = list(User.objects.filter(query, is_active=True).select_related("profile")[: 5 * len(handles)])
-    resolved = {}
-    for handle in handles:
-        key = handle.lower()
-        if "@" in handle:
-            matches = [u for u in candidates if u.email.lower() == key]
-        else:
-            matches = [u for u in candidates if u.email.lower().startswith(f"{key}@")]
-        if len(matches) == 1:
-            resolved[key] = matches[0]
-    return resolved
 
 
 def render_body(body: str, *, hashtags: bool = True) -> tuple[str, dict, list[str]]:
@@ -255,7 +230,7 @@ def post_create(
                 )
             post_event(post, "post.created")
             if noticed or kind in (Kind.PRAISE, Kind.ANNOUNCEMENT):
-                intent_record(event="post.created", actor=actor, post=post.pk)
+                fact_record(event="post.created", actor=actor, post=post.pk)
     except Exception:
         files.delete_files(stored)
         raise
@@ -280,7 +255,7 @@ def post_update(*, actor, post: Post, body: str) -> Post:
         keep = [u for u in mentioned.values() if u.pk != actor.pk]
         Mention.objects.filter(post=post, comment__isnull=True).exclude(user__in=keep).delete()
         if record_mentions(post=post, users=keep):
-            intent_record(event="post.updated", actor=actor, post=post.pk)
+            fact_record(event="post.updated", actor=actor, post=post.pk)
         _set_hashtags(post, hashtags)
         post_event(post, "post.updated")
     return post
@@ -360,11 +335,3 @@ def hashtag_follow_set(*, actor, hashtag: Hashtag, followed: bool) -> bool:
     else:
         HashtagFollow.objects.filter(user=actor, hashtag=hashtag).delete()
     return followed
-
-
-def attachment_limits() -> dict:
-    return {
-        "count": settings.ATTACHMENT_MAX_COUNT,
-        "bytes": settings.ATTACHMENT_MAX_BYTES,
-        "extensions": sorted(settings.ATTACHMENT_EXTENSIONS),
-    }

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from apps.core.reactions import REACTION_ICONS, ReactionKind
 from apps.feeds import cards
-from apps.feeds.models import BADGE_ICONS, REACTION_ICONS, Badge, ReactionKind
+from apps.feeds.models import BADGE_ICONS, Badge
 
 register = template.Library()
 

@@ -9,9 +9,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.reactions import ReactionKind
 from apps.core.text import render_markdown, substring_search_text
-from apps.feeds import attachments as files
-from apps.feeds.models import ReactionKind
+from apps.files import attachments as files
 from apps.messaging import events
 from apps.messaging.models import (
     Conversation,

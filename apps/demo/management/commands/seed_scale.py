@@ -1,5 +1,5 @@
 """`manage.py seed_scale`: add a large organisation (people, communities, a year of posts) for
-benchmarks and load tests, generated inside PostgreSQL. See apps/feeds/scale.py."""
+benchmarks and load tests, generated inside PostgreSQL. See apps/demo/scale.py."""
 
 import time
 
@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from apps.feeds.scale import ScaleOptions, analyze, seed_scale
+from apps.demo.scale import ScaleOptions, analyze, seed_scale
 
 # Above this many people the database looks like a real installation: refuse unless --force.
 MAX_EXISTING_USERS = 100

@@ -1,4 +1,4 @@
-"""apps/core/images.py: headers read without decoding, every decode in a child whose memory
+"""apps/files/images.py: headers read without decoding, every decode in a child whose memory
 and time are capped, and renderings that look as Image.thumbnail and ImageOps.fit made them."""
 
 import io
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
 
-from apps.core import images
+from apps.files import images
 from tests.image_files import broken_png_bytes, huge_png_bytes, image_bytes
 
 FULL, THUMB = images.Within(2048), images.Within(640)

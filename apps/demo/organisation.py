@@ -11,8 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from apps.profiles import services
-from apps.profiles.demo_data import (
+from apps.demo.organisation_data import (
     ABOUT,
     ADMIN_EMAIL,
     CEO,
@@ -24,6 +23,7 @@ from apps.profiles.demo_data import (
     TIME_ZONES,
     demo_email,
 )
+from apps.profiles import services
 from apps.profiles.models import Profile
 
 
@@ -131,7 +131,7 @@ def _seed_communities(*, actor) -> None:
     """Communities of the three kinds, with owners, moderators and members; skipped if present."""
     from apps.communities import services as community_services
     from apps.communities.models import Community, Membership, Role, State
-    from apps.profiles.demo_data import COMMUNITIES
+    from apps.demo.organisation_data import COMMUNITIES
 
     users = {p.user.email: p for p in Profile.objects.select_related("user")}
     heads = [

@@ -579,7 +579,7 @@ class _Loader:
     def __init__(self, options: ScaleOptions, log: Callable[[str], None]):
         self.o = options
         self.log = log
-        self.rng = random.Random(options.seed)  # noqa: S311 - reproducible test data, not secrets
+        self.rng = random.Random(options.seed)
         self.timings: dict[str, float] = {}
         self.now = timezone.now().replace(microsecond=0)
         self.start = self.now - timedelta(days=options.days)

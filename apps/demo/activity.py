@@ -23,12 +23,13 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from apps.communities.models import Community, Membership, State, Visibility
+from apps.core.reactions import ReactionKind
 from apps.core.text import extract_mentions_and_hashtags, fold
+from apps.demo.activity_data import HASHTAG_FOLLOWS, POSTS, TIME_ZONE
+from apps.demo.organisation_data import ADMIN_EMAIL, CEO, DEMO_DOMAIN, demo_email
 from apps.feeds import services
-from apps.feeds.demo_data import HASHTAG_FOLLOWS, POSTS, TIME_ZONE
-from apps.feeds.models import Comment, Hashtag, Kind, PollOption, Post, ReactionKind
+from apps.feeds.models import Comment, Hashtag, Kind, PollOption, Post
 from apps.profiles import services as profile_services
-from apps.profiles.demo_data import ADMIN_EMAIL, CEO, DEMO_DOMAIN, demo_email
 from apps.profiles.models import Profile
 
 SEED = 20240917
@@ -51,7 +52,7 @@ class _Seeder:
     """Plays POSTS in order, then the follows; every step through a service."""
 
     def __init__(self):
-        self.rng = random.Random(SEED)  # noqa: S311 - a demo, not a secret
+        self.rng = random.Random(SEED)
         self.now = timezone.now()
         self.zone = ZoneInfo(TIME_ZONE)
         users = get_user_model().objects.filter(email__iendswith=f"@{DEMO_DOMAIN}", is_active=True)
@@ -333,7 +334,7 @@ def _banner(spec: dict) -> Image.Image:
         draw.line(
             [(0, y), (width, y)], fill=(round(r1 + (r2 - r1) * t), round(g1 + (g2 - g1) * t), round(b1 + (b2 - b1) * t))
         )
-    rng = random.Random(spec["name"])  # noqa: S311 - a demo, not a secret
+    rng = random.Random(spec["name"])
     for _ in range(7):
         x, y, radius = rng.randint(960, 1160), rng.randint(-40, 600), rng.randint(30, 100)
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=(255, 255, 255), width=4)

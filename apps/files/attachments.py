@@ -6,7 +6,7 @@ depth map), PNG, WebP or GIF, whatever its name says;
 it is re-encoded (WebP) so nothing the person uploaded is served inline. SVG, HTML and every
 other kind are plain files: `Content-Disposition: attachment`, `nosniff`.
 
-A request never decodes an image itself (apps/core/images.py): decoding a 154 KB PNG of
+A request never decodes an image itself (apps/files/images.py): decoding a 154 KB PNG of
 6300 x 6300 took a web process from 161 MB to 699 MB. It reads each image's header (format
 and size, where the limits are checked), then
 - re-encodes the small ones (within REQUEST_PIXEL_BUDGET) at once, in a capped child;
@@ -30,9 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.core import images
 from apps.core.models import FileState
 from apps.core.queue import enqueue_on_commit
+from apps.files import images
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ RENDERINGS = (images.Within(FULL_SIDE), images.Within(THUMBNAIL_SIDE))
 # whatever the number of files.
 REQUEST_PIXEL_BUDGET = 2 * FULL_SIDE * FULL_SIDE
 REQUEST_TIMEOUT = images.REQUEST_TIMEOUT  # seconds; past it, the request's images are left to the worker
-# Seconds a request waits for a free child slot (apps/core/images.py): the worker is there
+# Seconds a request waits for a free child slot (apps/files/images.py): the worker is there
 # for images a request could not re-encode, so it need not wait long.
 REQUEST_SLOT_WAIT = 1.0
 # How long the task queued with a pending image has to claim it before the sweep does.
@@ -70,6 +70,15 @@ class PreparedFile:
     width: int | None = None
     height: int | None = None
     pending: bool = False
+
+
+def limits() -> dict:
+    """What the composers say of attachments (posts and messages share them)."""
+    return {
+        "count": settings.ATTACHMENT_MAX_COUNT,
+        "bytes": settings.ATTACHMENT_MAX_BYTES,
+        "extensions": sorted(settings.ATTACHMENT_EXTENSIONS),
+    }
 
 
 def _size(size: int) -> str:

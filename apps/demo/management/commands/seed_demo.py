@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from apps.feeds.demo import seed_activity
-from apps.messaging.demo import seed_conversations
+from apps.demo.activity import seed_activity
+from apps.demo.conversations import seed_conversations
+from apps.demo.organisation import seed_organisation
 from apps.notifications.services import backlog_settle
-from apps.profiles.demo import seed_organisation
 
 
 class Command(BaseCommand):

@@ -13,8 +13,9 @@ from PIL import Image
 
 from apps.communities.covers import COVER_SIZE, render_cover
 from apps.communities.services import community_create
-from apps.core import images
-from apps.profiles.avatars import render_avatar, validate_avatar
+from apps.files import images
+from apps.files.pictures import validate_picture as validate_avatar
+from apps.profiles.avatars import render_avatar
 from tests.factories import ProfileFactory
 from tests.image_files import huge_png_bytes, image_bytes, upload
 

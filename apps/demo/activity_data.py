@@ -1,8 +1,8 @@
 """Three weeks of the demo company's activity, as plain data (no Django imports).
 
 People are named by the part of their e-mail address before the @ (see
-`apps.profiles.demo_data.demo_email`), which is also how they are @mentioned. Communities
-are named as in `apps.profiles.demo_data.COMMUNITIES`; None is the company-wide stream.
+`apps.demo.organisation_data.demo_email`), which is also how they are @mentioned. Communities
+are named as in `apps.demo.organisation_data.COMMUNITIES`; None is the company-wide stream.
 
 Each post: `key` (for shares), `author`, `community`, `kind`, `when` (working days ago,
 "HH:MM" in Paris), `body`, and optionally `comments` [(author, body, [(author, reply)])],

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.demo.organisation_data import DEMO_DOMAIN
 from apps.messaging import services
 from apps.messaging.models import Conversation, Message, Participant
-from apps.profiles.demo_data import DEMO_DOMAIN
 
 GROUP_NAME = "Q3 launch crew"
 # (who, what); "@reply" quotes the previous message; the last messages of the list to the CEO stay unread.

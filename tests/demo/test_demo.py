@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from apps.communities.models import Community, Membership, State, Visibility
 from apps.core.text import extract_mentions_and_hashtags
-from apps.feeds import demo, selectors
-from apps.feeds.demo_data import POSTS
+from apps.demo import activity as demo
+from apps.demo.activity_data import POSTS
+from apps.demo.organisation_data import ADMIN_EMAIL, CEO, demo_email
+from apps.feeds import selectors
 from apps.feeds.models import (
     Attachment,
     Bookmark,
@@ -30,9 +32,8 @@ from apps.feeds.models import (
     Reaction,
 )
 from apps.feeds.services import can_read, post_update
-from apps.feeds.services.posts import resolve_handles
-from apps.profiles.demo_data import ADMIN_EMAIL, CEO, demo_email
 from apps.profiles.models import Follow
+from apps.profiles.selectors import resolve_handles
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +140,8 @@ def test_home_feeds_of_the_demo_accounts_are_not_empty(seeded, client):
 def test_seed_adds_conversations_with_unread_messages_for_the_ceo(seeded, client):
     from datetime import timedelta
 
+    from apps.demo.organisation_data import CEO, demo_email
     from apps.messaging import emails, selectors
-    from apps.profiles.demo_data import CEO, demo_email
 
     assert "Demo conversations added: 3 conversations, 11 messages." in seeded
     ceo = get_user_model().objects.get(email=demo_email(*CEO[:2]))

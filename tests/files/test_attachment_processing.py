@@ -1,5 +1,5 @@
 """Images too large to decode during the request: stored as uploaded, shown as a placeholder,
-re-encoded by the worker (apps/feeds/attachment_processing.py), for posts and messages.
+re-encoded by the worker (apps/files/processing.py), for posts and messages.
 
 Nothing is lost: a broker that is down leaves the image to the sweep; a child that gives
 no answer is tried again; a malformed image or one the worker died on ends "could not be
@@ -18,12 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from apps.core import broadcast, images
+from apps.core import broadcast
 from apps.core.models import FileState
 from apps.feeds import attachment_processing as processing
-from apps.feeds import attachments, tasks
 from apps.feeds.models import Attachment, Kind, Post
 from apps.feeds.services import post_create, post_delete
+from apps.files import attachments, images, tasks
 from apps.messaging import events as messaging_events
 from apps.messaging import services as messaging
 from apps.messaging import tasks as messaging_tasks

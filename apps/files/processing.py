@@ -3,7 +3,7 @@
 
 A pending image is claimed before it is worked on (`claimed_until` is a lease), so its task,
 a second delivery of that task and the sweep never work on it at once, and whichever comes
-second finds nothing to do. It is decoded in a capped child (apps/core/images.py): a hostile
+second finds nothing to do. It is decoded in a capped child (apps/files/images.py): a hostile
 image kills the child, never the worker. An image the child cannot read ends `failed` at
 once. One whose child died (timed out, killed) is tried again after RETRY_AFTER, and fails at
 its third claim; so does one on which the worker itself died three times: nothing is picked
@@ -20,9 +20,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.core import images
 from apps.core.models import FileState
-from apps.feeds.attachments import MAX_PIXELS, RENDERINGS, delete_files, rendered_file
+from apps.files import images
+from apps.files.attachments import MAX_PIXELS, RENDERINGS, delete_files, rendered_file
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _fail(model, pk: int, owner: str, announce, reason: str) -> str:
         row = _locked(model, pk, owner)
         if row is None:
             return SKIPPED
-        # The original stays, served only as a download (apps/core/files.py).
+        # The original stays, served only as a download (apps/files/serving.py).
         row.state, row.claimed_until = FileState.FAILED, None
         row.save(update_fields=["state", "claimed_until"])
         announce(row)
