@@ -20,10 +20,9 @@ from PIL import Image
 
 from apps.core import broadcast
 from apps.core.models import FileState
-from apps.feeds import attachment_processing as processing
 from apps.feeds.models import Attachment, Kind, Post
 from apps.feeds.services import post_create, post_delete
-from apps.files import attachments, images, tasks
+from apps.files import attachments, images, processing, tasks
 from apps.messaging import events as messaging_events
 from apps.messaging import services as messaging
 from apps.messaging import tasks as messaging_tasks
