@@ -28,8 +28,6 @@ def invitation_create(*, actor, email: str) -> Invitation:
     if not actor.has_perm("accounts.add_invitation"):
         raise PermissionDenied(_("You may not invite people."))
     email = invitation_clean_email(email)
-    from apps.accounts.tasks import send_invitation_task
-
     with transaction.atomic():
         replaced = Invitation.objects.select_for_update().pending().filter(email__iexact=email)
         replaced_ids = list(replaced.values_list("pk", flat=True))
@@ -47,7 +45,7 @@ def invitation_create(*, actor, email: str) -> Invitation:
             before={"replaced": replaced_ids} if replaced_ids else None,
             after={"email": email, "expires_at": invitation.expires_at},
         )
-        enqueue_on_commit(send_invitation_task, invitation.pk)
+        enqueue_on_commit("accounts.send_invitation", invitation.pk)
     return invitation
 
 

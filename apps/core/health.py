@@ -19,7 +19,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from apps.core.tasks import ping_task
+from apps.core.queue import task_named
 from config.database_connection import BoundedConnection
 
 # All the checks together: well within the 2 seconds a load balancer's probe allows.
@@ -53,7 +53,7 @@ def worker_ok(timeout: float = 1.0) -> bool:
     """A worker took the ping task from the queue and answered within `timeout`."""
     try:
         # Expires: with no worker running, unanswered pings must not pile up in the queue.
-        result = ping_task.apply_async(expires=timeout * 5)
+        result = task_named("core.ping").apply_async(expires=timeout * 5)
         return result.get(timeout=timeout) == "pong"
     except Exception:  # noqa: BLE001
         return False

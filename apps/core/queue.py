@@ -5,6 +5,11 @@ the sweep that owns that kind of work (a beat schedule) does it later. A publish
 most REDIS_REQUEST_TIMEOUT for Redis (the broker's socket_timeout); the first one that
 fails opens the Redis circuit breaker (apps/core/circuit.py), and while it is open tasks
 are skipped at once instead of each request waiting for the timeout.
+
+Tasks are named, not imported: an app's tasks call its services, so its services name the
+task they queue (the layers of docs/architecture.md: a services module never imports a
+tasks module). The name is looked up in Celery's registry, so a task's options, eager mode
+in tests and a test's patch of the task all apply as if it had been imported.
 """
 
 import logging
@@ -17,11 +22,22 @@ from apps.core import circuit
 logger = logging.getLogger(__name__)
 
 
-def enqueue_now(task, *args) -> bool:
+def task_named(name: str):
+    """The registered Celery task called `name` (its @app.task(name=...))."""
+    # Here, not at the top: the live process imports this module but never loads Celery.
+    from config.celery import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # autodiscovery: every installed app's tasks module
+    return app.tasks[name]
+
+
+def enqueue_now(task_name: str, *args) -> bool:
     """Publish the task; False if it was not queued (broker unreachable, or already known
     to be: the breaker is open)."""
-    # Here, not at the top: the live process imports this module but never loads Celery.
     from kombu.exceptions import OperationalError  # a broker kombu cannot reach
+
+    task = task_named(task_name)
 
     breaker = circuit.breaker_for(task.app.conf.broker_url or settings.CELERY_BROKER_URL)
     if not breaker.allows("task"):
@@ -40,5 +56,5 @@ def enqueue_now(task, *args) -> bool:
     return True
 
 
-def enqueue_on_commit(task, *args) -> None:
-    transaction.on_commit(lambda: enqueue_now(task, *args))
+def enqueue_on_commit(task_name: str, *args) -> None:
+    transaction.on_commit(lambda: enqueue_now(task_name, *args))

@@ -158,13 +158,11 @@ class DirectorySourceAdmin(admin.ModelAdmin):
             self.message_user(request, f"{source.name}: {result['server']} — {people}", messages.SUCCESS)
 
     def _queue(self, request, queryset, dry_run):
-        from apps.directory.tasks import sync_source_task
-
         for source in queryset:
             # (source id, dry run, force, trigger, actor id). No row stands for this run until
             # it starts, so no sweep would send it later: a task the broker did not take is
             # said to be not queued, at once (the breaker spares the page a hung broker).
-            if enqueue_now(sync_source_task, source.pk, dry_run, False, Trigger.ADMIN, request.user.pk):
+            if enqueue_now("directory.sync", source.pk, dry_run, False, Trigger.ADMIN, request.user.pk):
                 self.message_user(
                     request, _("%(source)s: queued, follow it in the sync runs.") % {"source": source.name}
                 )

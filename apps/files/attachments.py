@@ -278,12 +278,12 @@ def attached_rows(model, prepared: list[PreparedFile], *, folder: str, stored: l
     return rows
 
 
-def process_later(rows: list, task) -> None:
-    """Once the rows are committed, queue `task` (which re-encodes one) for each pending
-    image. If the broker is down, the sweep finds them (attachment_processing.py)."""
+def process_later(rows: list, task_name: str) -> None:
+    """Once the rows are committed, queue the task called `task_name` (which re-encodes
+    one) for each pending image. If the broker is down, the sweep finds them (processing.py)."""
     for row in rows:
         if row.state == FileState.PENDING:
-            enqueue_on_commit(task, row.pk)
+            enqueue_on_commit(task_name, row.pk)
 
 
 def delete_files(names: list[str]) -> None:

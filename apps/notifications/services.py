@@ -39,10 +39,8 @@ def intent_record(*, event: str, actor, **data) -> Intent:
     """Write the intent to notify in the caller's transaction; process it after commit."""
     if event not in planning.PLANNERS:
         raise ValueError(f"unknown notification event: {event}")
-    from apps.notifications.tasks import process_intent_task
-
     intent = Intent.objects.create(event=event, actor=actor, data=data)
-    enqueue_on_commit(process_intent_task, intent.pk)
+    enqueue_on_commit("notifications.process_intent", intent.pk)
     return intent
 
 
@@ -127,9 +125,7 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
     _announce_on_commit(merged, created)
     immediate = [row.pk for row in created if row.email == Channel.IMMEDIATE]
     if immediate:
-        from apps.notifications.tasks import email_notifications_task
-
-        enqueue_on_commit(email_notifications_task, immediate)
+        enqueue_on_commit("notifications.email", immediate)
     return rows
 
 

@@ -20,9 +20,10 @@ from PIL import Image
 
 from apps.core import broadcast
 from apps.core.models import FileState
+from apps.feeds import tasks
 from apps.feeds.models import Attachment, Kind, Post
 from apps.feeds.services import post_create, post_delete
-from apps.files import attachments, images, processing, tasks
+from apps.files import attachments, images, processing
 from apps.messaging import events as messaging_events
 from apps.messaging import services as messaging
 from apps.messaging import tasks as messaging_tasks

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core import lease
-from apps.core.queue import enqueue_on_commit
+from apps.core.queue import enqueue_on_commit, task_named
 from apps.core.text import fold
 from apps.directory import contact_files, exchange
 from apps.directory.models import Contact, ContactImport, ContactSource, ImportState
@@ -54,13 +54,11 @@ def contact_import_start(*, actor, source: str, upload=None) -> ContactImport:
 
 
 def _queue(job: ContactImport) -> ContactImport:
-    from apps.directory.tasks import contact_import_task
-
     with transaction.atomic():
         job.state = ImportState.QUEUED
         job.save()
         # With the broker down the import still stands: beat's sweep queues it later.
-        enqueue_on_commit(contact_import_task, job.pk)
+        enqueue_on_commit("directory.contact_import", job.pk)
     return job
 
 
@@ -223,9 +221,7 @@ def contact_imports_resume(*, now) -> list[int]:
     """Imports left running by a worker that stopped (their lease expired): beat's sweep
     queues them again, and the task resumes them. Each message expires before the next
     sweep's: with no worker for an hour, one waits, not sixty."""
-    from apps.directory.tasks import contact_import_task
-
     ids = list(ContactImport.objects.filter(lease.expired(now), state=ImportState.RUNNING).values_list("pk", flat=True))
     for import_id in ids:
-        contact_import_task.apply_async((import_id,), expires=55)
+        task_named("directory.contact_import").apply_async((import_id,), expires=55)
     return ids

@@ -38,8 +38,6 @@ def forced_run_request(*, actor, source: DirectorySource, seen_run_id: int | Non
     latest = latest_finished_run(source)
     if (latest.pk if latest else None) != seen_run_id:
         raise ForcedRunRefused(_("Another run has finished since this page was shown: read what it found first."))
-    from apps.directory.tasks import forced_run_task
-
     try:
         with transaction.atomic():
             run = DirectoryRun.objects.create(
@@ -59,7 +57,7 @@ def forced_run_request(*, actor, source: DirectorySource, seen_run_id: int | Non
             _("A forced run of %(source)s is already waiting to start: follow it in the sync runs.")
             % {"source": source.name}
         ) from error
-    enqueue_on_commit(forced_run_task, run.pk)
+    enqueue_on_commit("directory.forced_run", run.pk)
     return run
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core import lease
+from apps.core.queue import task_named
 from apps.directory import ldap
 from apps.directory.models import DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.apply import plan_apply
@@ -115,8 +116,6 @@ def run_restart_if_interrupted(run: DirectoryRun) -> bool:
     new run's task has the dead one's id: the dead one's message delivered again late finds
     its run restarted; after MAX_ATTEMPTS runs of the same task (a directory that kills the
     worker each time?), it is not started again: the next scheduled run tries."""
-    from apps.directory.tasks import sync_source_task
-
     task_id = run.task_id or f"restart-of-run-{run.pk}"
     again = runs_of_task(task_id) < MAX_ATTEMPTS
     with connection.cursor() as cursor:
@@ -129,7 +128,7 @@ def run_restart_if_interrupted(run: DirectoryRun) -> bool:
         _unlock(run.source)
     if closed and again:
         # Not expiring: the row is closed, and this message is the only one that restarts it.
-        sync_source_task.apply_async(
+        task_named("directory.sync").apply_async(
             (run.source_id,),
             {
                 "dry_run": run.dry_run,

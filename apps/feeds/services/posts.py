@@ -219,9 +219,8 @@ def post_create(
             attached = Attachment.objects.bulk_create(
                 files.attached_rows(Attachment, prepared, folder=f"attachments/{post.pk}", stored=stored, post=post)
             )
-            from apps.feeds.tasks import process_attachment_task  # Celery, only where a post is written
 
-            files.process_later(attached, process_attachment_task)
+            files.process_later(attached, "feeds.process_attachment")
             noticed = record_mentions(post=post, users=[u for u in mentioned.values() if u.pk != actor.pk])
             _set_hashtags(post, hashtags, new=True)
             if post.pinned_at:  # an announcement pinned as it is made: a pin like any other

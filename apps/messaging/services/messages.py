@@ -110,9 +110,8 @@ def message_send(
                     MessageAttachment, prepared, folder=f"messages/{conversation.pk}", stored=stored, message=message
                 )
             )
-            from apps.messaging.tasks import process_attachment_task  # Celery, only where a message is written
 
-            files.process_later(attached, process_attachment_task)
+            files.process_later(attached, "messaging.process_attachment")
             # What its rendering reads, already at hand: the page and the event do not read it again.
             message.sender = actor
             message.quote_readable = reply_to is not None
