@@ -1,0 +1,1 @@
+"""The directory's part in what lower apps do (connected in DirectoryConfig.ready)."""

@@ -1,0 +1,1 @@
+"""Feeds' part in what lower apps do (connected in FeedsConfig.ready)."""
