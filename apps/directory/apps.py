@@ -10,3 +10,4 @@ class DirectoryConfig(AppConfig):
         # address, an account activated by hand): the lower app sends a signal and never
         # imports the directory (docs/architecture.md).
         from apps.directory import receivers  # noqa: F401
+        from apps.directory.services import accounts  # noqa: F401  (accounts (de)activated by hand)
