@@ -227,9 +227,28 @@ def _detach_at_exit(pid: int) -> None:
 # ---------------------------------------------------------------- settings hook
 
 
-def configure_environment() -> None:
-    """Called by settings: fill DATABASE_URL / REDIS_URL with embedded servers when
-    they are not set; this process then counts among their users until it exits."""
+# The variable that lets a process start (or join) the embedded servers for a URL it is not
+# given: make test and make bench set it (pyproject.toml); make run's supervisor attaches them
+# itself (config/run.py) and hands their URLs to its processes.
+ALLOW_VARIABLE = "EMBEDDED_SERVERS"
+
+
+def configure_environment(*, allowed: bool) -> None:
+    """Called by settings: fill DATABASE_URL / REDIS_URL with embedded servers when they are
+    not set and `allowed` (EMBEDDED_SERVERS or DEBUG); this process then counts among their
+    users until it exits. Not allowed, a missing URL refuses to start: a production process
+    that lost its configuration must not quietly run on an empty local database."""
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    if missing and not allowed:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set. Set "
+            f"{'it' if len(missing) == 1 else 'them'} to your server's address "
+            "(e.g. DATABASE_URL=postgres://user:password@host:5432/name, REDIS_URL=redis://host:6379/0), "
+            f"or set {ALLOW_VARIABLE}=1 to start the embedded PostgreSQL and Redis under var/ "
+            "(make run, make test and make bench use them; DEBUG=true allows them too)."
+        )
     pid = os.getpid()
     attached = False
     if not os.environ.get("DATABASE_URL"):

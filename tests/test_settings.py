@@ -104,3 +104,72 @@ def test_a_session_check_interval_out_of_range_refuses_to_start(seconds):
     result = _connect_src(LIVE_SESSION_CHECK_SECONDS=seconds)
     assert result.returncode != 0
     assert "LIVE_SESSION_CHECK_SECONDS" in result.stderr
+
+
+# ---------------------------------------------------------------- the embedded servers are asked for
+
+
+def _setup_in_clean_environment(var_dir: Path, **variables) -> subprocess.CompletedProcess:
+    """`django.setup()` in a process given only these variables. The empty ones are set empty
+    rather than left out, so that a developer's .env (which settings read) cannot fill them."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(var_dir),
+        "DEBUG": "",
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "EMBEDDED_SERVERS": "",
+        "EMBEDDED_DATABASE": "",
+        "EMBEDDED_REDIS": "",
+        "SECRET_KEY": "",
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_database_url_and_debug_off_a_process_refuses_to_start_and_starts_nothing(tmp_path):
+    result = _setup_in_clean_environment(tmp_path)
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured: DATABASE_URL and REDIS_URL are not set" in result.stderr
+    assert "EMBEDDED_SERVERS=1" in result.stderr
+    # No local database started, no key generated for it.
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_redis_url_a_process_refuses_to_start_naming_it(tmp_path):
+    result = _setup_in_clean_environment(tmp_path, DATABASE_URL=os.environ["DATABASE_URL"])
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: REDIS_URL is not set" in result.stderr
+    assert "EMBEDDED_SERVERS=1" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_with_both_urls_a_process_starts_without_the_embedded_servers(tmp_path):
+    result = _setup_in_clean_environment(
+        tmp_path,
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        REDIS_URL=os.environ["REDIS_URL"],
+        SECRET_KEY=secrets.token_urlsafe(50),
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["static"]
+
+
+@pytest.mark.skipif(not os.environ.get("EMBEDDED_DATABASE"), reason="the suite runs on servers of its own")
+def test_embedded_servers_asked_for_start_with_a_key_kept_under_var():
+    """As make test and make bench ask (pyproject.toml): this test run's own embedded servers."""
+    var_dir = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
+    result = _setup_in_clean_environment(var_dir, EMBEDDED_SERVERS="1")
+    assert result.returncode == 0, result.stderr
+    assert (var_dir / "secret_key").exists()
