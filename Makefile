@@ -34,9 +34,11 @@ e2e: $(STAMP) compilemessages
 bench: $(STAMP) compilemessages
 	$(BIN)/python -m pytest tests/benchmarks -p no:cacheprovider -s --benchmarks $(PYTEST_ARGS)
 
+# The layers of docs/architecture.md: .importlinter declares them, lint-imports checks them.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
