@@ -11,10 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image, ImageDraw
 
+from apps.communities import services as community_services
+from apps.communities.models import Community, Membership, Role, State
 from apps.demo.organisation_data import (
     ABOUT,
     ADMIN_EMAIL,
     CEO,
+    COMMUNITIES,
     DEMO_PASSWORD,
     DEPARTMENTS,
     LANGUAGES,
@@ -129,10 +132,6 @@ def _fill_profiles(*, actor) -> None:
 
 def _seed_communities(*, actor) -> None:
     """Communities of the three kinds, with owners, moderators and members; skipped if present."""
-    from apps.communities import services as community_services
-    from apps.communities.models import Community, Membership, Role, State
-    from apps.demo.organisation_data import COMMUNITIES
-
     users = {p.user.email: p for p in Profile.objects.select_related("user")}
     heads = [
         p.user

@@ -1,5 +1,5 @@
 """`manage.py seed_scale`: add a large organisation (people, communities, a year of posts) for
-benchmarks and load tests, generated inside PostgreSQL. See apps/demo/scale.py."""
+benchmarks and load tests, generated inside PostgreSQL. See apps/demo/scale/."""
 
 import time
 
