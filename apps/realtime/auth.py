@@ -5,19 +5,34 @@ and keeps its own lazy wrapper, the parsed cookies and the loaded session for as
 the socket lives (about 4 KB of each idle socket's memory, make bench). This keeps the
 user and the session key, nothing else.
 
-The session is read as Django's pages read it (expired sessions are not found; the
-password-change hash, current or from SECRET_KEY_FALLBACKS, must match), but the socket
-never writes: what a page would do to a stale session (flush it, rotate its key) is left
-to the next page, which can also set the cookie."""
+The session is checked by Django's own `get_user`, as for a page (expired sessions are not
+found; the backend must be a configured one and find an active user; the password-change
+hash, current or from SECRET_KEY_FALLBACKS, must match), but the socket never writes: what
+a page would do to a stale session (flush it, rotate its key) is left to the next page,
+which can also set the cookie. So `get_user` is handed the session's data in a dict of its
+own, not the store: its flush() or cycle_key() change that dict only."""
 
 from importlib import import_module
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user, get_user_model
 from django.core.exceptions import ValidationError
 from django.http.cookie import parse_cookie
 from django.utils.crypto import constant_time_compare
+
+
+class DetachedSession(dict):
+    """A session's data, as `django.contrib.auth.get_user` reads it (Django 5.2.19: item
+    access, get(), and on a stale hash flush() or cycle_key() then an item set), held apart
+    from the session store: nothing done to it is saved."""
+
+    def flush(self) -> None:
+        self.clear()
+
+    def cycle_key(self) -> None:
+        pass
 
 
 def session_key_of(headers) -> str | None:
@@ -29,23 +44,23 @@ def signed_in_user(session_key: str | None):
     """The active user signed in with this session, or None."""
     if not session_key:
         return None
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # load() reads the session (None-like {} when expired or unknown) and writes nothing.
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if not data:
+        return None
     try:
-        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
-        backend_path = session[BACKEND_SESSION_KEY]
-    except (KeyError, ValidationError):
+        user = get_user(SimpleNamespace(session=DetachedSession(data)))
+    except ValidationError:  # an id the user model cannot read
         return None
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return None
-    user = load_backend(backend_path).get_user(user_id)
-    if user is None or not session_signs_in(session, user):
-        return None
-    return user
+    return user if user.is_authenticated else None
 
 
 def session_signs_in(data, user) -> bool:
     """Whether these session data sign `user` (active, loaded with their password hash) in:
-    their id, a known backend, and the password-change hash as the pages check it."""
+    their id, a known backend, and the password-change hash as `get_user` checks it. For the
+    check of many sockets at once (apps/realtime/selectors.py), which reads the users itself,
+    two queries for hundreds of sockets where `get_user` would load each user: a copy of
+    get_user's rule, which tests/realtime/test_socket_auth.py holds equal to Django's."""
     try:
         user_id = get_user_model()._meta.pk.to_python(data.get(SESSION_KEY))
     except ValidationError:
