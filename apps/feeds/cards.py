@@ -15,10 +15,14 @@ cards hold a placeholder, derived from SECRET_KEY, that each request replaces wi
 token.
 """
 
+import functools
 import hashlib
 import pickle
+import sys
 from pathlib import Path
 
+import django
+import jinja2
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Model
@@ -51,25 +55,55 @@ def _values(instance: Model, seen: set) -> list:
     return values
 
 
-def _code_version() -> str:
-    """A digest of the templates and code that draw a card: a release never reads cards
-    another release rendered."""
-    base = Path(settings.BASE_DIR)
-    sources = sorted((base / "templates" / "jinja").rglob("*.html"))
-    sources += [base / "apps/feeds/cards.py", base / "apps/feeds/templatetags/feeds.py"]
-    sources += [base / "apps/profiles/templatetags/people.py"]
+def code_version(environment) -> str:
+    """A digest of what draws a card: the templates, the Jinja environment (how
+    config/jinja2.py makes it, its filters, globals and tests and the code that defines them),
+    the translations (the compiled catalogues) and this module. A release, or a catalogue
+    compiled anew, never reads cards that another one rendered."""
     digest = hashlib.blake2b(digest_size=8)
-    for source in sources:
+    for source in _sources(environment):
+        digest.update(str(source).encode())
         digest.update(source.read_bytes())
+    names = {"filters": environment.filters, "globals": environment.globals, "tests": environment.tests}
+    for kind, found in names.items():
+        digest.update(f"{kind}: {sorted(found)}".encode())
+        # Which function each name stands for, the libraries' included (their versions below).
+        digest.update(repr(sorted((name, _qualified_name(value)) for name, value in found.items())).encode())
+    digest.update(f"{sorted(environment.extensions)} {environment.autoescape!r}".encode())
+    digest.update(f"jinja2 {jinja2.__version__} django {django.get_version()}".encode())
     return digest.hexdigest()
 
 
-CODE_VERSION = _code_version()
+def _sources(environment) -> list[Path]:
+    base = Path(settings.BASE_DIR)
+    sources = sorted((base / "templates" / "jinja").rglob("*.html"))
+    sources += [base / "apps/feeds/cards.py", base / "apps/core/reactions.py", base / "config/jinja2.py"]
+    values = [*environment.filters.values(), *environment.globals.values(), *environment.tests.values()]
+    sources += sorted({path for path in map(_defined_in, values) if path and path.is_relative_to(base)} - set(sources))
+    for locale in settings.LOCALE_PATHS:
+        sources += sorted(Path(locale).rglob("*.mo"))
+    return sources
+
+
+def _defined_in(value) -> Path | None:
+    """The project's file that defines a filter or global; None for a library's."""
+    module = sys.modules.get(getattr(value, "__module__", None) or "")
+    path = Path(module.__file__).resolve() if module is not None and getattr(module, "__file__", None) else None
+    return None if path is None or "site-packages" in path.parts else path
+
+
+def _qualified_name(value) -> str:
+    return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__qualname__)}"
+
+
+@functools.cache
+def _version_in_use() -> str:
+    return code_version(engines["jinja2"].env)
 
 
 def key_prefix() -> str:
     """What every card of a page shares: the code's version, the language and time zone."""
-    return f"card:{CODE_VERSION}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    return f"card:{_version_in_use()}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
 
 
 def card_key(post, prefix: str) -> str:

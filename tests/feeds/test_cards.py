@@ -338,3 +338,64 @@ def test_feeds_work_without_prepared_statements(anna, bob, public):
         assert prepared_on_this_connection() == before
     finally:
         raw.prepare_threshold = threshold
+
+
+# ================================================================ the card cache key's version
+
+
+def _environment():
+    from config.jinja2 import environment
+
+    return environment()
+
+
+def test_the_key_in_use_is_the_version_of_the_jinja_environment_that_renders(settings):
+    from django.template import engines
+
+    assert cards.key_prefix().split(":")[1] == cards.code_version(engines["jinja2"].env)
+
+
+def test_a_compiled_translation_catalogue_changes_the_key(settings, tmp_path):
+    """A new French catalogue (make compilemessages) must not serve cards translated by the old one."""
+    catalogue = tmp_path / "fr" / "LC_MESSAGES" / "django.mo"
+    catalogue.parent.mkdir(parents=True)
+    assert str(settings.BASE_DIR / "locale") in map(str, settings.LOCALE_PATHS)
+    settings.LOCALE_PATHS = [tmp_path]
+    environment = _environment()
+    without = cards.code_version(environment)
+    catalogue.write_bytes(b"\xde\x12\x04\x95 a first catalogue")
+    first = cards.code_version(environment)
+    catalogue.write_bytes(b"\xde\x12\x04\x95 a second catalogue")
+    second = cards.code_version(environment)
+    assert len({without, first, second}) == 3, "a .mo change left the card key unchanged"
+
+
+def test_the_jinja_environment_s_filters_and_globals_change_the_key():
+    environment = _environment()
+    before = cards.code_version(environment)
+
+    environment.filters["shout"] = str.upper
+    with_a_filter = cards.code_version(environment)
+    assert with_a_filter != before, "a new filter left the card key unchanged"
+
+    # The same name, drawn by another function (here, one defined in this test module).
+    environment.filters["date"] = _another_date_filter
+    assert cards.code_version(environment) != with_a_filter, "a filter's new code left the card key unchanged"
+
+    environment = _environment()
+    environment.globals["banner"] = _another_date_filter
+    assert cards.code_version(environment) != before, "a new global left the card key unchanged"
+
+
+def _another_date_filter(value, format_name=None):
+    return str(value)
+
+
+def test_the_key_covers_the_code_that_makes_the_environment_and_its_filters():
+    sources = {path.relative_to(cards.settings.BASE_DIR).as_posix() for path in cards._sources(_environment())}
+    assert {
+        "config/jinja2.py",
+        "apps/feeds/templatetags/feeds.py",
+        "apps/profiles/templatetags/people.py",
+        "templates/jinja/feeds/_post.html",
+    } <= sources
