@@ -7,8 +7,9 @@ decided by `visible_to`, as everywhere. Five queries, however many items the pag
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from apps.feeds import selectors
 from apps.feeds.models import Comment, Post
+from apps.feeds.selectors.card_rows import _decorated, _finish
+from apps.feeds.selectors.posts import _comments
 
 # At most this many of each are looked at: the ones a page shows, newest first, are enough.
 POSTS_MAX = 200
@@ -45,16 +46,13 @@ def changes_since(*, viewer, since: datetime, post_ids: list[int], comment_ids: 
     wanted_posts = changed_posts | {readable_comments[pk][1] for pk in changed_comments}
 
     if wanted_posts:
-        cards = {
-            post.pk: post
-            for post in selectors._finish(list(selectors._decorated(viewer).filter(pk__in=wanted_posts)), viewer)
-        }
+        cards = {post.pk: post for post in _finish(list(_decorated(viewer).filter(pk__in=wanted_posts)), viewer)}
         changes.posts = [cards[pk] for pk in post_ids if pk in changed_posts and pk in cards]
         changes.comment_posts = cards
     if changed_comments:
         changes.comments = [
             comment
-            for comment in selectors._comments(viewer).filter(pk__in=changed_comments).order_by("id")
+            for comment in _comments(viewer).filter(pk__in=changed_comments).order_by("id")
             if comment.post_id in changes.comment_posts
         ]
     return changes
