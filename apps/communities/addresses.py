@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from apps.communities.models import Community, Visibility
+from apps.communities.signals import community_addresses_moved
 from apps.core.text import fold
 
 PRIVATE_PREFIX = "private--"
@@ -68,17 +69,6 @@ def save_with_new_slug(community: Community) -> None:
             if attempt == ATTEMPTS - 1:
                 raise
     if previous and previous != community.slug:
-        repoint_directory_groups({previous: community.slug})
-
-
-def repoint_directory_groups(moves: dict[str, str]) -> None:
-    """Directory sources map groups to communities by address: the mapping follows a move.
-    Else the group would stop feeding its community, then feed whichever new community
-    takes the freed readable address."""
-    from apps.directory.models import DirectorySource
-
-    for source in DirectorySource.objects.select_for_update().only("group_communities"):
-        mapping = source.group_communities if isinstance(source.group_communities, dict) else {}
-        if any(slug in moves for slug in mapping.values()):
-            moved = {group: moves.get(slug, slug) for group, slug in mapping.items()}
-            DirectorySource.objects.filter(pk=source.pk).update(group_communities=moved)
+        # What refers to it by address follows, in this transaction (the directory's group
+        # mapping: apps/directory/receivers.py).
+        community_addresses_moved.send(sender=Community, moves={previous: community.slug})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.communities import addresses
 from apps.communities.covers import delete_cover_file, render_cover
 from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
+from apps.communities.signals import stored_files_going_with
 from apps.core.broadcast import broadcast_on_commit, group_name, recheck_subscriptions_on_commit
 from apps.core.text import fold, render_markdown, substring_search_text
 from apps.facts.services import fact_record
@@ -395,27 +396,16 @@ def community_delete(*, actor, community: Community, confirm_name: str) -> None:
     _admin_only(actor)
     if confirm_name.strip() != community.name:
         raise ValidationError({"confirm_name": _("Type the community's exact name to confirm.")})
-    from apps.feeds.models import Attachment, Post
-    from apps.files.attachments import delete_files
+    from apps.files.attachments import delete_files  # loads Pillow: not in every process
 
     with transaction.atomic():
-        # The rows go with the community; their files would stay in storage for ever. They
-        # are read locked, in the order the image worker locks them (a post, then its
-        # attachments; posts by id): a worker finishing an image commits first, and its new
-        # files are read here, or waits, finds the post gone and deletes its own files
-        # (apps/files/processing.py). Deleting attachments before posts, as the
-        # cascade does, with nothing locked first, could deadlock with it.
         community = Community.objects.select_for_update().filter(pk=community.pk).first()
         if community is None:
             return  # deleted meanwhile, by another administrator
-        list(Post.objects.select_for_update().filter(community=community).order_by("pk").values_list("pk"))
-        files = (
-            Attachment.objects.select_for_update(of=("self",))
-            .filter(post__community=community)
-            .order_by("pk")
-            .values_list("file", "thumbnail")
-        )
-        stored = [name for pair in files for name in pair]
+        # The rows of higher apps that go with it (posts and their attachments) are locked
+        # now, before anything is deleted, and name the stored files to delete after the
+        # commit (apps/feeds/receivers.py says in which order, and why).
+        stored = stored_files_going_with(community)
         cover = community.cover
         summary = community_delete_summary(community)
         audit_record(
