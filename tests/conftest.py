@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 import redis
 from django.conf import settings
@@ -87,6 +89,32 @@ def staff_user(db):
     from tests.factories import UserFactory
 
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The live events sent after commit, as (group, payload) in the order sent; nothing reaches
+    Redis. Both ways of sending are caught, one event (`send_now`) and many at once
+    (`send_many_now`), in apps.core.broadcast and in every module that imported them by name
+    (apps.messaging.events does). Socket controls (close, recheck) are not events: not caught."""
+    from apps.core import broadcast
+
+    captured: list[tuple[str, dict]] = []
+
+    def send_now(group, payload):
+        captured.append((group, payload))
+        return True
+
+    def send_many_now(messages):
+        captured.extend(messages)
+        return len(messages)
+
+    fakes = [("send_now", broadcast.send_now, send_now), ("send_many_now", broadcast.send_many_now, send_many_now)]
+    for module in [module for name, module in sys.modules.items() if name.startswith("apps.")]:
+        for name, real, fake in fakes:
+            if getattr(module, name, None) is real:
+                monkeypatch.setattr(module, name, fake)
+    return captured
 
 
 def pytest_configure(config):

@@ -471,14 +471,6 @@ def test_site_admin_sets_a_role_and_it_is_audited(owner, admin):
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """What reaches the channel layer, as (group, payload)."""
-    sent = []
-    monkeypatch.setattr(broadcast, "send_now", lambda group, payload: sent.append((group, payload)) or True)
-    return sent
-
-
-@pytest.fixture
 def controls(monkeypatch):
     """The socket controls (recheck, close) that reach the channel layer, as (group, message)."""
     sent = []

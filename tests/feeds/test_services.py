@@ -15,7 +15,6 @@ from PIL import Image
 
 from apps.communities.models import Membership, Role, State
 from apps.communities.services import community_archive, community_update, membership_transition
-from apps.core import broadcast
 from apps.feeds.models import (
     Attachment,
     Bookmark,
@@ -84,14 +83,6 @@ def soft_delete(post, by) -> None:
 
 # post_delete, post_restore and post_pin lock the post with select_related("community"): a LEFT
 # OUTER JOIN (community is nullable), which PostgreSQL refuses to lock, whatever the post.
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """What reaches the channel layer, as (group, payload)."""
-    sent = []
-    monkeypatch.setattr(broadcast, "send_now", lambda group, payload: sent.append((group, payload)) or True)
-    return sent
 
 
 # ================================================================ post_create: kinds

@@ -18,13 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from apps.core import broadcast
 from apps.core.models import FileState
 from apps.feeds import tasks
 from apps.feeds.models import Attachment, Kind, Post
 from apps.feeds.services import post_create, post_delete
 from apps.files import attachments, images, processing
-from apps.messaging import events as messaging_events
 from apps.messaging import services as messaging
 from apps.messaging import tasks as messaging_tasks
 from apps.messaging.models import MessageAttachment
@@ -37,15 +35,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media(media):
     return media
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """Live events, as (group, payload), for posts and messages; nothing reaches Redis."""
-    captured = []
-    monkeypatch.setattr(broadcast, "send_now", lambda group, payload: captured.append((group, payload)) or True)
-    monkeypatch.setattr(messaging_events, "send_many_now", lambda events: captured.extend(events) or len(events))
-    return captured
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import pytest
 
-from apps.core import broadcast
-from apps.messaging import events, services
+from apps.messaging import services
 from tests.factories import ProfileFactory
 
 CANARY = "canary-7f3a91"
@@ -50,21 +49,6 @@ def group(anna, ben, chloe):
 @pytest.fixture
 def direct(anna, ben):
     return services.conversation_direct_open(actor=anna, other=ben)
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """The live events sent after commit, as (group, payload); nothing reaches Redis."""
-    captured: list[tuple[str, dict]] = []
-
-    def send_many(messages):
-        captured.extend(messages)
-        return len(messages)
-
-    monkeypatch.setattr(broadcast, "send_many_now", send_many)
-    monkeypatch.setattr(events, "send_many_now", send_many)
-    monkeypatch.setattr(broadcast, "send_now", lambda group, payload: captured.append((group, payload)) or True)
-    return captured
 
 
 def of_type(sent, event_type: str) -> list[tuple[str, dict]]:
