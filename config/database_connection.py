@@ -37,6 +37,10 @@ class BoundedConnection(psycopg.Connection):
     _listening = False
     _bound: float | None = None
 
+    # Relies on psycopg's internals: every wait goes through Connection.wait(gen, interval,
+    # timeout), which raises the private errors._WaitTimeout past its timeout; psycopg_pool
+    # checks a connection with execute(""). Checked against psycopg 3.3.9 and psycopg-pool
+    # 3.3.3; tests/core/test_private_apis.py says when an upgrade changes them.
     def wait(self, gen, interval=0.1, timeout=None):  # 0.1: psycopg's own interval
         if timeout is not None or self._listening:
             # A deadline of the caller's own, or notifications, which come when others send them.

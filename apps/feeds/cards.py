@@ -49,6 +49,8 @@ def _values(instance: Model, seen: set) -> list:
         if name in _DERIVED:
             continue
         values.append((name, value.pk if isinstance(value, Model) else value))
+    # The rows select_related loaded: Django's private _state.fields_cache, checked against
+    # Django 5.2.19 (tests/core/test_private_apis.py).
     for name, related in instance._state.fields_cache.items():
         if related is None or id(related) not in seen:
             values.append((name, _values(related, seen) if related is not None else None))

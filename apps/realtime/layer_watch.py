@@ -118,6 +118,7 @@ class LayerWatch:
 
     async def _receive(self, layer, channel: str) -> None:
         # A task of its own: a receive cancelled by a timeout would drop the channel (pubsub).
+        # That is channels_redis's behaviour, checked against 4.3.0 (tests/core/test_private_apis.py).
         while True:
             try:
                 message = await layer.receive(channel)

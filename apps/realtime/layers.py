@@ -11,6 +11,9 @@ WAIT_SECONDS = 30
 
 
 class BlockingPoolChannelLayer(RedisChannelLayer):
+    # Replaces an undocumented method: the layer makes each host's pool with create_pool(index)
+    # from self.hosts (dicts with an "address"). Checked against channels_redis 4.3.0 and
+    # redis 8.1.0; tests/core/test_private_apis.py says when an upgrade changes it.
     def create_pool(self, index):
         host = dict(self.hosts[index])
         address = host.pop("address")

