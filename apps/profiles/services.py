@@ -1,24 +1,22 @@
-"""Writes to the directory: profile edits, avatars, follows, deactivation."""
+"""Writes to the directory: profile edits, avatars, follows. Deactivation: apps/profiles/activation.py."""
 
 import re
 import zoneinfo
 
 from django.contrib.postgres.search import SearchVector
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils.translation import gettext as _
 
-from apps.core.broadcast import disconnect_on_commit, group_name
 from apps.core.text import fold, render_markdown
-from apps.directory.services.accounts import account_status_taken_locally
 from apps.files.pictures import validate_picture
 from apps.moderation.services import audit_record
 from apps.profiles import avatars
+from apps.profiles.activation import user_set_active  # noqa: F401  (the profile page's, where it has always been)
 from apps.profiles.models import DIRECTORY_FIELDS, Follow, Profile, Skill
 from apps.profiles.search import search_fields
-from apps.profiles.selectors import FACETS_CACHE_KEY, is_profile_admin
+from apps.profiles.selectors import is_profile_admin
 
 # What an employee edits on their own profile; admins also set the organisation's fields.
 EMPLOYEE_FIELDS = (
@@ -342,36 +340,6 @@ def follow_create(*, actor, followee) -> Follow:
 
 def follow_delete(*, actor, followee) -> None:
     Follow.objects.filter(follower=actor, followee=followee).delete()
-
-
-def user_set_active(*, actor, user, active: bool) -> None:
-    """Deactivate (or bring back) an account. A deactivated person cannot sign in, leaves
-    the directory, and their open sockets are closed; what they wrote stays."""
-    if not is_profile_admin(actor) or not actor.has_perm("accounts.change_user"):
-        raise PermissionDenied(_("Only administrators deactivate accounts."))
-    if actor.pk == user.pk:
-        raise ValidationError(_("You cannot deactivate your own account."))
-    with transaction.atomic():
-        was_active = user.is_active
-        user.is_active = active
-        user.save(update_fields=["is_active"])
-        if was_active != active:
-            audit_record(
-                actor=actor,
-                action="account.reactivate" if active else "account.deactivate",
-                target=user,
-                before={"is_active": was_active},
-                after={"is_active": active},
-            )
-        # An administrator's decision: the next directory sync does not undo it.
-        account_status_taken_locally(user=user)
-        if not active:
-            disconnect_on_commit(group_name("user", user.pk))
-        forget_directory_facets()
-
-
-def forget_directory_facets() -> None:
-    transaction.on_commit(lambda: cache.delete(FACETS_CACHE_KEY))
 
 
 def directory_owned(profile: Profile) -> dict[str, str]:

@@ -4,12 +4,25 @@ from django.db import transaction
 
 from apps.directory.models import DirectoryAccount, StatusOwner
 from apps.moderation.services import audit_record
+from apps.profiles.signals import account_activation_set
 
 
-def account_status_taken_locally(*, user) -> None:
-    """An administrator (de)activated this account by hand: syncs leave its status alone
+def account_status_taken_locally(*, user_ids) -> None:
+    """An administrator (de)activated these accounts by hand: syncs leave their status alone
     until it is handed back (account_status_handed_back)."""
-    DirectoryAccount.objects.filter(user=user).update(status_owner=StatusOwner.LOCAL, deactivated_by_sync=False)
+    DirectoryAccount.objects.filter(user_id__in=user_ids).update(
+        status_owner=StatusOwner.LOCAL, deactivated_by_sync=False
+    )
+
+
+def _activation_set(sender, *, user_ids, by_directory, **kwargs) -> None:
+    # A run's own (de)activations stay the directory's: it marks them itself (deactivated_by_sync).
+    if not by_directory:
+        account_status_taken_locally(user_ids=user_ids)
+
+
+# Imported by DirectoryConfig.ready: profiles, below the directory, tells it by this signal.
+account_activation_set.connect(_activation_set, dispatch_uid="directory.account_status_taken_locally")
 
 
 def account_status_handed_back(*, actor, accounts) -> int:
