@@ -8,10 +8,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.utils import timezone
 
-from apps.core.broadcast import disconnect_on_commit, group_name, recheck_subscriptions_on_commit
+from apps.core.broadcast import group_name, recheck_subscriptions_on_commit
 from apps.directory import mapping
 from apps.directory.models import DirectorySource
 from apps.directory.services.plan import Plan
+from apps.profiles.activation import accounts_set_active
 from apps.profiles.models import DIRECTORY_FIELDS
 from apps.profiles.search import search_fields
 
@@ -79,8 +80,6 @@ def plan_apply(source: DirectorySource, plan: Plan) -> None:
     for community_id, user_ids in changed.items():
         for user_id in user_ids:
             recheck_subscriptions_on_commit(group_name("user", user_id), community_id=community_id)
-    for user_id, _email, _why in plan.deactivate:
-        disconnect_on_commit(group_name("user", user_id))
 
 
 def _users_write(cursor, now) -> None:
@@ -255,10 +254,11 @@ def _status_write(cursor, source: DirectorySource, plan: Plan, now) -> None:
 
 
 def _activity_write(cursor, source: DirectorySource, user_ids: list[int], *, active: bool) -> None:
-    """Accounts the directory turns off (and marks as its own doing) or back on."""
+    """Accounts the directory turns off (and marks as its own doing) or back on, through the
+    one activation service (their sockets closed, the directory's filters forgotten)."""
     if not user_ids:
         return
-    cursor.execute("UPDATE accounts_user SET is_active = %s WHERE id = ANY(%s)", [active, user_ids])
+    accounts_set_active(user_ids=user_ids, active=active)
     cursor.execute(
         "UPDATE directory_directoryaccount SET deactivated_by_sync = %s WHERE source_id = %s AND user_id = ANY(%s)",
         [not active, source.pk, user_ids],

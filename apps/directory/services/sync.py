@@ -20,7 +20,7 @@ from apps.directory.models import DirectoryRun, DirectorySource, RunState, Trigg
 from apps.directory.services.apply import plan_apply
 from apps.directory.services.plan import Plan, plan_make
 from apps.directory.services.read import source_read
-from apps.profiles.services import forget_directory_facets
+from apps.profiles.activation import forget_directory_facets
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000  # entries between two progress writes
