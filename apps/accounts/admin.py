@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -11,8 +11,7 @@ from apps.accounts.address_notice import address_change_notify_on_commit
 from apps.accounts.models import Invitation, User
 from apps.moderation.admin_audit import AuditedModelAdmin
 from apps.moderation.services import audit_record
-from apps.profiles.selectors import is_profile_admin
-from apps.profiles.services import user_set_active
+from apps.profiles.activation import activation_check, user_set_active
 
 # What makes someone an administrator: granted or taken away, one entry of its own.
 PERMISSION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -22,23 +21,22 @@ class UserChangeForm(DjangoUserChangeForm):
     acting_user = None  # set by UserAdmin.get_form
 
     def clean_is_active(self):
-        """The profile page's rule (apps.profiles.services.user_set_active, which the save
-        goes through), said on the form rather than as a refusal after it."""
+        """The activation service's rule (apps/profiles/activation.py, which the save goes
+        through), said on the form rather than as a refusal after it."""
         active = self.cleaned_data.get("is_active")
         if self.instance.pk is None or active == self.initial.get("is_active"):
             return active
-        actor = self.acting_user
-        if actor is not None and actor.pk == self.instance.pk:
-            raise ValidationError(_("You cannot deactivate your own account."))
-        if not is_profile_admin(actor) or not actor.has_perm("accounts.change_user"):
-            raise ValidationError(_("Only administrators deactivate accounts."))
+        try:
+            activation_check(actor=self.acting_user, user=self.instance)
+        except PermissionDenied as refusal:
+            raise ValidationError(str(refusal)) from refusal
         return active
 
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     """Every change an administrator makes here is audited (apps/moderation/admin_audit.py):
-    (de)activating goes through the profile page's service and its entry; the e-mail address
+    (de)activating goes through the activation service and its entry; the e-mail address
     and the administrator rights get entries of their own, and the person is told at their
     old address when it changes (apps/accounts/address_notice.py); the password, set on its
     own page, is audited and e-mailed by apps/accounts/signals.py."""
