@@ -5,6 +5,7 @@ from apps.accounts.admin_login import admin_login
 from apps.core import views as core_views
 from apps.feeds import views as feed_views
 from apps.notifications import views as notification_views
+from apps.pages import urls as page_urls
 
 # The admin signs in through allauth (password, MFA, SSO, rate limits), never its own form.
 admin.site.login = admin_login
@@ -17,8 +18,9 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("people/", include("apps.profiles.urls")),
-    path("communities/", include("apps.communities.urls")),
+    # Each app's own pages plus the page composed in apps.pages, under the app's namespace.
+    path("people/", include(page_urls.people)),
+    path("communities/", include(page_urls.communities)),
     path("messages/", include("apps.messaging.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("contacts/", include("apps.directory.urls")),

@@ -1,3 +1,6 @@
+"""The communities' own pages. The community page itself (communities:detail) shows posts
+too, so apps.pages serves it and composes this namespace: see apps/pages/urls.py."""
+
 from django.urls import path
 
 from apps.communities import views
@@ -7,7 +10,6 @@ app_name = "communities"
 urlpatterns = [
     path("", views.directory, name="index"),
     path("new/", views.create, name="create"),
-    path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/cover/", views.cover, name="cover"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/membership/", views.membership, name="membership"),

@@ -14,8 +14,6 @@ from apps.communities import selectors, services
 from apps.communities.forms import BulkAddForm, CommunityForm, DeleteForm, InviteForm, TransferForm
 from apps.communities.models import Community, State, is_site_admin
 from apps.core.htmx import vary_on_htmx, wants_fragment
-from apps.feeds import selectors as feed_selectors
-from apps.feeds.views import composer_context
 
 SELF_ACTIONS = {"join", "request", "cancel", "accept", "decline", "leave"}
 MANAGER_ACTIONS = {"approve", "deny", "remove", "ban", "unban"}
@@ -65,25 +63,6 @@ def create(request):
             messages.success(request, _("Community created."))
             return redirect("communities:detail", slug=community.slug)
     return render(request, "communities/create.html", {"form": form})
-
-
-@require_GET
-def detail(request, slug):
-    community, can = _page_for(request, slug, "see")
-    members = selectors.members_page(viewer=request.user, community=community, limit=12)
-    context = {
-        "community": community,
-        "can": can,
-        "members": members,
-        "page": feed_selectors.community_feed(
-            viewer=request.user, community=community, cursor=request.GET.get("after")
-        ),
-        "more_url": reverse("feeds:community", args=[community.slug]),
-        **composer_context(request, community=community),
-    }
-    if can["moderate"]:
-        context["pending"] = selectors.pending_counts(community=community)
-    return render(request, "communities/detail.html", context)
 
 
 @require_GET

@@ -1,3 +1,6 @@
+"""The people pages of profiles itself. A person's page (people:detail) shows their posts
+and communities too, so apps.pages serves it and composes this namespace: see apps/pages/urls.py."""
+
 from django.urls import path
 
 from apps.profiles import views
@@ -9,7 +12,6 @@ urlpatterns = [
     path("export.csv", views.export, name="export"),
     path("me/", views.me, name="me"),
     path("me/edit/", views.edit, name="edit_me"),
-    path("<int:user_id>/", views.detail, name="detail"),
     path("<int:user_id>/card/", views.card, name="card"),
     path("<int:user_id>/org/", views.org_chart, name="org_chart"),
     path("<int:user_id>/org/reports/", views.org_reports, name="org_reports"),

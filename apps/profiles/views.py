@@ -10,13 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.communities.selectors import communities_of
 from apps.core.htmx import vary_on_htmx, wants_fragment
-from apps.feeds.selectors import praise_feed, profile_feed
-from apps.feeds.views import composer_context
 from apps.profiles import selectors, services
 from apps.profiles.forms import ProfileForm
-from apps.profiles.models import AVATAR_SIZES, PRIVATIZABLE_FIELDS, Profile
+from apps.profiles.models import AVATAR_SIZES, Profile
 
 
 @require_GET
@@ -47,25 +44,6 @@ def me(request):
     # Accounts made outside sign-up (createsuperuser, the admin) get their profile here.
     services.profile_create_for(user=request.user)
     return redirect("people:detail", user_id=request.user.pk)
-
-
-@require_GET
-def detail(request, user_id):
-    profile = selectors.profile_get(viewer=request.user, user_id=user_id)
-    context = {
-        "profile": profile,
-        "chain": selectors.manager_chain(viewer=request.user, profile=profile),
-        "reports": selectors.reports_of(viewer=request.user, profile=profile),
-        "follow": selectors.follow_state(viewer=request.user, user_id=user_id),
-        "is_admin": selectors.is_profile_admin(request.user),
-        "private_labels": [PRIVATIZABLE_FIELDS[f] for f in sorted(selectors.private_fields(request.user))],
-        "communities": communities_of(viewer=request.user, user_id=user_id),
-        "posts": profile_feed(viewer=request.user, user_id=user_id, limit=5),
-        "praise": praise_feed(viewer=request.user, user_id=user_id, limit=5),
-    }
-    if request.user.pk == profile.user_id:
-        context.update(composer_context(request, community=None))
-    return render(request, "profiles/detail.html", context)
 
 
 @require_GET
