@@ -1,4 +1,4 @@
-"""The text of posts and comments (apps.core.text as feeds use it): the markdown subset,
+"""The text of posts, comments and messages (apps.core.text, as they use it): the markdown subset,
 what is neutralised, mentions linked only for resolved handles, hashtags linked (folded)
 outside code and links, and what extract_mentions_and_hashtags finds."""
 
