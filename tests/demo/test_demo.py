@@ -103,6 +103,18 @@ def test_activity_spreads_over_the_last_weeks(seeded):
             assert comment.parent.created_at < comment.created_at
 
 
+def test_the_posts_kept_by_topic_play_in_one_order():
+    """apps/demo/activity_data keeps the posts in one module per topic and sorts them by `when`:
+    each moment is taken once, keys are unique, and a share comes after what it shares."""
+    moments = [spec["when"] for spec in POSTS]
+    assert len(set(moments)) == len(moments)
+    keys = [spec["key"] for spec in POSTS]
+    assert len(set(keys)) == len(keys)
+    for index, spec in enumerate(POSTS):
+        if "share" in spec:
+            assert spec["share"] in keys[:index], spec["key"]
+
+
 def test_everything_stays_among_those_who_may_read_it(seeded):
     members = {}
     for community_id, user_id in Membership.objects.filter(state=State.ACTIVE).values_list("community_id", "user_id"):
