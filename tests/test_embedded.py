@@ -140,3 +140,24 @@ def _psycopg_url(url: str) -> str:
     """ "postgres://postgres@//socket/dir/name" as psycopg reads it."""
     socket_dir, name = url.split("@/", 1)[1].rsplit("/", 1)
     return f"postgresql://postgres@/{name}?host={socket_dir}"
+
+
+# ---------------------------------------------------------------- started only when asked for
+
+
+def test_a_missing_url_refuses_to_start_unless_the_embedded_servers_are_allowed(fresh_var, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://redis.example:6379/0")
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_URL is not set\..*EMBEDDED_SERVERS=1"):
+        embedded.configure_environment(allowed=False)
+    assert list(fresh_var.iterdir()) == [], "nothing is started, no key is generated"
+
+
+def test_with_both_urls_nothing_is_started_even_when_allowed(fresh_var, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://user@db.example/social")
+    monkeypatch.setenv("REDIS_URL", "redis://redis.example:6379/0")
+    embedded.configure_environment(allowed=True)
+    embedded.configure_environment(allowed=False)
+    assert list(fresh_var.iterdir()) == []

@@ -20,7 +20,8 @@ from django.conf import settings
 # The versions the code was checked against (constraints.txt), and what relies on each.
 CHECKED = {
     "Django": ("5.2.19", "apps/core/prepared.py, apps/feeds/cards.py, apps/profiles/selectors.py, "
-               "apps/accounts/sessions.py, apps/messaging/services/messages.py, apps/core/cache.py"),
+               "apps/accounts/sessions.py, apps/messaging/services/messages.py, apps/core/cache.py, "
+               "apps/communities/models.py"),
     "channels": ("4.3.2", "apps/realtime/consumers.py"),
     "channels_redis": ("4.3.0", "apps/realtime/layers.py, apps/realtime/layer_watch.py, apps/core/broadcast.py"),
     "uvicorn": ("0.54.0", "config/websocket_protocol.py"),
@@ -162,6 +163,20 @@ def test_django_s_redis_cache_keeps_its_servers_where_the_resilient_cache_reads_
 
     assert caches["default"]._servers == [settings.REDIS_URL], recheck(
         "Django", "apps/core/cache.py", "RedisCache._servers no longer lists the server addresses"
+    )
+
+
+@pytest.mark.django_db
+def test_django_s_permission_cache_is_where_the_site_admin_check_looks():
+    """apps/communities/models.py's is_site_admin asks has_perm only once the user's
+    permissions are loaded, which ModelBackend marks by `user._perm_cache`."""
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    assert not hasattr(user, "_perm_cache")
+    user.has_perm("communities.change_community")
+    assert isinstance(getattr(user, "_perm_cache", None), set), recheck(
+        "Django", "apps/communities/models.py", "ModelBackend no longer caches a user's permissions in _perm_cache"
     )
 
 
