@@ -1,6 +1,5 @@
-"""Settings, part 1 of 4 (config/settings.py reads them in order): the environment, the
-embedded servers, secrets and hosts, the applications and their templates, language and
-logging.
+"""Settings (one of the parts config/settings.py gathers): the environment, the embedded
+servers, secrets and hosts, the applications and their templates, language and logging.
 
 The embedded PostgreSQL and Redis under var/ (config/embedded.py) are started only when
 asked for, for a DATABASE_URL / REDIS_URL that is not given: by EMBEDDED_SERVERS=1 (make
@@ -27,6 +26,7 @@ environ.Env.read_env(BASE_DIR / ".env")
 DEBUG = env.bool("DEBUG", default=False)
 
 embedded.configure_environment(allowed=DEBUG or env.bool(embedded.ALLOW_VARIABLE, default=False))
+# Whether an embedded server is in use (its URL was filled in here or by make run).
 EMBEDDED_SERVERS = env.bool("EMBEDDED_DATABASE", default=False) or env.bool("EMBEDDED_REDIS", default=False)
 
 # ---------------------------------------------------------------- secrets and hosts

@@ -1,5 +1,5 @@
-"""Settings, part 3 of 4: direct messaging, directory sync, accounts (allauth and single
-sign-on), e-mail and passwords."""
+"""Settings (one of the parts config/settings.py gathers): direct messaging, directory
+sync, accounts (allauth and single sign-on), e-mail and passwords."""
 
 from config import sso
 from config.settings_core import HTTPS, env

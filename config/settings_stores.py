@@ -1,5 +1,5 @@
-"""Settings, part 2 of 4: the database, Redis (cache, sessions, the live process's channel
-layers) and Celery."""
+"""Settings (one of the parts config/settings.py gathers): the database, Redis (cache,
+sessions, the live process's channel layers) and Celery."""
 
 import sys
 from pathlib import Path

@@ -1,5 +1,5 @@
-"""Settings, part 4 of 4: static and uploaded files, the content security policy and the
-health check."""
+"""Settings (one of the parts config/settings.py gathers): static and uploaded files, the
+content security policy and the health check."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
