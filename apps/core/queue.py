@@ -13,7 +13,9 @@ in tests and a test's patch of the task all apply as if it had been imported.
 """
 
 import logging
+from importlib import import_module
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
 
@@ -28,7 +30,10 @@ def task_named(name: str):
     from config.celery import app
 
     if name not in app.tasks:
-        app.loader.import_default_modules()  # autodiscovery: every installed app's tasks module
+        # Tasks are named "<app label>.<task>": import that app's tasks module. Not Celery's
+        # own autodiscovery (loader.import_default_modules), which runs Django's system
+        # checks first: a request must not pay for them.
+        import_module(f"{django_apps.get_app_config(name.split('.', 1)[0]).name}.tasks")
     return app.tasks[name]
 
 
