@@ -29,6 +29,12 @@ def _annotated(viewer):
     )
 
 
+def role_of(*, user, community: Community) -> str | None:
+    """The user's role in the community if an active member, else None."""
+    membership = Membership.objects.filter(community=community, user=user, state=State.ACTIVE).first()
+    return membership.role if membership else None
+
+
 def community_get(*, viewer, slug: str) -> Community:
     """The community, with member_count, viewer_state and viewer_role; 404 if the viewer may not see it."""
     return get_object_or_404(_annotated(viewer), slug=slug)
@@ -128,6 +134,16 @@ def pending_counts(*, community: Community) -> dict:
         requests=Count("id", filter=Q(state=State.REQUESTED)), invitations=Count("id", filter=Q(state=State.INVITED))
     )
     return counts
+
+
+def community_delete_summary(community: Community) -> dict:
+    """What deleting the community takes with it, to name it in the confirmation."""
+    return {
+        "members": Membership.objects.filter(community=community, state=State.ACTIVE).count(),
+        "pending": Membership.objects.filter(community=community, state__in=[State.REQUESTED, State.INVITED]).count(),
+        # Its posts (apps.feeds, above this app: read through the relation, never imported).
+        "posts": community.posts.count(),
+    }
 
 
 def viewer_can(*, viewer, community: Community) -> dict:

@@ -120,11 +120,11 @@ def test_a_community_deleted_while_the_worker_writes_its_image_leaves_no_file(ow
 def test_the_worker_finishing_after_a_community_was_deleted_leaves_no_file(owner, admin, quiet, monkeypatch):
     """The deletion holds the community's posts when the worker comes to store its image:
     the worker waits, finds the post gone, and deletes what it wrote."""
-    from apps.communities import services
+    from apps.communities.services import administration
 
     community, _post, attachment = pending_image(owner)
     inside, go, outcome = threading.Event(), threading.Event(), {}
-    audit = services.audit_record
+    audit = administration.audit_record
 
     def audit_then_pause(**kwargs):
         entry = audit(**kwargs)
@@ -132,7 +132,7 @@ def test_the_worker_finishing_after_a_community_was_deleted_leaves_no_file(owner
         assert go.wait(WAIT)
         return entry
 
-    monkeypatch.setattr(services, "audit_record", audit_then_pause)
+    monkeypatch.setattr(administration, "audit_record", audit_then_pause)
     deleting = in_thread(
         lambda: community_delete(actor=admin, community=community, confirm_name="Guild"), outcome, "delete"
     )
