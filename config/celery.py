@@ -26,7 +26,10 @@ def _expiring(period: float, margin: float, **entry) -> dict:
 app.conf.beat_schedule = {
     # Catches up with invitations whose e-mail could not be queued (broker down).
     "send-unsent-invitations": _expiring(5 * MINUTE, 10, task="accounts.send_unsent_invitations", schedule=5 * MINUTE),
-    # Notifications whose task could not be queued (broker down) are processed late, not lost.
+    # Facts whose consumers' tasks could not be queued (broker down) are processed late, not lost.
+    "facts-sweep": _expiring(MINUTE, 5, task="facts.sweep", schedule=MINUTE),
+    "facts-prune": _expiring(DAY, HOUR, task="facts.prune", schedule=crontab(hour=3, minute=30)),
+    # Immediate e-mails that could not be queued (broker down) are sent late, not lost.
     "notifications-sweep": _expiring(MINUTE, 5, task="notifications.sweep", schedule=MINUTE),
     # A digest held up by an outage still goes out, later that day (or week); not twice.
     "notifications-daily-digest": _expiring(

@@ -1,10 +1,11 @@
 """Notifications: what happened that concerns someone, how they want to hear about it.
 
-An `Intent` is written in the transaction of the content it is about (a post, a comment, an
-invitation): a broker outage delays its processing but never loses it. Processing an intent
-records a `Receipt` per (event, recipient) before anything else, so that a task run twice
-notifies nobody twice. `Notification` rows are what people see; several unread ones about
-the same thing merge ("Anna and 4 others reacted")."""
+Notifications consume facts (apps/facts): a post, a comment, an invitation records a `Fact`
+in its own transaction, and this app, subscribed to those events (apps.py), processes each
+one in its task (services.fact_process). Processing a fact records a `Receipt` per (event,
+recipient) before anything else, so that a task run twice notifies nobody twice.
+`Notification` rows are what people see; several unread ones about the same thing merge
+("Anna and 4 others reacted")."""
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -54,25 +55,6 @@ DEFAULT_CHANNELS: dict[str, str] = {
 # Unread notifications of these kinds about the same thing become one.
 MERGED_KINDS = frozenset({Kind.COMMENT, Kind.REPLY, Kind.REACTION})
 DIGEST_CHANNELS = (Channel.DAILY, Channel.WEEKLY)
-
-
-class Intent(models.Model):
-    """Something happened that may concern people: written with the content, processed by a
-    task (queued on commit, and swept by beat if the broker was down)."""
-
-    event = models.CharField(max_length=40)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["created_at"], name="intent_pending_idx", condition=Q(processed_at__isnull=True))
-        ]
-
-    def __str__(self):
-        return f"{self.event} #{self.pk}"
 
 
 class Receipt(models.Model):

@@ -1,4 +1,4 @@
-"""Who hears about an intent, worked out when the task runs (not when the content was
+"""Who hears about a fact (apps/facts), worked out when the task runs (not when the content was
 written): rows deleted since, people who lost access since, are left out here."""
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from apps.feeds.models import Comment, Mention, Post, PraiseRecipient, Reaction
 from apps.feeds.models import Kind as PostKind
 from apps.notifications.models import Kind
 
-# An edit's mentions are written a moment before its intent, in the same transaction.
+# An edit's mentions are written a moment before its fact, in the same transaction.
 EDIT_WINDOW = timedelta(minutes=1)
 
 
@@ -41,8 +41,8 @@ def _post_mentions(post: Post) -> list[Planned]:
     return _post_planned(post, mentioned, Kind.MENTION, f"mention:post:{post.pk}")
 
 
-def post_created(intent) -> list[Planned]:
-    post = Post.objects.filter(pk=intent.data.get("post"), deleted_at__isnull=True).first()
+def post_created(fact) -> list[Planned]:
+    post = Post.objects.filter(pk=fact.data.get("post"), deleted_at__isnull=True).first()
     if post is None:
         return []
     planned = []
@@ -62,23 +62,23 @@ def post_created(intent) -> list[Planned]:
     return _readable(post.pk, planned)
 
 
-def _new_mentions(intent):
+def _new_mentions(fact):
     """The mentions an edit added (those it kept are older): a typo fixed on a post months
     old, its receipts pruned since, does not notify its mentioned people all over again."""
-    return Mention.objects.filter(created_at__gte=intent.created_at - EDIT_WINDOW)
+    return Mention.objects.filter(created_at__gte=fact.created_at - EDIT_WINDOW)
 
 
-def post_updated(intent) -> list[Planned]:
-    post = Post.objects.filter(pk=intent.data.get("post"), deleted_at__isnull=True).first()
+def post_updated(fact) -> list[Planned]:
+    post = Post.objects.filter(pk=fact.data.get("post"), deleted_at__isnull=True).first()
     if post is None:
         return []
-    mentioned = _new_mentions(intent).filter(post=post, comment__isnull=True).values_list("user_id", flat=True)
+    mentioned = _new_mentions(fact).filter(post=post, comment__isnull=True).values_list("user_id", flat=True)
     return _readable(post.pk, _post_planned(post, mentioned, Kind.MENTION, f"mention:post:{post.pk}"))
 
 
-def _comment(intent) -> Comment | None:
+def _comment(fact) -> Comment | None:
     return (
-        Comment.objects.filter(pk=intent.data.get("comment"), deleted_at__isnull=True)
+        Comment.objects.filter(pk=fact.data.get("comment"), deleted_at__isnull=True)
         .select_related("post", "parent")
         .first()
     )
@@ -104,8 +104,8 @@ def _comment_mentions(comment: Comment) -> list[Planned]:
     return _comment_planned(comment, mentioned, Kind.MENTION, f"mention:comment:{comment.pk}", f"comment:{comment.pk}")
 
 
-def comment_created(intent) -> list[Planned]:
-    comment = _comment(intent)
+def comment_created(fact) -> list[Planned]:
+    comment = _comment(fact)
     if comment is None or comment.post.deleted_at:
         return []
     key = f"comment:{comment.pk}"
@@ -118,39 +118,37 @@ def comment_created(intent) -> list[Planned]:
     return _readable(comment.post_id, planned)
 
 
-def comment_updated(intent) -> list[Planned]:
-    comment = _comment(intent)
+def comment_updated(fact) -> list[Planned]:
+    comment = _comment(fact)
     if comment is None or comment.post.deleted_at:
         return []
-    mentioned = _new_mentions(intent).filter(comment=comment).values_list("user_id", flat=True)
+    mentioned = _new_mentions(fact).filter(comment=comment).values_list("user_id", flat=True)
     key, target = f"mention:comment:{comment.pk}", f"comment:{comment.pk}"
     return _readable(comment.post_id, _comment_planned(comment, mentioned, Kind.MENTION, key, target))
 
 
-def reaction(intent) -> list[Planned]:
+def reaction(fact) -> list[Planned]:
     """A reaction still there when the task runs (taken back at once, it says nothing)."""
-    actor_id = intent.actor_id
-    if intent.data.get("comment"):
-        comment = _comment(intent)
+    actor_id = fact.actor_id
+    if fact.data.get("comment"):
+        comment = _comment(fact)
         if comment is None or not Reaction.objects.filter(user_id=actor_id, comment=comment).exists():
             return []
         key, target = f"reaction:comment:{comment.pk}:{actor_id}", f"comment:{comment.pk}"
         planned = _comment_planned(comment, [comment.author_id], Kind.REACTION, key, target)
         return _readable(comment.post_id, planned)
-    post = Post.objects.filter(pk=intent.data.get("post"), deleted_at__isnull=True).first()
+    post = Post.objects.filter(pk=fact.data.get("post"), deleted_at__isnull=True).first()
     if post is None or not Reaction.objects.filter(user_id=actor_id, post=post).exists():
         return []
     planned = _post_planned(post, [post.author_id], Kind.REACTION, f"reaction:post:{post.pk}:{actor_id}")
     return _readable(post.pk, planned)
 
 
-def _membership(intent, state: str) -> Membership | None:
+def _membership(fact, state: str) -> Membership | None:
     """The membership, if it is still in `state` (an invitation declined since, a request
     withdrawn since, tells nobody anything)."""
     return (
-        Membership.objects.filter(
-            community_id=intent.data.get("community"), user_id=intent.data.get("user"), state=state
-        )
+        Membership.objects.filter(community_id=fact.data.get("community"), user_id=fact.data.get("user"), state=state)
         .select_related("community")
         .first()
     )
@@ -174,28 +172,28 @@ def _community_planned(membership: Membership, user_ids, kind: str, key: str) ->
     return _seeing_community(community_id, planned)
 
 
-def membership_invited(intent) -> list[Planned]:
-    membership = _membership(intent, State.INVITED)
+def membership_invited(fact) -> list[Planned]:
+    membership = _membership(fact, State.INVITED)
     if membership is None:
         return []
-    return _community_planned(membership, [membership.user_id], Kind.INVITATION, f"invitation:{intent.pk}")
+    return _community_planned(membership, [membership.user_id], Kind.INVITATION, f"invitation:{fact.pk}")
 
 
-def membership_requested(intent) -> list[Planned]:
-    membership = _membership(intent, State.REQUESTED)
+def membership_requested(fact) -> list[Planned]:
+    membership = _membership(fact, State.REQUESTED)
     if membership is None:
         return []
     managers = Membership.objects.filter(
         community_id=membership.community_id, state=State.ACTIVE, role__in=[Role.OWNER, Role.MODERATOR]
     ).values_list("user_id", flat=True)
-    return _community_planned(membership, managers, Kind.JOIN_REQUEST, f"join_request:{intent.pk}")
+    return _community_planned(membership, managers, Kind.JOIN_REQUEST, f"join_request:{fact.pk}")
 
 
-def membership_approved(intent) -> list[Planned]:
-    membership = _membership(intent, State.ACTIVE)
+def membership_approved(fact) -> list[Planned]:
+    membership = _membership(fact, State.ACTIVE)
     if membership is None:
         return []
-    return _community_planned(membership, [membership.user_id], Kind.REQUEST_APPROVED, f"approved:{intent.pk}")
+    return _community_planned(membership, [membership.user_id], Kind.REQUEST_APPROVED, f"approved:{fact.pk}")
 
 
 PLANNERS = {

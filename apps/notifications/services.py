@@ -1,10 +1,13 @@
-"""Writes of notifications: intents, their processing, reading, preferences.
+"""Writes of notifications: processing facts, reading, preferences.
 
-The content's service calls `intent_record` inside its own transaction. The task (queued on
-commit, or the beat sweep after a broker outage) calls `intent_process`, which locks the
-intent, plans the recipients afresh (`planning.py`), records a receipt per (event,
-recipient), writes or merges the notifications, marks the intent done, all in one
-transaction, and after commit tells the recipients' sockets and queues the e-mails."""
+Notifications consume facts (apps/facts). A content's service records a fact inside its own
+transaction (`apps.facts.services.fact_record`); after commit the facts app queues this
+app's task "notifications.process_intent" with the fact's id (the subscription is made in
+apps.py), and its beat sweep runs that task itself for a fact still pending after a broker
+outage. The task calls `fact_process`, which takes the fact (locked, not yet processed),
+plans the recipients afresh (`planning.py`), records a receipt per (event, recipient),
+writes or merges the notifications and marks the fact processed, all in one transaction,
+and after commit tells the recipients' sockets and queues the e-mails."""
 
 import logging
 from datetime import timedelta
@@ -16,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from apps.core.broadcast import broadcast_many_on_commit, broadcast_on_commit, group_name
 from apps.core.queue import enqueue_on_commit
+from apps.facts.selectors import pending_facts
+from apps.facts.services import fact_processing
 from apps.notifications import planning
 from apps.notifications.models import (
     DEFAULT_CHANNELS,
@@ -23,25 +28,12 @@ from apps.notifications.models import (
     MERGED_KINDS,
     Channel,
     EmailSettings,
-    Intent,
     Kind,
     Notification,
     Preference,
 )
 
 logger = logging.getLogger(__name__)
-
-# An intent left unprocessed this long was not queued (broker down) or its worker died.
-SWEEP_AFTER = timedelta(seconds=30)
-
-
-def intent_record(*, event: str, actor, **data) -> Intent:
-    """Write the intent to notify in the caller's transaction; process it after commit."""
-    if event not in planning.PLANNERS:
-        raise ValueError(f"unknown notification event: {event}")
-    intent = Intent.objects.create(event=event, actor=actor, data=data)
-    enqueue_on_commit("notifications.process_intent", intent.pk)
-    return intent
 
 
 def channels_for(user_ids, kinds) -> dict[tuple[int, str], str]:
@@ -83,7 +75,7 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
     mergeable = [item for item in todo if item.kind in MERGED_KINDS]
     open_rows = {}
     if mergeable:
-        # Two intents about one thread processed at once (two workers) would each find no
+        # Two facts about one thread processed at once (two workers) would each find no
         # open row and make one: they take their turn per (recipient, kind, thread).
         _lock_threads(sorted({f"{item.recipient_id}:{item.kind}:{item.target}" for item in mergeable}))
         candidates = Notification.objects.select_for_update().filter(
@@ -163,32 +155,14 @@ def _announce_on_commit(merged: list[Notification], created: list[Notification])
     broadcast_many_on_commit(messages)
 
 
-def intent_process(*, intent_id: int) -> int:
-    """Process one intent if nobody has (a task run twice, or beside the sweep, does nothing
+def fact_process(*, fact_id: int) -> int:
+    """Process one fact if nobody has (a task run twice, or beside the sweep, does nothing
     the second time). Returns how many notifications were written or merged."""
-    with transaction.atomic():
-        intent = (
-            Intent.objects.select_for_update(skip_locked=True).filter(pk=intent_id, processed_at__isnull=True).first()
-        )
-        if intent is None:
+    with fact_processing(fact_id) as fact:
+        if fact is None:
             return 0
-        rows = deliver(planning.PLANNERS[intent.event](intent), actor_id=intent.actor_id)
-        intent.processed_at = timezone.now()
-        intent.save(update_fields=["processed_at"])
+        rows = deliver(planning.PLANNERS[fact.event](fact), actor_id=fact.actor_id)
     return len(rows)
-
-
-def intents_sweep(*, older_than: timedelta = SWEEP_AFTER, limit: int = 500) -> int:
-    """Process the intents whose task never ran (the broker was down when they were made)."""
-    cutoff = timezone.now() - older_than
-    pending = Intent.objects.filter(processed_at__isnull=True, created_at__lt=cutoff).order_by("created_at")
-    made = 0
-    for pk in pending.values_list("pk", flat=True)[:limit]:
-        try:
-            made += intent_process(intent_id=pk)
-        except Exception:
-            logger.exception("notification intent %s not processed", pk)
-    return made
 
 
 def _announce_read(user) -> None:
@@ -264,19 +238,24 @@ def in_language(language: str):
 
 
 def prune(*, now=None) -> int:
-    """Receipts outlive every retry after 30 days; processed intents after 7."""
+    """Receipts outlive every retry after 30 days (processed facts are the facts app's to
+    prune: "facts.prune")."""
     from apps.notifications.models import Receipt
 
     now = now or timezone.now()
     receipts, _ = Receipt.objects.filter(created_at__lt=now - timedelta(days=30)).delete()
-    intents, _ = Intent.objects.filter(processed_at__lt=now - timedelta(days=7)).delete()
-    return receipts + intents
+    return receipts
 
 
 def backlog_settle() -> int:
-    """Process every pending intent now and mark what it made as already e-mailed: for
+    """Process every pending fact of ours now and mark what it made as already e-mailed: for
     activity loaded in bulk (the demo's three weeks), which belongs in the app, not in
     everyone's inbox at once. Returns how many notifications were made."""
-    made = intents_sweep(older_than=timedelta(0), limit=100_000)
+    made = 0
+    for fact_id, _event in pending_facts(older_than=timedelta(0), limit=100_000, events=planning.PLANNERS):
+        try:
+            made += fact_process(fact_id=fact_id)
+        except Exception:
+            logger.exception("fact %s not processed", fact_id)
     Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=timezone.now())
     return made

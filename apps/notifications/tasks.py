@@ -1,20 +1,24 @@
 from apps.notifications import emails, services
+from apps.notifications.apps import PROCESS_FACT_TASK
 from apps.notifications.models import Channel
 from config.celery import app
 
 
-@app.task(name="notifications.process_intent")
-def process_intent(intent_id: int) -> int:
-    return services.intent_process(intent_id=intent_id)
+@app.task(name=PROCESS_FACT_TASK)
+def process_fact(fact_id: int) -> int:
+    """One fact this app subscribed to (apps.py), queued after commit by the facts app or
+    run by its sweep."""
+    return services.fact_process(fact_id=fact_id)
 
 
-process_intent_task = process_intent
+process_fact_task = process_fact
 
 
 @app.task(name="notifications.sweep")
 def sweep() -> int:
-    """Beat, every minute: intents and e-mails that were never queued (broker down)."""
-    return services.intents_sweep() + emails.sweep_immediate()
+    """Beat, every minute: e-mails that were never queued (broker down). Facts whose task
+    was never queued are the facts app's sweep's ("facts.sweep")."""
+    return emails.sweep_immediate()
 
 
 sweep_task = sweep

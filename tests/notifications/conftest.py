@@ -2,8 +2,8 @@ import pytest
 
 from apps.communities.models import Membership, Role, State, Visibility
 from apps.communities.services import community_create
-from apps.notifications.models import Intent
-from apps.notifications.services import intent_process
+from apps.facts.models import Fact
+from apps.notifications.services import fact_process
 from tests.factories import ProfileFactory
 
 
@@ -45,13 +45,10 @@ def public(anna):
 
 
 @pytest.fixture
-def run_intents():
-    """Process every pending intent as the task would; returns how many notifications."""
+def run_facts():
+    """Process every pending fact as the task would; returns how many notifications."""
 
     def run():
-        return sum(
-            intent_process(intent_id=pk)
-            for pk in Intent.objects.filter(processed_at__isnull=True).values_list("pk", flat=True)
-        )
+        return sum(fact_process(fact_id=pk) for pk in Fact.objects.pending().values_list("pk", flat=True))
 
     return run

@@ -42,9 +42,9 @@ def _assert_escaped_once(message, *, times: int = 1) -> None:
     assert HOSTILE in message.body and "&lt;" not in message.body and "&amp;" not in message.body, message.body
 
 
-def test_an_immediate_notification(anna, bob, public, run_intents):
+def test_an_immediate_notification(anna, bob, public, run_facts):
     post_create(actor=anna, community=public, body=f"@bob.stone look {HOSTILE} here")
-    run_intents()
+    run_facts()
     ids = list(Notification.objects.filter(recipient=bob, kind=Kind.MENTION).values_list("pk", flat=True))
     assert ids
     mail.outbox.clear()
@@ -52,11 +52,11 @@ def test_an_immediate_notification(anna, bob, public, run_intents):
     _assert_escaped_once(mail.outbox[0])
 
 
-def test_a_digest(anna, bob, private, run_intents):
+def test_a_digest(anna, bob, private, run_facts):
     preferences_set(actor=anna, channels={Kind.COMMENT: Channel.DAILY})
     post = post_create(actor=anna, community=private, body=f"first {HOSTILE}")
     comment_create(actor=bob, post=post, body=f"a comment {HOSTILE}")
-    run_intents()
+    run_facts()
     mail.outbox.clear()
     assert emails.send_digests(channel=Channel.DAILY) == 1
     _assert_escaped_once(mail.outbox[0])
@@ -139,10 +139,10 @@ def test_every_html_email_template_is_covered_here():
 OWNED_ELSEWHERE: set[str] = set()
 
 
-def test_the_notifications_page_escapes_the_excerpt_once(client, anna, bob, public, run_intents):
+def test_the_notifications_page_escapes_the_excerpt_once(client, anna, bob, public, run_facts):
     """The same excerpt in the app: the page escapes it once too."""
     post_create(actor=anna, community=public, body=f"@bob.stone look {HOSTILE} here")
-    run_intents()
+    run_facts()
     client.force_login(bob)
     page = client.get("/notifications/").content.decode()
     assert f"look {ESCAPED_ONCE} here" in page

@@ -17,9 +17,10 @@ from channels.layers import channel_layers
 from django.test import Client
 
 from apps.communities.models import Membership, Role, State
+from apps.facts.models import Fact
 from apps.feeds.models import Post
 from apps.feeds.services import post_create
-from apps.notifications.models import Intent, Kind, Notification
+from apps.notifications.models import Kind, Notification
 from apps.notifications.tasks import sweep_task
 from config.celery import app as celery_app
 from tests.realtime.sockets import open_socket
@@ -90,7 +91,7 @@ async def test_a_post_made_while_redis_is_down_is_kept_and_notifies_once_redis_i
     # Neither the event nor the task could leave; the post stands, without a long wait.
     assert time.monotonic() - started < 8
     assert await sync_to_async(Post.objects.filter(pk=post.pk).exists)()
-    assert await sync_to_async(Intent.objects.filter(processed_at__isnull=True).count)() == 1
+    assert await sync_to_async(Fact.objects.pending().count)() == 1
     assert await sync_to_async(Notification.objects.count)() == 0
     # The page keeps rendering without Redis.
     page = await sync_to_async(_page_for)(bob, f"/posts/{post.pk}/")
@@ -123,10 +124,10 @@ def _page_for(user, url) -> int:
 def _sweep_everything():
     from datetime import timedelta
 
-    from apps.notifications.services import intents_sweep
+    from apps.facts.services import facts_sweep
 
-    # What the scheduled task does, without waiting for the intent to be 30 seconds old.
-    intents_sweep(older_than=timedelta(0))
+    # What the scheduled tasks do, without waiting for the fact to be 30 seconds old.
+    facts_sweep(older_than=timedelta(0))
     sweep_task.apply()
 
 

@@ -19,9 +19,9 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture
-def mentioned(anna, bob, public, run_intents):
+def mentioned(anna, bob, public, run_facts):
     post = post_create(actor=anna, community=public, body="Budget review with @bob.stone on Monday")
-    run_intents()
+    run_facts()
     return post
 
 
@@ -95,10 +95,10 @@ def test_choosing_a_language_sets_the_language_of_ones_emails(bob):
     assert EmailSettings.objects.get(user=bob).language == "fr"
 
 
-def test_a_mention_is_emailed_at_once_in_the_recipients_language(anna, bob, public, run_intents):
+def test_a_mention_is_emailed_at_once_in_the_recipients_language(anna, bob, public, run_facts):
     EmailSettings.objects.create(user=bob, language="fr")
     post_create(actor=anna, community=public, body="Revue du budget avec @bob.stone")
-    run_intents()
+    run_facts()
     notification = Notification.objects.get()
     assert notification.email == Channel.IMMEDIATE
     assert emails.send_immediate([notification.pk]) == 1
@@ -111,14 +111,14 @@ def test_a_mention_is_emailed_at_once_in_the_recipients_language(anna, bob, publ
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_a_digest_is_one_email_per_person_and_never_repeats(anna, bob, carol, public, run_intents):
+def test_a_digest_is_one_email_per_person_and_never_repeats(anna, bob, carol, public, run_facts):
     from apps.feeds.services import comment_create
 
     first = post_create(actor=bob, community=None, body="First")
     second = post_create(actor=bob, community=None, body="Second")
     comment_create(actor=anna, post=first, body="Nice one")
     comment_create(actor=carol, post=second, body="Indeed")
-    run_intents()
+    run_facts()
     assert Notification.objects.filter(recipient=bob, email=Channel.DAILY).count() == 2
     assert emails.send_digests(channel=Channel.DAILY) == 1
     assert emails.send_digests(channel=Channel.DAILY) == 0
@@ -127,21 +127,21 @@ def test_a_digest_is_one_email_per_person_and_never_repeats(anna, bob, carol, pu
     assert "Nice one" in digest.body and "Indeed" in digest.body
 
 
-def test_a_read_or_no_longer_readable_item_is_not_emailed(anna, bob, private, run_intents):
+def test_a_read_or_no_longer_readable_item_is_not_emailed(anna, bob, private, run_facts):
     from apps.communities.services import membership_transition
 
     post_create(actor=anna, community=private, body="For @bob.stone only")
-    run_intents()
+    run_facts()
     membership_transition(actor=anna, community=private, user=bob, action="remove")
     assert emails.send_immediate(list(Notification.objects.values_list("pk", flat=True))) == 0
     assert mail.outbox == []
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_the_page_runs_a_constant_number_of_queries(count, anna, bob, public, run_intents, django_assert_num_queries):
+def test_the_page_runs_a_constant_number_of_queries(count, anna, bob, public, run_facts, django_assert_num_queries):
     for n in range(count):
         post_create(actor=anna, community=public, body=f"Number {n} for @bob.stone")
-    run_intents()
+    run_facts()
     client = client_for(bob)
     client.get("/notifications/")  # the session and the user, read once as on any page
     with django_assert_num_queries(6):
@@ -149,12 +149,12 @@ def test_the_page_runs_a_constant_number_of_queries(count, anna, bob, public, ru
     assert response.content.decode().count('class="notification ') == count
 
 
-def test_unsubscribing_also_stops_what_was_waiting_for_the_digest(anna, bob, run_intents):
+def test_unsubscribing_also_stops_what_was_waiting_for_the_digest(anna, bob, run_facts):
     from apps.feeds.services import comment_create
 
     post = post_create(actor=bob, community=None, body="First")
     comment_create(actor=anna, post=post, body="Nice one")
-    run_intents()
+    run_facts()
     token = emails.unsubscribe_token(bob.pk, Kind.COMMENT)
     Client().post(f"/notifications/unsubscribe/{token}/")
     assert emails.send_digests(channel=Channel.DAILY) == 0
