@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
 from apps.core.reactions import REACTION_ICONS, ReactionKind
-from apps.feeds import cards
+from apps.feeds import cards, rules
 from apps.feeds.models import BADGE_ICONS, Badge
 
 register = template.Library()
@@ -97,6 +97,18 @@ JINJA_FILTERS = {
     "votes_in_all_label": votes_in_all_label,
     "poll_closes_label": poll_closes_label,
 }
+
+
+@register.simple_tag(takes_context=True)
+def comment_rights(context, comment, post) -> dict:
+    """What a comment offers the viewer, from the rules: {"edit", "delete"}. `post`: the
+    comment's post as its card has it (from the selectors, with the viewer's role read
+    with it), so that asking costs no query."""
+    user = context["user"]
+    return {
+        "edit": rules.can_edit(user, comment),
+        "delete": rules.can_delete(user, comment, post.community, role=post.viewer_role),
+    }
 
 
 @register.simple_tag(takes_context=True)
