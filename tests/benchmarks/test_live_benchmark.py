@@ -7,7 +7,7 @@ live process (config.asgi_live: the /ws/ socket alone, ONE uvicorn process) on l
 layers (CHANNEL_LAYER=redis: RedisChannelLayer; pubsub: RedisPubSubChannelLayer) and both ways
 of sending (one group_send to `community.<id>`, what the code does; one message per member to
 `user.<id>`, through `send_many_now`); (b) an announcement in that community: from its commit
-until `intent_process` (run here, as the Celery task would) has persisted the 1,000
+until `fact_process` (run here, as the Celery task would) has persisted the 1,000
 notifications, and until each client has its `notification.new`; (c) the uvicorn process's
 RSS with the 1,000 sockets idle (read before any event), then with 5,000, each a different
 signed-in person. The goals are asserted for what is deployed (config/settings.py's
@@ -722,14 +722,14 @@ def test_post_reaches_a_thousand_members(live, organisation, db, monkeypatch):
 
 
 def test_announcement_notifies_a_thousand_members(live, organisation, db):
-    """(b) An announcement by the owner, then intent_process here (what the Celery task runs; the
+    """(b) An announcement by the owner, then fact_process here (what the Celery task runs; the
     task's message is queued on commit as usual, and left unconsumed): a warm-up one, then
     ANNOUNCEMENTS measured, each delivered before the next."""
     from django.contrib.auth import get_user_model
 
     from apps.communities.models import Community
-    from apps.notifications.models import Intent
-    from apps.notifications.services import intent_process
+    from apps.facts.models import Fact
+    from apps.notifications.services import fact_process
 
     community = Community.objects.get(pk=organisation.community_id)
     owner = get_user_model().objects.get(pk=organisation.owner_id)
@@ -739,13 +739,11 @@ def test_announcement_notifies_a_thousand_members(live, organisation, db):
             post, committed, _returned = _publish(
                 actor=owner, community=community, body=f"Live benchmark: announcement {i}", kind="announcement"
             )
-            intent_id = (
-                Intent.objects.filter(event="post.created", data__post=post.pk).values_list("pk", flat=True).get()
-            )
+            fact_id = Fact.objects.filter(event="post.created", data__post=post.pk).values_list("pk", flat=True).get()
             marks = {}
             with transaction.atomic():
                 transaction.on_commit(lambda marks=marks: marks.setdefault("commit", time.time()))
-                written = intent_process(intent_id=intent_id)
+                written = fact_process(fact_id=fact_id)
             returned = time.time()
             assert written == MEMBERS, written
             received, lag = live.clients.gather("notification.new", MEMBERS, timeout=10)
@@ -761,7 +759,7 @@ def test_announcement_notifies_a_thousand_members(live, organisation, db):
 
     share = delivered / expected
     print(
-        f"\nAn announcement to {MEMBERS:,} connected members, CHANNEL_LAYER={live.layer}, intent_process in this "
+        f"\nAn announcement to {MEMBERS:,} connected members, CHANNEL_LAYER={live.layer}, fact_process in this "
         f"process; {ANNOUNCEMENTS} announcements; ms from the post's commit"
     )
     print(f"  {'until':<50}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}")

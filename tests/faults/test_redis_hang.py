@@ -22,12 +22,13 @@ from django.core import mail
 
 from apps.accounts.models import Invitation
 from apps.accounts.services import invitation_send_unsent
+from apps.facts.models import Fact
+from apps.facts.services import facts_sweep
 from apps.feeds.models import Comment, Post, Reaction
 from apps.feeds.services import reaction_set
 from apps.messaging.models import Message
 from apps.messaging.services.conversations import conversation_direct_open
-from apps.notifications.models import Intent, Notification
-from apps.notifications.services import intents_sweep
+from apps.notifications.models import Notification
 from tests.factories import PostFactory, UserFactory
 from tests.faults.stack import app_process, dedicated_redis, percentile, signed_in_as
 
@@ -193,15 +194,12 @@ def test_writes_answer_at_once_while_redis_hangs_and_what_was_not_queued_is_deli
 
         # The sweeps do what could not be queued, beside the worker running what was (a
         # publish that timed out may still have reached Redis): each thing once.
-        intents_sweep(older_than=timedelta(0))
+        facts_sweep(older_than=timedelta(0))
         invitation_send_unsent(older_than_seconds=0)
         # And the worker, which lived through the outage, runs what is queued now.
         assert clients[1].write("post")[2] == 302
         deadline = time.monotonic() + 20
-        while (
-            Intent.objects.filter(processed_at__isnull=True).exists()
-            or Invitation.objects.filter(sent_at__isnull=True).exists()
-        ):
+        while Fact.objects.pending().exists() or Invitation.objects.filter(sent_at__isnull=True).exists():
             assert time.monotonic() < deadline, f"work left undone; the worker's log:\n{worker.log()[-3000:]}"
             time.sleep(0.2)
         time.sleep(1)  # a task still queued would run now, and be counted below if it doubled
