@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.communities.models import Community, Role, Visibility, is_site_admin
-from apps.communities.services import role_of
+from apps.communities.selectors import role_of
 from apps.feeds.models import Kind
 
 NOT_READ = "?"  # the role argument's default: the rule reads the role itself
