@@ -33,6 +33,7 @@ from PIL import Image
 
 from apps.communities.services import community_create, community_update, membership_transition
 from apps.core.pagination import encode_cursor
+from apps.facts.services import facts_sweep
 from apps.feeds import services as feeds
 from apps.feeds.models import (
     Badge,
@@ -45,7 +46,6 @@ from apps.feeds.models import (
     PostRevision,
     Reaction,
 )
-from apps.notifications.services import intents_sweep
 from apps.profiles.services import follow_create, profile_refresh_search
 from tests.factories import ProfileFactory, UserFactory
 
@@ -302,7 +302,7 @@ def world(settings, tmp_path) -> World:
     }
     # Every notification the world's activity makes (mentions, comments, reactions...) is
     # written, as the Celery task would: the notification pages are in the canary test too.
-    intents_sweep(older_than=timedelta(0))
+    facts_sweep(older_than=timedelta(0))
     clients = {"anon": Client()}
     for visitor in VISITORS[1:]:
         clients[visitor] = Client()
