@@ -3,7 +3,7 @@ and the department as a whole), in the same transaction as the invitations."""
 
 import pytest
 
-from apps.communities import services
+from apps.communities.services import memberships
 from apps.communities.models import Membership, Role, State, Visibility
 from apps.communities.services import community_create, invite_department, membership_transition
 from apps.moderation.models import AuditLogEntry
@@ -58,7 +58,7 @@ def test_a_department_invitation_that_invites_nobody_writes_nothing(community, m
 def test_no_department_invitation_without_its_audit_entries(community, moderator, monkeypatch):
     for _n in range(2):
         ProfileFactory(department="Legal")
-    monkeypatch.setattr(services, "audit_record", failing_audit)
+    monkeypatch.setattr(memberships, "audit_record", failing_audit)
     with pytest.raises(RuntimeError):
         invite_department(actor=moderator, community=community, department="Legal")
     assert not Membership.objects.filter(state=State.INVITED).exists()

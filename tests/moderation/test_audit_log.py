@@ -30,7 +30,7 @@ from apps.moderation.models import AuditLogEntry
 from apps.profiles import services as profiles
 from tests.factories import ProfileFactory, UserFactory
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 # Calling one of these is what makes a service a managing one.
 RIGHTS_CHECKS = {
     "can_manage",
@@ -243,15 +243,15 @@ def directory_run_forced():
 
 
 AUDITED = {
-    "apps/communities/services.py:membership_transition": moderator_bans_someone,
-    "apps/communities/services.py:membership_set_role": owner_changes_a_role,
-    "apps/communities/services.py:invite_department": moderator_invites_a_department,
-    "apps/communities/services.py:community_create": admin_creates_for_someone,
-    "apps/communities/services.py:community_update": owner_changes_the_visibility,
-    "apps/communities/services.py:community_transfer": admin_transfers,
-    "apps/communities/services.py:community_archive": admin_archives,
-    "apps/communities/services.py:community_delete": admin_deletes,
-    "apps/communities/services.py:community_bulk_add": admin_adds_people,
+    "apps/communities/services/memberships.py:membership_transition": moderator_bans_someone,
+    "apps/communities/services/memberships.py:membership_set_role": owner_changes_a_role,
+    "apps/communities/services/memberships.py:invite_department": moderator_invites_a_department,
+    "apps/communities/services/community.py:community_create": admin_creates_for_someone,
+    "apps/communities/services/community.py:community_update": owner_changes_the_visibility,
+    "apps/communities/services/administration.py:community_transfer": admin_transfers,
+    "apps/communities/services/administration.py:community_archive": admin_archives,
+    "apps/communities/services/administration.py:community_delete": admin_deletes,
+    "apps/communities/services/administration.py:community_bulk_add": admin_adds_people,
     "apps/feeds/services/posts.py:post_delete": moderator_deletes_a_post,
     "apps/feeds/services/posts.py:post_restore": moderator_restores_a_post,
     "apps/feeds/services/posts.py:post_pin": moderator_pins_a_post,
@@ -260,7 +260,7 @@ AUDITED = {
     "apps/feeds/services/interactions.py:best_answer_set": moderator_picks_a_best_answer,
     "apps/accounts/services.py:invitation_create": admin_invites_to_the_site,
     "apps/accounts/services.py:invitation_revoke": admin_revokes_a_site_invitation,
-    "apps/profiles/services.py:user_set_active": admin_deactivates_an_account,
+    "apps/profiles/activation.py:user_set_active": admin_deactivates_an_account,
     "apps/profiles/services.py:profile_update": admin_edits_someone_elses_profile,
     "apps/directory/services/sources.py:source_save": directory_source_saved,
     "apps/directory/services/sources.py:source_remove": directory_source_removed,
@@ -272,8 +272,9 @@ PRIVATE_CONVERSATION = (
     "log, read by administrators, would expose who talks with whom in private"
 )
 NOT_AUDITED = {
-    "apps/communities/services.py:can_manage": "a question, not an action",
+    "apps/communities/services/memberships.py:can_manage": "a question, not an action",
     "apps/profiles/services.py:editable_fields": "a question, not an action",
+    "apps/profiles/activation.py:activation_check": "a question, not an action",
     "apps/messaging/services/conversations.py:participants_add": PRIVATE_CONVERSATION,
     "apps/messaging/services/conversations.py:participant_remove": PRIVATE_CONVERSATION,
     "apps/messaging/services/conversations.py:conversation_rename": PRIVATE_CONVERSATION,
@@ -283,7 +284,12 @@ NOT_AUDITED = {
 def managing_services() -> set[str]:
     """Public functions of the service modules that check a managing right or audit."""
     found = set()
-    modules = [*ROOT.glob("apps/*/services.py"), *ROOT.glob("apps/*/services/*.py")]
+    # profiles/activation.py: the account activation service, beside profiles/services.py.
+    modules = [
+        *ROOT.glob("apps/*/services.py"),
+        *ROOT.glob("apps/*/services/*.py"),
+        ROOT / "apps/profiles/activation.py",
+    ]
     for path in modules:
         for node in ast.parse(path.read_text()).body:
             if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
