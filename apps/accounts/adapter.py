@@ -47,6 +47,8 @@ class AccountAdapter(DefaultAccountAdapter):
         left is the user allauth keeps aside when the password was right but the account
         inactive (it would be sent to the "account inactive" page)."""
         self.pre_authenticate(request, **credentials)
+        # allauth's private AuthenticationBackend.unstash_authenticated_user and
+        # _rollback_login_failed_rl_usage, checked against django-allauth 65.21.1 (tests/core/test_private_apis.py).
         AllauthBackend.unstash_authenticated_user()
         user = django_authenticate(request, **credentials) or AllauthBackend.unstash_authenticated_user()
         if user is not None and sso_only(user):

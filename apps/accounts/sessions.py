@@ -21,6 +21,8 @@ class SessionStore(DatabaseSessionStore):
     def get_model_class(cls):
         return UserSession
 
+    # Replaces Django's private SessionStore._get_session_from_db (what load() calls) and sets
+    # _session_key: checked against Django 5.2.19 (tests/core/test_private_apis.py).
     def _get_session_from_db(self):
         def make():
             return None, self.model.objects.filter(session_key=prepared.TEXT, expire_date__gt=prepared.SINCE)

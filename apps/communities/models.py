@@ -49,6 +49,7 @@ def is_site_admin(user) -> bool:
         return False
     if user.is_superuser:
         return True
+    # ModelBackend's private _perm_cache, checked against Django 5.2.19 (tests/core/test_private_apis.py).
     if hasattr(user, "_perm_cache"):  # has_perm has read them all already in this request
         return user.has_perm("communities.change_community")
     if not hasattr(user, "_is_site_admin"):

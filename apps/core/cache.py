@@ -31,6 +31,7 @@ class ResilientRedisCache(RedisCache):
                 "VERSION": params.get("VERSION", 1),
             },
         )
+        # Django's private RedisCache._servers, checked against Django 5.2.19 (tests/core/test_private_apis.py).
         self._breaker_url = self._servers[0]
 
     @property
@@ -43,7 +44,8 @@ class ResilientRedisCache(RedisCache):
 
 
 # allauth's keys for "used once" marks: a TOTP code (mfa/totp/internal/auth.py) and an
-# identity token's jti (socialaccount/internal/jwtkit.py), as of allauth 65.
+# identity token's jti (socialaccount/internal/jwtkit.py), checked against django-allauth
+# 65.21.1 (tests/core/test_private_apis.py).
 USED_ONCE_MARKS = ("allauth.mfa.totp.used?", "jwt:iss=")
 INVALIDATIONS = ("delete", "delete_many", "clear")
 

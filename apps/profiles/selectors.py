@@ -62,6 +62,7 @@ def mask_private_fields(profiles, *, viewer, private: set[str] | None = None):
             setattr(profile, field, EMPTY.get(field, str)())
         profile.hidden_fields = hidden
         # A manager loaded alongside (select_related) is masked too, should a template reach it.
+        # Django's private _state.fields_cache, checked against Django 5.2.19 (tests/core/test_private_apis.py).
         manager = profile._state.fields_cache.get("manager")
         if manager is not None and not hasattr(manager, "hidden_fields"):
             mask_private_fields([manager], viewer=viewer, private=private)

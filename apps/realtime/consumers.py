@@ -51,7 +51,9 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         """As AsyncConsumer's, except that a failing channel layer does not end the socket
         with an error: without a channel (the pubsub layer subscribes to it here) `connect`
         decides (greeted deaf if the layer is known lost, else closed for the page to retry),
-        and a failed receive (the lists layer's, while Redis is down) is retried."""
+        and a failed receive (the lists layer's, while Redis is down) is retried. It repeats
+        channels' AsyncConsumer.__call__, checked against channels 4.3.2
+        (tests/realtime/test_private_apis.py)."""
         self.scope = scope
         self.base_send = send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)

@@ -115,6 +115,8 @@ def message_send(
             # What its rendering reads, already at hand: the page and the event do not read it again.
             message.sender = actor
             message.quote_readable = reply_to is not None
+            # Django's private prefetch caches (_result_cache, _prefetch_done,
+            # _prefetched_objects_cache), checked against Django 5.2.19 (tests/core/test_private_apis.py).
             prefetched = MessageAttachment.objects.filter(message=message)
             prefetched._result_cache, prefetched._prefetch_done = attached, True
             message._prefetched_objects_cache = {"attachments": prefetched}
