@@ -46,7 +46,7 @@ format: $(STAMP)
 
 # Needs GNU gettext (xgettext) on a developer machine; the build itself only compiles.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
+	EMBEDDED_SERVERS=1 $(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
