@@ -62,10 +62,10 @@ def _user_page(user):
 
 
 def test_deactivating_in_the_django_admin_goes_through_the_profile_pages_service(admin_client, admin, monkeypatch):
-    from apps.profiles import services
+    from apps.profiles import activation
 
     closed = []
-    monkeypatch.setattr(services, "disconnect_on_commit", closed.append)
+    monkeypatch.setattr(activation, "disconnect_on_commit", closed.append)
     someone = ProfileFactory().user
     response = post_form(admin_client, _user_page(someone), is_active=False)
     assert response.status_code == 302
