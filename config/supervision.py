@@ -2,6 +2,33 @@
 embedded server is restarted with back-off when it dies, a crash loop stops everything,
 and a signal sent to the `make` that started the run stops it too."""
 
+# Why not supervisord (the `supervisor` package 4.3.0, measured 2026-12-07, Python 3.11,
+# uvicorn 0.54, Celery 5.7, 2 shared cores; issue 19 item 8). A prototype kept config/run.py
+# for what supervisord cannot do, and gave it web, live, worker and beat (a generated config:
+# autorestart, startsecs 1, startretries 4, stopasgroup; XML-RPC to notice FATAL).
+# What it lacks:
+# - Back-off for a process that had started: one that dies after `startsecs` is restarted
+#   at once, for ever. 6 SIGKILLs of the worker within 10 s gave 6 restarts and no stop.
+#   Its back-off (1, 2, 3 s…) counts only deaths within `startsecs` of a start.
+# - A crash-loop limit over a window. FATAL (after `startretries` quick deaths) stops that
+#   program only; the rest run on.
+# - Stopping what a dead leader started. uvicorn's orphaned workers kept the web port, so a
+#   killed web server went FATAL after 5 "address in use" exits; it took a shell wrapper
+#   that kills the old process group.
+# - Watching the embedded servers, or giving the children Redis's new address (pgserver
+#   starts PostgreSQL through pg_ctl, outside any supervisor); ParentWatch, EmbeddedServer
+#   and the attach/detach stay here either way.
+# - PR_SET_PDEATHSIG on its children: a SIGKILLed supervisord leaves them running.
+# What it costs (3 runs each, alternated, load under 4; this module's figure second):
+# start to the first 200 on /healthz 11.1-12.5 s against 7.4-8.5 s; the supervising
+# processes 48.8 MB RSS (supervisord and config.run; 27 MB unique) against 20.1 MB (10 MB);
+# Ctrl-C until nothing is left 2.4-4.1 s against 2.2-2.7 s.
+# Where it is quicker, by not waiting: a SIGKILLed worker ran a queued task again after
+# 2.3-2.4 s against 3.6-3.7 s, and a killed web server's pages answered again after
+# 1.1-1.2 s against 2.9-3.1 s (its orphaned workers served until the new one started). The
+# difference is this module's 1 s first delay and its stopping the orphans at once, both
+# choices. A killed embedded Redis is the same code either way: back in 1.6-1.9 s.
+
 import contextlib
 import ctypes
 import json
