@@ -111,7 +111,7 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
     body = _clean_comment(body)
     with transaction.atomic():
         comment = Comment.objects.select_for_update(of=("self",)).select_related("post__community").get(pk=comment.pk)
-        if comment.author_id != actor.pk or comment.deleted_at or not can_read(actor, comment.post):
+        if not rules.can_edit(actor, comment) or comment.deleted_at or not can_read(actor, comment.post):
             raise PermissionDenied
         rules.ensure_open(comment.post.community)
         html, mentioned, _tags = render_body(body, hashtags=False)
@@ -129,7 +129,7 @@ def comment_delete(*, actor, comment: Comment) -> Comment:
     with transaction.atomic():
         post = _locked_readable_post(actor, comment.post_id)
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
-        if comment.author_id != actor.pk and not rules.can_moderate(actor, post.community):
+        if not rules.can_delete(actor, comment, post.community):
             raise PermissionDenied
         if comment.deleted_at is None:
             comment.deleted_at = timezone.now()
@@ -218,9 +218,7 @@ def best_answer_set(*, actor, post: Post, comment: Comment | None) -> Post:
     """The question's author or a moderator marks (or clears) the best answer."""
     with transaction.atomic():
         post = _locked_readable_post(actor, post.pk)
-        if post.kind != Kind.QUESTION:
-            raise PermissionDenied
-        if post.author_id != actor.pk and not rules.can_moderate(actor, post.community):
+        if not rules.can_choose_best_answer(actor, post, post.community):
             raise PermissionDenied
         rules.ensure_open(post.community)
         if comment is not None:

@@ -241,7 +241,7 @@ def post_update(*, actor, post: Post, body: str) -> Post:
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         # An author who lost access (left a private community) no longer edits there.
-        if post.author_id != actor.pk or post.is_deleted or not can_read(actor, post):
+        if not rules.can_edit(actor, post) or post.is_deleted or not can_read(actor, post):
             raise PermissionDenied
         rules.ensure_open(post.community)
         body = _clean_body(body, required=post.kind != Kind.SHARE)
@@ -266,8 +266,7 @@ def post_delete(*, actor, post: Post) -> Post:
         post = Post.objects.select_for_update(of=("self",)).select_related("community").get(pk=post.pk)
         if post.is_deleted:
             return post
-        moderator = rules.can_moderate(actor, post.community)
-        if post.author_id != actor.pk and not moderator:
+        if not rules.can_delete(actor, post, post.community):
             raise PermissionDenied
         post.deleted_at, post.deleted_by, post.pinned_at = timezone.now(), actor, None
         post.save(update_fields=["deleted_at", "deleted_by", "pinned_at", "updated_at"])

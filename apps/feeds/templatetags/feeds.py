@@ -107,7 +107,8 @@ def comment_rights(context, comment, post) -> dict:
     user = context["user"]
     return {
         "edit": rules.can_edit(user, comment),
-        "delete": rules.can_delete(user, comment, post.community, role=post.viewer_role),
+        # A post not read through the selectors has no viewer_role: the rule reads the role.
+        "delete": rules.can_delete(user, comment, post.community, role=getattr(post, "viewer_role", rules.NOT_READ)),
     }
 
 
