@@ -3,9 +3,8 @@ and the department as a whole), in the same transaction as the invitations."""
 
 import pytest
 
-from apps.communities.services import memberships
 from apps.communities.models import Membership, Role, State, Visibility
-from apps.communities.services import community_create, invite_department, membership_transition
+from apps.communities.services import community_create, invite_department, membership_transition, memberships
 from apps.moderation.models import AuditLogEntry
 from tests.factories import ProfileFactory, UserFactory
 
