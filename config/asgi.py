@@ -9,6 +9,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+# The web process queues tasks (by name, apps/core/queue.py): Celery is loaded now, before
+# the freeze below, rather than in the first request that queues one (about 70 ms there).
+# The apps' task modules stay where their first use loads them: the directory's would bring
+# ldap3 and msal, the images' Pillow, into every web process (tests/directory/test_startup_imports.py).
+import config.celery  # noqa: E402, F401
 from apps.realtime.routing import websocket_application  # noqa: E402
 from config.body_limit import BodySizeLimit  # noqa: E402
 

@@ -62,4 +62,5 @@ def enqueue_now(task_name: str, *args) -> bool:
 
 
 def enqueue_on_commit(task_name: str, *args) -> None:
+    task_named(task_name)  # an unknown name fails here, before the write commits, not after
     transaction.on_commit(lambda: enqueue_now(task_name, *args))

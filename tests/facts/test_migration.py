@@ -62,3 +62,24 @@ def test_the_facts_go_back_to_intents_when_the_upgrade_is_undone():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_undoing_notifications_alone_then_upgrading_again_keeps_each_fact_once():
+    """`migrate notifications 0001` leaves the facts app applied: the way back moves the
+    rows (the facts table is emptied), so the way forward meets no duplicate ids."""
+    from apps.facts.models import Fact
+
+    executor = MigrationExecutor(connection)
+    try:
+        fact = Fact.objects.create(event="post.created", data={"post": 4})
+        executor.migrate([("notifications", "0001_initial")])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM facts_fact")
+            assert cursor.fetchone()[0] == 0
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER)
+        assert list(Fact.objects.values_list("pk", "event")) == [(fact.pk, "post.created")]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -11,7 +11,9 @@ from django.db import migrations
 COLUMNS = "id, event, actor_id, data, created_at, processed_at"
 
 
-def _copy_rows(schema_editor, source: str, target: str) -> None:
+def _move_rows(schema_editor, source: str, target: str) -> None:
+    """Copy, then empty the source: undoing only notifications' migration leaves the facts
+    table in place, and applying it again must not meet the same ids there."""
     quote = schema_editor.quote_name
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(target)} ({COLUMNS}) SELECT {COLUMNS} FROM {quote(source)}")
@@ -24,14 +26,15 @@ def _copy_rows(schema_editor, source: str, target: str) -> None:
         (highest,) = cursor.fetchone()
         if max(last_given, highest) > 0:
             cursor.execute("SELECT setval(%s, %s)", [target_sequence, max(last_given, highest)])
+        cursor.execute(f"DELETE FROM {quote(source)}")
 
 
 def intents_to_facts(apps, schema_editor):
-    _copy_rows(schema_editor, "notifications_intent", "facts_fact")
+    _move_rows(schema_editor, "notifications_intent", "facts_fact")
 
 
 def facts_to_intents(apps, schema_editor):
-    _copy_rows(schema_editor, "facts_fact", "notifications_intent")
+    _move_rows(schema_editor, "facts_fact", "notifications_intent")
 
 
 class Migration(migrations.Migration):
