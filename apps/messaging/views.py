@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core.reactions import REACTION_ICONS, ReactionKind
 from apps.core.text import MENTION
 from apps.files import attachments
-from apps.files.serving import attached_file_response
+from apps.files.views import attachment_views
 from apps.messaging import selectors, services
 from apps.messaging.models import HISTORY_DAYS_MAX, MessageAttachment, SharedHistory, WhoManages
 from apps.profiles.selectors import display_name, resolve_handles
@@ -368,16 +368,5 @@ def search(request):
     )
 
 
-def _attachment(request, attachment_id) -> MessageAttachment:
-    # Checked on every request: someone who left the conversation loses its files too.
-    return get_object_or_404(MessageAttachment.objects.visible_to(request.user), pk=attachment_id)
-
-
-@require_GET
-def attachment(request, attachment_id, name=None):
-    return attached_file_response(request, _attachment(request, attachment_id), tag="m")
-
-
-@require_GET
-def attachment_thumbnail(request, attachment_id):
-    return attached_file_response(request, _attachment(request, attachment_id), tag="m", thumbnail=True)
+# A message's files: someone who left the conversation loses its files too.
+attachment, attachment_thumbnail = attachment_views(MessageAttachment, tag="m")
