@@ -28,6 +28,10 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Member")
 
 
+# Who moderates a community: its owners and its moderators (the one list every rule reads).
+MODERATING_ROLES = (Role.OWNER, Role.MODERATOR)
+
+
 class State(models.TextChoices):
     # A state of one person ("banned"), not a heading ("Banned" people): its own context.
     ACTIVE = "active", pgettext_lazy("membership state", "Member")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
-from apps.communities.models import Community, Membership, Role, State, is_site_admin
+from apps.communities.models import MODERATING_ROLES, Community, Membership, Role, State, is_site_admin
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor, rows_after
 from apps.core.text import search_terms
 
@@ -151,7 +151,7 @@ def viewer_can(*, viewer, community: Community) -> dict:
     role = community.viewer_role if community.viewer_state == State.ACTIVE else None
     admin = is_site_admin(viewer)
     return {
-        "moderate": admin or role in (Role.OWNER, Role.MODERATOR),
+        "moderate": admin or role in MODERATING_ROLES,
         "own": admin or role == Role.OWNER,
         "administer": admin,
         "member": role is not None,

@@ -8,7 +8,7 @@ rule reads it."""
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from apps.communities.models import Community, Role, Visibility, is_site_admin
+from apps.communities.models import MODERATING_ROLES, Community, Role, Visibility, is_site_admin
 from apps.communities.selectors import role_of
 from apps.feeds.models import Kind
 
@@ -16,7 +16,6 @@ NOT_READ = "?"  # the role argument's default: the rule reads the role itself
 
 # Who moderates a community's posts besides site administrators (also as a query: see
 # selectors.feed_lists.deleted_feed).
-MODERATING_ROLES = (Role.OWNER, Role.MODERATOR)
 
 
 def role_in(user, community: Community | None) -> str | None:

@@ -4,7 +4,7 @@ written): rows deleted since, people who lost access since, are left out here.""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from apps.communities.models import Community, Membership, Role, State
+from apps.communities.models import MODERATING_ROLES, Community, Membership, State
 from apps.feeds.models import Comment, Mention, Post, PraiseRecipient, Reaction
 from apps.feeds.models import Kind as PostKind
 from apps.notifications.models import Kind
@@ -184,7 +184,7 @@ def membership_requested(fact) -> list[Planned]:
     if membership is None:
         return []
     managers = Membership.objects.filter(
-        community_id=membership.community_id, state=State.ACTIVE, role__in=[Role.OWNER, Role.MODERATOR]
+        community_id=membership.community_id, state=State.ACTIVE, role__in=MODERATING_ROLES
     ).values_list("user_id", flat=True)
     return _community_planned(membership, managers, Kind.JOIN_REQUEST, f"join_request:{fact.pk}")
 

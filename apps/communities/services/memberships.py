@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.communities.models import Community, Membership, Role, State, Visibility, is_site_admin
+from apps.communities.models import MODERATING_ROLES, Community, Membership, Role, State, Visibility, is_site_admin
 from apps.communities.selectors import role_of
 from apps.core.broadcast import broadcast_on_commit, group_name, recheck_subscriptions_on_commit
 from apps.facts.services import fact_record
@@ -57,7 +57,7 @@ def can_manage(*, user, community: Community, level: str) -> bool:
     role = role_of(user=user, community=community)
     if level == OWNER:
         return role == Role.OWNER
-    return role in (Role.OWNER, Role.MODERATOR)
+    return role in MODERATING_ROLES
 
 
 def _active_owner_count(community: Community) -> int:

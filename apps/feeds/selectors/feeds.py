@@ -5,8 +5,7 @@ Each is a `FeedQuery` built from `visible_to`, read a page at a time by feed_pag
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, Subquery, Value
 
-from apps.communities.models import Community, Membership, State, Visibility, is_site_admin
-from apps.feeds import rules
+from apps.communities.models import MODERATING_ROLES, Community, Membership, State, Visibility, is_site_admin
 from apps.feeds.models import Bookmark, HashtagFollow, Kind, Post, PostHashtag, PraiseRecipient
 from apps.feeds.selectors.card_rows import AnyOf, _decorated, _finish
 from apps.feeds.selectors.feed_pages import PAGE_SIZE, FeedQuery, Page, _feed, _keyset
@@ -101,7 +100,7 @@ def deleted_feed(
     if community is not None:
         posts = posts.filter(community=community)
     if not is_site_admin(viewer):
-        moderated = Membership.objects.filter(user=viewer, state=State.ACTIVE, role__in=rules.MODERATING_ROLES).values(
+        moderated = Membership.objects.filter(user=viewer, state=State.ACTIVE, role__in=MODERATING_ROLES).values(
             "community_id"
         )
         posts = posts.filter(community__in=moderated)
