@@ -1,5 +1,6 @@
 import sys
 
+import factory.random
 import pytest
 import redis
 from django.conf import settings
@@ -24,6 +25,14 @@ def _delete_test_keys():
     keys = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def reproducible_factories(request):
+    """The factories' made-up values (names, job titles...) depend on the test alone, not
+    on the tests run before it: a test whose search happens to match a random job title
+    ("Best boy" for "be") fails every time or never, not once in a while."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)

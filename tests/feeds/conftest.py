@@ -21,6 +21,8 @@ def make_person(db):
         user_fields = {key: fields.pop(key) for key in ("is_active", "is_staff", "is_superuser") if key in fields}
         if email:
             user_fields["email"] = email
+        # A fixed title, not a random one: searches for people must match only what the test wrote.
+        fields.setdefault("job_title", "Analyst")
         user = UserFactory(first_name=first, last_name=last, **user_fields)
         profile = ProfileFactory(user=user, **fields)
         profile_refresh_search(profile=profile, skill_names=[])
