@@ -145,6 +145,21 @@ def test_without_database_url_and_debug_off_a_process_refuses_to_start_and_start
     assert list(tmp_path.iterdir()) == []
 
 
+def test_manage_py_without_the_servers_says_why_in_one_line_and_fails(tmp_path):
+    """Not Django's "Models aren't loaded yet" after a long traceback: the reason, exit 1."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "VAR_DIR": str(tmp_path),
+        **dict.fromkeys(("DEBUG", "DATABASE_URL", "REDIS_URL", "EMBEDDED_SERVERS", "SECRET_KEY"), ""),
+    }
+    result = _manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("manage.py: DATABASE_URL and REDIS_URL are not set."), result.stderr
+    assert "Traceback" not in result.stderr and "EMBEDDED_SERVERS=1" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_without_redis_url_a_process_refuses_to_start_naming_it(tmp_path):
     result = _setup_in_clean_environment(tmp_path, DATABASE_URL=os.environ["DATABASE_URL"])
     assert result.returncode != 0
