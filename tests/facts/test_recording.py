@@ -56,17 +56,29 @@ def test_notifications_subscribes_to_the_events_it_plans_for_with_its_task():
         assert [(s.consumer, s.task_name) for s in subscriptions_to(event)] == [("notifications", NOTIFICATIONS_TASK)]
 
 
-def test_a_second_consumer_is_handed_the_same_fact(anna, search_consumer, queued, django_capture_on_commit_callbacks):
+def test_a_second_consumer_is_handed_its_facts(anna, search_consumer, queued, django_capture_on_commit_callbacks):
     """The pattern search indexing or webhooks will follow: subscribed in their app's ready,
     handed the facts they asked for, without the producer or the facts app knowing them."""
     with django_capture_on_commit_callbacks(execute=True):
         post_fact = fact_record(event="post.created", actor=anna, post=12)
         own_fact = fact_record(event="test.indexed", actor=None, post=12)
-    assert queued == [
-        (NOTIFICATIONS_TASK, post_fact.pk),
-        ("tests.facts.index", post_fact.pk),
-        ("tests.facts.index", own_fact.pk),
-    ]
+    assert queued == [(NOTIFICATIONS_TASK, post_fact.pk), ("tests.facts.index", own_fact.pk)]
+
+
+def test_a_second_consumer_of_an_event_already_consumed_is_refused(search_consumer):
+    """A fact has one processed mark: the second consumer would find it taken by the first
+    and never process it. Refused at start, not lost quietly."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.facts.registry import subscribe, subscriptions_to
+
+    with pytest.raises(ImproperlyConfigured, match="notifications consumes them"):
+        subscribe(consumer="webhooks", events={"post.created"}, task_name="tests.facts.index")
+    with pytest.raises(ImproperlyConfigured, match="search consumes them"):
+        subscribe(consumer="webhooks", events={"test.indexed"}, task_name="tests.facts.index")
+    # A consumer subscribing again replaces its own subscription.
+    subscribe(consumer="search", events={"test.indexed", "test.other"}, task_name="tests.facts.index")
+    assert [s.consumer for s in subscriptions_to("test.other")] == ["search"]
 
 
 def test_an_unsubscribed_consumers_event_is_refused_again(anna, search_consumer):

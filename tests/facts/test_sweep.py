@@ -35,11 +35,11 @@ def test_the_sweep_processes_a_fact_whose_task_never_ran(anna, bob, broker_down,
     assert Notification.objects.count() == 1
 
 
-def test_the_sweep_hands_a_fact_to_every_consumer(anna, bob, search_consumer, broker_down):
+def test_the_sweep_hands_each_fact_to_its_consumer(anna, bob, search_consumer, broker_down):
     post_create(actor=anna, community=None, body="Hello @bob.stone")
-    fact = Fact.objects.get()
-    assert facts_sweep(older_than=timedelta(0)) == 1
-    assert search_consumer == [fact.pk]
+    indexed = fact_record(event="test.indexed", actor=anna)
+    assert facts_sweep(older_than=timedelta(0)) == 2
+    assert search_consumer == [indexed.pk]
     assert Notification.objects.filter(recipient=bob).count() == 1
 
 
