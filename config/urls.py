@@ -24,6 +24,7 @@ urlpatterns = [
     path("messages/", include("apps.messaging.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("contacts/", include("apps.directory.urls")),
+    path("", include("apps.pages.urls")),
     path("", include("apps.feeds.urls")),
 ]
 

@@ -13,6 +13,7 @@ from django.urls import path
 
 from apps.communities import urls as communities_urls
 from apps.pages import views
+from apps.pages.views import shell, welcome
 from apps.profiles import urls as profiles_urls
 
 communities = (
@@ -24,3 +25,10 @@ people = (
     [*profiles_urls.urlpatterns, path("<int:user_id>/", views.profile_detail, name="detail")],
     profiles_urls.app_name,
 )
+
+# The shell's lazily loaded parts and the welcome steps, at the root (config/urls.py).
+urlpatterns = [
+    path("shell/communities/", shell.my_communities, name="shell_communities"),
+    path("shell/rail/", shell.rail, name="shell_rail"),
+    path("welcome/", welcome.welcome_steps, name="welcome"),
+]
