@@ -62,6 +62,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 HTTPS = env.bool("HTTPS", default=not DEBUG and not EMBEDDED_SERVERS)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"  # a page that says to reload, not Django's bare 403
 SECURE_SSL_REDIRECT = HTTPS and env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -128,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.core.errors.ErrorPages",  # a page for Django's empty 405
     "config.middleware.SyncMiddlewareChain",  # last: see config/middleware.py
 ]
 
@@ -148,6 +150,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.accounts.context_processors.signup",
+                "apps.pages.context_processors.site_branding",
             ],
         },
     },

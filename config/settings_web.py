@@ -35,6 +35,9 @@ REQUEST_BODY_MAX_BYTES = env.int(
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(embedded.VAR_DIR / "media")))
+# The branding the pages show, written when an admin saves it (apps/pages/branding.py): beside
+# the uploads, which every web and live process shares.
+BRANDING_FILE = MEDIA_ROOT / "branding" / "branding.json"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed, cached forever once collectstatic has run (the Docker image);

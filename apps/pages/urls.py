@@ -13,7 +13,7 @@ from django.urls import path
 
 from apps.communities import urls as communities_urls
 from apps.pages import views
-from apps.pages.views import shell, welcome
+from apps.pages.views import branding, shell, welcome
 from apps.profiles import urls as profiles_urls
 
 communities = (
@@ -30,5 +30,8 @@ people = (
 urlpatterns = [
     path("shell/communities/", shell.my_communities, name="shell_communities"),
     path("shell/rail/", shell.rail, name="shell_rail"),
+    path("shell/suggest/", shell.suggest, name="shell_suggest"),
     path("welcome/", welcome.welcome_steps, name="welcome"),
+    path("branding.css", branding.stylesheet, name="branding_css"),
+    path("branding/logo", branding.logo, name="branding_logo"),
 ]

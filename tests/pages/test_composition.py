@@ -37,7 +37,7 @@ def test_the_composed_pages_keep_their_names_and_paths(name, kwargs, path, view)
     assert reverse(name, kwargs=kwargs) == path
     match = resolve(path)
     assert match.view_name == name
-    assert (match.func.__module__, match.func.__name__) == ("apps.pages.views", view)
+    assert (match.func.__module__, match.func.__name__) == ("apps.pages.views.composed", view)
 
 
 @pytest.mark.parametrize(

@@ -14,3 +14,8 @@ def my_communities(request):
 @require_GET
 def rail(request):
     return HttpResponse("")
+
+
+@require_GET
+def suggest(request):
+    return HttpResponse("")
