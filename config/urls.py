@@ -30,5 +30,9 @@ urlpatterns = [
 
 # Styled, and without the database: a 503 when the database is unreachable (apps/core/unavailable.py).
 handler500 = core_views.server_error
+# Pages in the site's layout (apps/core/errors.py); a 404 never says whether the thing exists.
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
 
 # No route serves MEDIA_ROOT: every uploaded file goes through a view that checks who asks.

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.core import health, unavailable
+from apps.core import errors, health, unavailable
 
 
 @require_GET
@@ -26,6 +26,27 @@ def server_error(request):
     Neither page touches the database."""
     status = 503 if unavailable.database_unavailable(sys.exc_info()[1]) else 500
     return unavailable.error_response(request, status)
+
+
+# handler400, handler403 and handler404 (config/urls.py) and CSRF_FAILURE_VIEW: pages in the
+# site's layout (apps/core/errors.py). None shows the exception: a private post's 404 says
+# exactly what a missing one says, and a refusal's reason is not the visitor's to read.
+
+
+def bad_request(request, exception=None):
+    return errors.error_response(request, "400")
+
+
+def permission_denied(request, exception=None):
+    return errors.error_response(request, "403")
+
+
+def page_not_found(request, exception=None):
+    return errors.error_response(request, "404")
+
+
+def csrf_failure(request, reason=""):
+    return errors.error_response(request, "csrf")
 
 
 def placeholder_view(title):
