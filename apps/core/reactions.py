@@ -19,3 +19,13 @@ REACTION_ICONS = {
     ReactionKind.INSIGHTFUL: "💡",
     ReactionKind.FUNNY: "😄",
 }
+
+# The icons the pages draw (apps/core/icons.py): outline, and filled once it is one's own
+# reaction. The emoji above stay for plain text (e-mails, browser notifications).
+REACTION_ICON_NAMES = {
+    ReactionKind.LIKE: ("hand-thumbs-up", "hand-thumbs-up-fill"),
+    ReactionKind.CELEBRATE: ("balloon", "balloon-fill"),
+    ReactionKind.SUPPORT: ("heart", "heart-fill"),
+    ReactionKind.INSIGHTFUL: ("lightbulb", "lightbulb-fill"),
+    ReactionKind.FUNNY: ("emoji-laughing", "emoji-laughing-fill"),
+}

@@ -27,17 +27,17 @@ def text(response) -> str:
 
 
 @pytest.mark.parametrize(
-    ("name", "kwargs", "path", "view"),
+    ("name", "kwargs", "path", "module", "view"),
     [
-        ("communities:detail", {"slug": "open-garden"}, "/communities/open-garden/", "community_detail"),
-        ("people:detail", {"user_id": 42}, "/people/42/", "profile_detail"),
+        ("communities:detail", {"slug": "open-garden"}, "/communities/open-garden/", "community", "community_detail"),
+        ("people:detail", {"user_id": 42}, "/people/42/", "person", "profile_detail"),
     ],
 )
-def test_the_composed_pages_keep_their_names_and_paths(name, kwargs, path, view):
+def test_the_composed_pages_keep_their_names_and_paths(name, kwargs, path, module, view):
     assert reverse(name, kwargs=kwargs) == path
     match = resolve(path)
     assert match.view_name == name
-    assert (match.func.__module__, match.func.__name__) == ("apps.pages.views.composed", view)
+    assert (match.func.__module__, match.func.__name__) == (f"apps.pages.views.{module}", view)
 
 
 @pytest.mark.parametrize(

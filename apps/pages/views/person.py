@@ -1,14 +1,7 @@
-"""Pages that show several apps' content at once.
-
-A community's page shows its posts and composer (feeds) beside its members (communities); a
-person's page shows their posts and praise (feeds) and communities beside their profile
-(profiles). They are composed here, above those apps, so that no app's views import another
-app's. The templates stay with the app whose page it is (communities/detail.html,
-profiles/detail.html), and the URLs keep their names (see apps/pages/urls.py).
-"""
+"""people:detail, composed here: the profile and its place in the organisation (profiles), the
+person's communities (communities), their latest posts and praise and the composer (feeds)."""
 
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.communities import selectors as community_selectors
@@ -16,27 +9,6 @@ from apps.feeds import selectors as feed_selectors
 from apps.feeds.views import composer_context
 from apps.profiles import selectors as profile_selectors
 from apps.profiles.models import PRIVATIZABLE_FIELDS
-
-
-@require_GET
-def community_detail(request, slug):
-    """communities:detail: the community, its first members, its feed and the composer."""
-    community = community_selectors.community_get(viewer=request.user, slug=slug)
-    can = community_selectors.viewer_can(viewer=request.user, community=community)
-    members = community_selectors.members_page(viewer=request.user, community=community, limit=12)
-    context = {
-        "community": community,
-        "can": can,
-        "members": members,
-        "page": feed_selectors.community_feed(
-            viewer=request.user, community=community, cursor=request.GET.get("after")
-        ),
-        "more_url": reverse("feeds:community", args=[community.slug]),
-        **composer_context(request, community=community),
-    }
-    if can["moderate"]:
-        context["pending"] = community_selectors.pending_counts(community=community)
-    return render(request, "communities/detail.html", context)
 
 
 @require_GET
