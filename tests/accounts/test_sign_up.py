@@ -13,10 +13,11 @@ pytestmark = pytest.mark.django_db
 
 SIGNUP = "/accounts/signup/"
 NEW_PASSWORD = "a-Long-enough-passphrase-42"
+NAMES = {"first_name": "Noémie", "last_name": "Durand"}  # required: tests/accounts/test_signup_names.py
 
 
 def _sign_up(client, email):
-    return client.post(SIGNUP, {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    return client.post(SIGNUP, {**NAMES, "email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
 
 def _link(message) -> str:
@@ -280,7 +281,7 @@ class TestEmailLinks:
     def test_address_confirmation(self, client):
         client.post(
             SIGNUP,
-            {"email": "new@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            {**NAMES, "email": "new@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
             HTTP_HOST="localhost:9999",
         )
         assert len(mail.outbox) == 1
@@ -290,7 +291,7 @@ class TestEmailLinks:
         existing = UserFactory(email="taken@example.com")
         client.post(
             SIGNUP,
-            {"email": existing.email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            {**NAMES, "email": existing.email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
             HTTP_HOST="localhost:9999",
         )
         assert len(mail.outbox) == 1
