@@ -30,10 +30,7 @@ def icon_svg(name: str, label: str = "", css: str = "") -> SafeString:
     """The icon as inline SVG, 1em square. Decorative (hidden from screen readers) unless
     `label` names it; then it is an image with that accessible name."""
     classes = escape(f"bi {css}".strip())
-    if label:
-        a11y = f'role="img" aria-label="{escape(label)}"'
-    else:
-        a11y = 'aria-hidden="true" focusable="false"'
+    a11y = f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true" focusable="false"'
     return mark_safe(  # noqa: S308 - the paths come from the vendored files, the rest is escaped
         f'<svg class="{classes}" width="1em" height="1em" viewBox="0 0 16 16" fill="currentColor" {a11y}>'
         f"{_paths(name)}</svg>"
