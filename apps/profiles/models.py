@@ -3,7 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
@@ -93,6 +93,11 @@ class Profile(TimeStampedModel):
     search_text = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     sort_name = models.CharField(max_length=200, blank=True, editable=False)
+    # The welcome steps (apps/pages) this person set aside, and "all" once the panel is over
+    # for good. A default in the table too: the directory sync inserts profiles in SQL.
+    welcome_dismissed = ArrayField(
+        models.CharField(max_length=20), blank=True, default=list, db_default=Value([]), editable=False
+    )
 
     objects = ProfileQuerySet.as_manager()
 

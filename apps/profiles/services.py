@@ -6,7 +6,7 @@ import zoneinfo
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
+from django.db.models import F, Func, Value
 from django.utils.translation import gettext as _
 
 from apps.core.text import fold, render_markdown
@@ -344,3 +344,18 @@ def follow_delete(*, actor, followee) -> None:
 
 def directory_owned(profile: Profile) -> dict[str, str]:
     return {field: profile.field_sources[field] for field in DIRECTORY_FIELDS if field in profile.field_sources}
+
+
+# The welcome steps a new person may set aside (apps/pages shows them); "all": the panel is over.
+WELCOME_STEPS = ("profile", "colleagues", "communities")
+WELCOME_OVER = "all"
+
+
+def welcome_dismiss(*, user, step: str) -> None:
+    """Set one welcome step aside for good (or the whole panel, WELCOME_OVER). Appended in
+    one UPDATE, once: two pages dismissing two steps at once both count."""
+    if step not in (*WELCOME_STEPS, WELCOME_OVER):
+        raise ValidationError(_("Unknown step."))
+    Profile.objects.filter(user=user).exclude(welcome_dismissed__contains=[step]).update(
+        welcome_dismissed=Func(F("welcome_dismissed"), Value(step), function="array_append")
+    )
