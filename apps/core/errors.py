@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.http import escape_leading_slashes, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -119,15 +120,13 @@ def error_response(request, kind: str) -> HttpResponse:
     return render(request, "errors/page.html", context, status=status)
 
 
-class ErrorPages:
+class ErrorPages(MiddlewareMixin):
     """A page for Django's empty 405 (a GET on an address that only takes a form), for people:
-    htmx and JSON callers keep the empty answer. The status and the Allow header stay."""
+    htmx and JSON callers keep the empty answer. The status and the Allow header stay.
+    (MiddlewareMixin: sync and async like Django's own, so that SyncMiddlewareChain, below
+    it, remains what decides that the chain runs in one thread.)"""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
+    def process_response(self, request, response):
         if (
             response.status_code == 405
             and not getattr(response, "streaming", False)
