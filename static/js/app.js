@@ -163,6 +163,9 @@
   // ------------------------------------------------------------------ composer
   // The kind chooser shows its fields; the draft lives in localStorage until it is
   // published, so a failed submission (network, server, upload too large) loses nothing.
+  // Files are chosen with the (visually hidden) file input or dropped on its label; the
+  // list under it shows each one (a thumbnail for images), with a remove button. The input
+  // stays the one sent: the server receives the same multipart form as before.
   function showKind(form) {
     var checked = form.querySelector("input[name=kind]:checked");
     var kind = checked ? checked.value : "post";
@@ -176,12 +179,99 @@
     if (box) { box.textContent = text; box.hidden = !text; }
   }
 
+  function chosenFiles(form) {
+    var input = form.querySelector("input[type=file]");
+    return Array.prototype.slice.call((input && input.files) || []);
+  }
+
   // The files over the size limit, said before anything is uploaded ("" when none).
   function oversizedFiles(form) {
-    var input = form.querySelector("input[type=file]");
     var max = parseInt(form.dataset.maxBytes, 10);
-    var tooBig = Array.prototype.slice.call((input && input.files) || []).filter(function (file) { return file.size > max; });
-    return tooBig.length ? form.dataset.tooLarge + " (" + tooBig.map(function (f) { return f.name; }).join(", ") + ")" : "";
+    var files = chosenFiles(form);
+    var tooBig = files.filter(function (file) { return file.size > max; });
+    if (tooBig.length) {
+      return form.dataset.tooLarge + " (" + tooBig.map(function (f) { return f.name; }).join(", ") + ")";
+    }
+    var count = parseInt(form.dataset.maxCount, 10);
+    return count && files.length > count ? form.dataset.tooMany || "" : "";
+  }
+
+  function fileSize(bytes) {
+    if (bytes < 1024) { return bytes + " B"; }
+    if (bytes < 1024 * 1024) { return Math.round(bytes / 1024) + " KB"; }
+    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+  }
+
+  // Replaces the input's files (a dropped file added, a chosen one removed).
+  function setFiles(form, files) {
+    var input = form.querySelector("input[type=file]");
+    if (!input || typeof DataTransfer === "undefined") { return false; }
+    var transfer = new DataTransfer();
+    files.forEach(function (file) { transfer.items.add(file); });
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  function listFiles(form) {
+    var list = form.querySelector(".composer-files");
+    var template = form.querySelector(".composer-file-template");
+    if (!list || !template) { return; }
+    list.textContent = "";
+    chosenFiles(form).forEach(function (file, index) {
+      var item = template.content.firstElementChild.cloneNode(true);
+      item.querySelector(".composer-file-name").textContent = file.name;
+      item.querySelector(".composer-file-size").textContent = fileSize(file.size);
+      var remove = item.querySelector(".composer-file-remove");
+      remove.dataset.index = String(index);
+      remove.querySelector(".visually-hidden").textContent = (form.dataset.removeLabel || "%(name)s").replace("%(name)s", file.name);
+      // A thumbnail read in the browser (a data: URL: the pages' CSP allows no blob: images).
+      if (/^image\/(png|jpeg|gif|webp)$/.test(file.type) && file.size < 15 * 1024 * 1024 && window.FileReader) {
+        var reader = new FileReader();
+        reader.onload = function () {
+          var image = document.createElement("img");
+          image.src = reader.result;
+          image.alt = "";
+          var thumb = item.querySelector(".composer-file-thumb");
+          thumb.textContent = "";
+          thumb.appendChild(image);
+        };
+        reader.readAsDataURL(file);
+      }
+      list.appendChild(item);
+    });
+  }
+
+  function showProgress(form, loaded, total) {
+    var percent = total ? Math.round((loaded / total) * 100) : 0;
+    var bar = form.querySelector(".upload-progress");
+    if (bar) {
+      bar.hidden = false;
+      bar.setAttribute("aria-valuenow", String(percent));
+      var inner = bar.querySelector(".progress-bar");
+      if (inner) { inner.style.width = percent + "%"; }
+    }
+    // Each file's share: the form is sent in order, so a file is done once the bytes before it
+    // and its own are (the text fields are small next to the files).
+    var files = chosenFiles(form);
+    var sizes = files.reduce(function (sum, file) { return sum + file.size; }, 0);
+    var before = Math.max(0, total - sizes);
+    form.querySelectorAll(".composer-file").forEach(function (item, index) {
+      var file = files[index];
+      var progress = item.querySelector(".composer-file-progress");
+      if (!file || !progress) { return; }
+      var done = file.size ? Math.min(100, Math.max(0, Math.round(((loaded - before) / file.size) * 100))) : 100;
+      before += file.size;
+      progress.hidden = false;
+      progress.setAttribute("aria-valuenow", String(done));
+      progress.querySelector(".progress-bar").style.width = done + "%";
+    });
+  }
+
+  function hideProgress(form) {
+    var bar = form.querySelector(".upload-progress");
+    if (bar) { bar.hidden = true; }
+    form.querySelectorAll(".composer-file-progress").forEach(function (progress) { progress.hidden = true; });
   }
 
   function setupComposer(form) {
@@ -200,7 +290,10 @@
     }
     form.addEventListener("change", function (event) {
       if (event.target.name === "kind") { showKind(form); }
-      if (event.target.type === "file") { composerError(form, oversizedFiles(form)); }
+      if (event.target.type === "file") {
+        composerError(form, oversizedFiles(form));
+        listFiles(form);
+      }
     });
     form.addEventListener("click", function (event) {
       if (event.target.closest("[data-add-option]")) {
@@ -213,11 +306,49 @@
           copy.focus();
         }
       }
+      var remove = event.target.closest(".composer-file-remove");
+      if (remove) {
+        var index = parseInt(remove.dataset.index, 10);
+        var rest = chosenFiles(form).filter(function (file, i) { return i !== index; });
+        if (setFiles(form, rest)) {
+          var next = form.querySelectorAll(".composer-file-remove")[Math.min(index, rest.length - 1)];
+          (next || form.querySelector("[data-drop-zone]") || body).focus();
+        }
+      }
     });
+    var zone = form.querySelector("[data-drop-zone]");
+    if (zone) {
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (event) {
+          if (!event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, "Files") < 0) { return; }
+          event.preventDefault();
+          zone.classList.add("is-dragover");
+        });
+      });
+      ["dragleave", "dragend"].forEach(function (name) {
+        zone.addEventListener(name, function () { zone.classList.remove("is-dragover"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        zone.classList.remove("is-dragover");
+        if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+        event.preventDefault();
+        setFiles(form, chosenFiles(form).concat(Array.prototype.slice.call(event.dataTransfer.files)));
+      });
+    }
+    listFiles(form);
+  }
+
+  // The top bar's Create → Post leads to /#composer: the text box takes the focus.
+  function focusComposer() {
+    if (window.location.hash !== "#composer") { return; }
+    var body = document.querySelector("#composer textarea[name=body]");
+    if (body) { body.focus(); }
   }
 
   function composers() {
     document.querySelectorAll("form.composer").forEach(setupComposer);
+    focusComposer();
+    window.addEventListener("hashchange", focusComposer);
     document.body.addEventListener("htmx:afterSwap", function () {
       document.querySelectorAll("form.composer").forEach(setupComposer);
     });
@@ -238,11 +369,7 @@
     });
     document.body.addEventListener("htmx:xhr:progress", function (event) {
       var form = submittingComposer(event);
-      var bar = form && form.querySelector(".upload-progress");
-      if (bar && event.detail.lengthComputable) {
-        bar.hidden = false;
-        bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
-      }
+      if (form && event.detail.lengthComputable) { showProgress(form, event.detail.loaded, event.detail.total); }
     });
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       var form = submittingComposer(event);
@@ -251,8 +378,7 @@
       if (status >= 400) {
         // Keep the form as it is (text, files): say what happened instead of swapping.
         event.detail.shouldSwap = false;
-        var bar = form.querySelector(".upload-progress");
-        if (bar) { bar.hidden = true; }
+        hideProgress(form);
         composerError(form, status === 413 ? form.dataset.tooLarge : form.dataset.failed);
       } else if (status === 200 && !event.detail.xhr.responseText.includes("data-has-errors")) {
         try { window.localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
@@ -260,7 +386,10 @@
     });
     document.body.addEventListener("htmx:sendError", function (event) {
       var form = submittingComposer(event);
-      if (form) { composerError(form, form.dataset.failed); }
+      if (form) {
+        hideProgress(form);
+        composerError(form, form.dataset.failed);
+      }
     });
   }
 
