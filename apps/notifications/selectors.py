@@ -30,6 +30,29 @@ def _names(user_ids) -> dict[int, str]:
     return {user.pk: user.get_full_name() or user.email for user in users}
 
 
+def _actors(user_ids) -> dict[int, object]:
+    """The actors with their profiles (for the avatar), in one query."""
+    return get_user_model().objects.select_related("profile").in_bulk(list(user_ids))
+
+
+# The list's filters (?show=...): each a condition in SQL. Direct messages are under "all"
+# only; the messages page is where they are read.
+FILTERS: dict[str, Q] = {
+    "unread": Q(read_at__isnull=True),
+    "mentions": Q(kind=Kind.MENTION),
+    "comments": Q(kind__in=[Kind.COMMENT, Kind.REPLY]),
+    "reactions": Q(kind=Kind.REACTION),
+    "communities": Q(kind__in=[Kind.INVITATION, Kind.JOIN_REQUEST, Kind.REQUEST_APPROVED]),
+    "praise": Q(kind=Kind.PRAISE),
+    "announcements": Q(kind=Kind.ANNOUNCEMENT),
+}
+
+
+def list_filter(value: str | None) -> str:
+    """A known filter's name, else "" (all)."""
+    return value if value in FILTERS else ""
+
+
 def describe(rows, *, languages: dict[int, str] | None = None) -> dict[int, dict]:
     """Each row's sentence and link, in the recipient's language if `languages` is given
     (else the active one). Constant queries: the actors' names, the communities."""
@@ -48,10 +71,13 @@ def describe(rows, *, languages: dict[int, str] | None = None) -> dict[int, dict
     return described
 
 
-def notification_list(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE) -> NotificationPage:
-    """Newest activity first, one row per thread (merged), with the people's names, in a
-    constant number of queries."""
+def notification_list(*, viewer, cursor: str | None = None, limit: int = PAGE_SIZE, show: str = "") -> NotificationPage:
+    """Newest activity first, one row per thread (merged), with the first actor's name and
+    profile (`actor`, for the avatar), in a constant number of queries. `show`: one of
+    FILTERS, or everything."""
     rows = Notification.objects.visible_to(viewer).select_related("post", "comment", "community")
+    if show in FILTERS:
+        rows = rows.filter(FILTERS[show])
     after = decode_cursor(cursor, types=(str, int))
     if after:
         rows = rows.filter(rows_after("updated_at", cursor_datetime(after[0]), "id", after[1], descending=True))
@@ -60,9 +86,13 @@ def notification_list(*, viewer, cursor: str | None = None, limit: int = PAGE_SI
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor([rows[-1].updated_at.isoformat(), rows[-1].pk])
-    names = _names({uid for row in rows for uid in row.actor_ids[:2]})
+    actors = _actors({uid for row in rows for uid in row.actor_ids[:1]})
+    names = {uid: user.get_full_name() or user.email for uid, user in actors.items()}
     for row in rows:
         row.text = texts.sentence(row, [names[uid] for uid in row.actor_ids[:1] if uid in names])
+        actor = actors.get(row.actor_ids[0]) if row.actor_ids else None
+        row.actor = actor
+        row.actor_profile = getattr(actor, "profile", None) if actor else None
         row.url = texts.link(row)
         row.excerpt = texts.excerpt(row)
         row.first_actor_id = row.actor_ids[0] if row.actor_ids else None

@@ -1,4 +1,5 @@
 import contextlib
+import json
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -17,11 +19,30 @@ from apps.notifications.emails import read_unsubscribe_token
 from apps.notifications.forms import PreferencesForm
 from apps.notifications.models import Kind
 
+MENU_SIZE = 8
+# The list's filters, in the order of the tabs (selectors.FILTERS decides what each shows).
+FILTERS = [
+    ("", gettext_lazy("All")),
+    ("unread", gettext_lazy("Unread")),
+    ("mentions", gettext_lazy("Mentions")),
+    ("comments", gettext_lazy("Comments and replies")),
+    ("reactions", gettext_lazy("Reactions")),
+    ("communities", gettext_lazy("Communities")),
+    ("praise", gettext_lazy("Praise")),
+    ("announcements", gettext_lazy("Announcements")),
+]
+
 
 @require_GET
 def index(request):
-    page = selectors.notification_list(viewer=request.user, cursor=request.GET.get("after"))
-    context = {"page": page, "unread": selectors.unread_count(viewer=request.user)}
+    show = selectors.list_filter(request.GET.get("show"))
+    page = selectors.notification_list(viewer=request.user, cursor=request.GET.get("after"), show=show)
+    context = {
+        "page": page,
+        "unread": selectors.unread_count(viewer=request.user),
+        "show": show,
+        "filters": FILTERS,
+    }
     if wants_fragment(request) and request.GET.get("after"):
         return vary_on_htmx(render(request, "notifications/_items.html", context))
     return vary_on_htmx(render(request, "notifications/index.html", context))
@@ -30,6 +51,20 @@ def index(request):
 @require_GET
 def count(request):
     return JsonResponse({"unread": selectors.unread_count(viewer=request.user)})
+
+
+@require_GET
+def menu(request):
+    """The top bar's drop-down (loaded when it opens): the latest notifications."""
+    return _menu(request)
+
+
+def _menu(request):
+    context = {
+        "items": selectors.notification_list(viewer=request.user, limit=MENU_SIZE).items,
+        "unread": selectors.unread_count(viewer=request.user),
+    }
+    return render(request, "notifications/_menu.html", context)
 
 
 @require_POST
@@ -43,6 +78,11 @@ def open_notification(request, notification_id):
 @require_POST
 def read_all(request):
     services.notifications_read_all(actor=request.user)
+    if wants_fragment(request) and request.POST.get("from") == "menu":
+        # The drop-down shows itself again, all read; the bell hears it at once, socket or not.
+        response = _menu(request)
+        response["HX-Trigger"] = json.dumps({"live:notification.read": {"unread": 0}})
+        return response
     if wants_fragment(request):
         return index(request)
     return redirect("notifications:index")
