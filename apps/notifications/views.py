@@ -20,16 +20,27 @@ from apps.notifications.forms import PreferencesForm
 from apps.notifications.models import Kind
 
 MENU_SIZE = 8
-# The list's filters, in the order of the tabs (selectors.FILTERS decides what each shows).
+# The list's filters, in the order of the tabs (selectors.FILTERS decides what each shows),
+# and what each says when it has nothing.
 FILTERS = [
-    ("", gettext_lazy("All")),
-    ("unread", gettext_lazy("Unread")),
-    ("mentions", gettext_lazy("Mentions")),
-    ("comments", gettext_lazy("Comments and replies")),
-    ("reactions", gettext_lazy("Reactions")),
-    ("communities", gettext_lazy("Communities")),
-    ("praise", gettext_lazy("Praise")),
-    ("announcements", gettext_lazy("Announcements")),
+    (
+        "",
+        gettext_lazy("All"),
+        gettext_lazy(
+            "Nothing yet: you will find here what concerns you (mentions, comments on your posts, invitations…)."
+        ),
+    ),
+    ("unread", gettext_lazy("Unread"), gettext_lazy("You're all caught up: nothing unread.")),
+    ("mentions", gettext_lazy("Mentions"), gettext_lazy("No mentions yet: when someone mentions you, it shows here.")),
+    (
+        "comments",
+        gettext_lazy("Comments and replies"),
+        gettext_lazy("No comments on your posts or replies to your comments yet."),
+    ),
+    ("reactions", gettext_lazy("Reactions"), gettext_lazy("No reactions to your posts or comments yet.")),
+    ("communities", gettext_lazy("Communities"), gettext_lazy("No community invitations, requests or approvals yet.")),
+    ("praise", gettext_lazy("Praise"), gettext_lazy("No praise yet: when a colleague praises you, it shows here.")),
+    ("announcements", gettext_lazy("Announcements"), gettext_lazy("No announcements in your communities yet.")),
 ]
 
 
@@ -42,6 +53,7 @@ def index(request):
         "unread": selectors.unread_count(viewer=request.user),
         "show": show,
         "filters": FILTERS,
+        "empty": next(empty for value, _label, empty in FILTERS if value == show),
     }
     if wants_fragment(request) and request.GET.get("after"):
         return vary_on_htmx(render(request, "notifications/_items.html", context))
