@@ -30,12 +30,15 @@ def cached_gettext(message: str) -> str:
 
 def environment(**options) -> Environment:
     from apps.core.icons import icon_svg
+    from apps.core.when import when_html
     from apps.feeds.templatetags import feeds
     from apps.profiles.templatetags import people
 
     options.pop("autoescape", None)
     env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True, **options)
     env.install_gettext_callables(cached_gettext, ngettext, newstyle=False)
-    env.globals.update(url=url, static=static, person=people.person_html, avatar=people.avatar_html, icon=icon_svg)
+    env.globals.update(
+        url=url, static=static, person=people.person_html, avatar=people.avatar_html, icon=icon_svg, when=when_html
+    )
     env.filters.update(feeds.JINJA_FILTERS)
     return env

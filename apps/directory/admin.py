@@ -6,12 +6,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.queue import enqueue_now
+from apps.core.when import when_html
 from apps.directory.admin_force import can_force, force_sync_view
 from apps.directory.models import NOT_FINISHED, DirectoryAccount, DirectoryRun, DirectorySource, RunState, Trigger
 from apps.directory.services.accounts import account_status_handed_back
@@ -78,7 +78,7 @@ class RunInline(admin.TabularInline):
     @admin.display(description=_("run"))
     def link(self, run):
         return format_html('<a href="{}">{}</a>', reverse("admin:directory_directoryrun_change", args=[run.pk]),
-                           run.created_at.strftime("%Y-%m-%d %H:%M:%S"))  # fmt: skip
+                           when_html(run.created_at))  # fmt: skip
 
     def get_queryset(self, request):
         # The latest runs only, without their diffs: an hourly source has thousands a year.
@@ -115,10 +115,9 @@ class DirectorySourceAdmin(admin.ModelAdmin):
     def last_run(self, source):
         if source.last_run_id is None:
             return "-"
-        when = timezone.localtime(source.last_run_at)
-        return format_html('<a href="{}">{}</a>', reverse("admin:directory_directoryrun_change",
-                                                          args=[source.last_run_id]),
-                           f"{when:%Y-%m-%d %H:%M} {RunState(source.last_run_state).label}")  # fmt: skip
+        return format_html('<a href="{}">{} {}</a>', reverse("admin:directory_directoryrun_change",
+                                                             args=[source.last_run_id]),
+                           when_html(source.last_run_at), RunState(source.last_run_state).label)  # fmt: skip
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         request.directory_source_id = int(object_id) if str(object_id).isdigit() else None  # for RunInline

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -103,6 +104,9 @@ class Notification(TimeStampedModel):
     # How it is e-mailed, decided from the preference when it is made; and when it was.
     email = models.CharField(max_length=12, choices=Channel.choices, default=Channel.IN_APP)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # When what it tells happened (the latest of a merged one's events), from the fact: what
+    # it shows. Not created_at/updated_at, which say when a worker processed the fact.
+    occurred_at = models.DateTimeField(default=timezone.now)
 
     objects = NotificationQuerySet.as_manager()
 
