@@ -109,7 +109,7 @@ class TestDirectory:
         person("Ada", "Lovelace")
         content = text(client.get("/people/", {"q": "ada"}, **HTMX))
         assert "<html" not in content
-        assert content.strip().startswith('<ul class="people-list" id="people-list">')
+        assert content.strip().startswith('<ul class="people-list list-group" id="people-list">')
         assert "Ada Lovelace" in content
 
     def test_htmx_with_a_cursor_gets_only_list_items(self, client, user):
@@ -177,7 +177,7 @@ class TestDirectory:
         first = text(client.get("/people/"))
         first_ids = listed_ids(first)
         assert len(first_ids) == 20
-        link = re.search(r'<a href="\?([^"]+)">More people</a>', first)
+        link = re.search(r'<a [^>]*href="\?([^"]+)">More people</a>', first)
         assert link, "no More people link"
         query = html.unescape(link.group(1))
         assert "after=" in query
@@ -638,7 +638,9 @@ class TestFollow:
         assert listed_ids(text(client.get(f"/people/{me.user_id}/followers/"))) == [ada.user_id, grace.user_id]
         assert listed_ids(text(client.get(f"/people/{me.user_id}/following/"))) == [grace.user_id]
         content = text(client.get(f"/people/{ada.user_id}/followers/"))
-        assert "Nobody yet." in content
+        assert "Nobody follows Ada Lovelace yet." in content
+        alan = person("Alan", "Turing")
+        assert "Alan Turing does not follow anyone yet." in text(client.get(f"/people/{alan.user_id}/following/"))
 
 
 # --- deactivation ------------------------------------------------------------------------------
