@@ -170,6 +170,9 @@ class Membership(TimeStampedModel):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the member last opened the community: the left navigation marks a community with
+    # posts since then (None: since they joined).
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 

@@ -156,3 +156,13 @@ def viewer_can(*, viewer, community: Community) -> dict:
         "administer": admin,
         "member": role is not None,
     }
+
+
+def my_memberships(*, viewer, limit: int = 30) -> list[Membership]:
+    """The viewer's active memberships with their community, by the community's name (the
+    left navigation); archived communities last."""
+    return list(
+        Membership.objects.filter(user=viewer, state=State.ACTIVE)
+        .select_related("community")
+        .order_by(F("community__archived_at").asc(nulls_first=True), "community__sort_name", "community_id")[:limit]
+    )

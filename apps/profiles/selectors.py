@@ -331,3 +331,45 @@ def resolve_handles(handles: list[str]) -> dict:
         if len(matches) == 1:
             resolved[key] = matches[0]
     return resolved
+
+
+@dataclass
+class Celebration:
+    profile: Profile
+    kind: str  # "birthday" or "anniversary"
+    years: int = 0
+
+
+def celebrations(*, viewer, limit: int = 5) -> list[Celebration]:
+    """Today's birthdays and work anniversaries among the viewer's department and the people
+    they follow (the right rail). Only for the fields an admin has not made private: a private
+    birthday is never hinted at, not even by its day."""
+    from django.utils import timezone
+
+    private = private_fields(viewer)
+    today = timezone.localdate()
+    wanted = Q()
+    if "birthday" not in private:
+        wanted |= Q(birthday__month=today.month, birthday__day=today.day)
+    if "start_date" not in private:
+        wanted |= Q(start_date__month=today.month, start_date__day=today.day, start_date__year__lt=today.year)
+    if not wanted:
+        return []
+    department = Profile.objects.filter(user=viewer).values_list("department", flat=True).first() or ""
+    near = Q(user__in=Follow.objects.filter(follower=viewer).values("followee_id"))
+    if department:
+        near |= Q(department=department)
+    rows = (
+        Profile.objects.filter(wanted, near, user__is_active=True)
+        .exclude(user=viewer)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")[:limit]
+    )
+    found = []
+    for profile in rows:
+        born_today = profile.birthday and (profile.birthday.month, profile.birthday.day) == (today.month, today.day)
+        if born_today and "birthday" not in private:
+            found.append(Celebration(profile, "birthday"))
+        else:
+            found.append(Celebration(profile, "anniversary", today.year - profile.start_date.year))
+    return found

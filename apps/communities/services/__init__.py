@@ -29,6 +29,7 @@ from apps.communities.services.memberships import (
     Transition,
     can_manage,
     invite_department,
+    membership_mark_seen,
     membership_set_role,
     membership_transition,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "community_transfer",
     "community_update",
     "invite_department",
+    "membership_mark_seen",
     "membership_set_role",
     "membership_transition",
     "role_of",

@@ -190,3 +190,12 @@ def invite_department(*, actor, community: Community, department: str) -> dict:
                 after={"department": department, "invited": invited, "skipped": skipped},
             )
     return {"invited": len(invited), "skipped": skipped}
+
+
+def membership_mark_seen(*, user, community_id: int) -> None:
+    """The member opened the community now (one UPDATE; nothing for a non-member)."""
+    from django.utils import timezone
+
+    Membership.objects.filter(user=user, community_id=community_id, state=State.ACTIVE).update(
+        last_seen_at=timezone.now()
+    )

@@ -1,21 +1,66 @@
 """The shell's parts loaded after the page (htmx, hx-trigger="load"): the left navigation's
-communities and the right rail. They are fetched once the page is shown, so that a page's
-own render runs the queries it ran before the shell existed."""
+communities, the right rail and the top bar's suggestions. They are fetched once the page is
+shown, so that a page's own render runs the queries it ran before the shell existed."""
 
-from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+from django.core.cache import cache
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.communities import selectors as community_selectors
+from apps.communities.services import membership_mark_seen
+from apps.feeds.selectors import highlights
+from apps.pages import onboarding
+from apps.profiles import selectors as profile_selectors
+
+RAIL_SECONDS = 300  # the rail is the same for five minutes: one render per person, not per page
+SUGGEST_MIN = 2
+SUGGEST_PEOPLE = 5
+SUGGEST_COMMUNITIES = 4
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def my_communities(request):
-    return HttpResponse("")
+    """The viewer's communities, those with posts they have not seen marked. A POST with
+    `seen` (sent by a community's own pages) first records that they opened that one."""
+    seen = request.POST.get("seen", "")
+    if request.method == "POST" and seen.isdigit():
+        membership_mark_seen(user=request.user, community_id=int(seen))
+    memberships = community_selectors.my_memberships(viewer=request.user)
+    news = highlights.communities_with_news(viewer=request.user, memberships=memberships)
+    return render(request, "pages/_nav_communities.html", {"memberships": memberships, "news": news})
 
 
 @require_GET
 def rail(request):
-    return HttpResponse("")
+    """Suggested people and communities, the week's hashtags, recent praise, today's birthdays
+    and work anniversaries (where those fields are public): cached per person and language."""
+    key = f"shell:rail:{request.user.pk}:{get_language()}:{timezone.localdate().isoformat()}"
+    html = cache.get(key)
+    if html is None:
+        viewer = request.user
+        context = {
+            "people": onboarding.colleague_suggestions(viewer=viewer, limit=3),
+            "communities": community_selectors.community_suggestions(viewer=viewer, limit=3),
+            "hashtags": highlights.trending_hashtags(viewer=viewer),
+            "praise": highlights.recent_praise(viewer=viewer),
+            "celebrations": profile_selectors.celebrations(viewer=viewer),
+        }
+        html = render_to_string("pages/_rail.html", context, request=request)
+        cache.set(key, html, RAIL_SECONDS)
+    return render(request, "pages/_cached.html", {"html": html})
 
 
 @require_GET
 def suggest(request):
-    return HttpResponse("")
+    """The top bar's suggestions as one types: people and communities the viewer may see."""
+    query = request.GET.get("q", "").strip()[:100]
+    if len(query) < SUGGEST_MIN:
+        return render(request, "pages/_suggest.html", {"query": query})
+    people = profile_selectors.profile_search(viewer=request.user, query=query, limit=SUGGEST_PEOPLE).items
+    communities = community_selectors.community_list(viewer=request.user, query=query, limit=SUGGEST_COMMUNITIES).items
+    return render(
+        request, "pages/_suggest.html", {"query": query, "people": people, "communities": communities, "asked": True}
+    )
