@@ -31,10 +31,8 @@ NOT_FOUND = "Failed to load resource: the server responded with a status of 404 
 
 
 def _sign_out(page):
-    menu = page.locator("details.menu")
-    menu.locator("summary").click()
-    expect(menu).to_have_attribute("open", "")
-    menu.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Your account").click()
+    page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(_url(LOGIN))
 
 
@@ -76,18 +74,25 @@ def test_private_community_is_invisible_to_outsiders(page):
     page.get_by_label("Name").fill(NAME)
     page.get_by_label("Description").fill(DESCRIPTION)
     page.get_by_role("radio", name=re.compile(r"^Private")).check()
-    page.get_by_role("button", name="Create", exact=True).click()
+    page.locator("#main").get_by_role("button", name="Create", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
     community_path = urlsplit(page.url).path
     assert re.fullmatch(r"/communities/[-a-z0-9]+/", community_path), community_path
     expect(page.locator(".messages")).to_contain_text("Community created.")
-    expect(page.locator(".community-header .tag-private")).to_be_visible()
+    expect(page.locator(".community-header .visibility-private")).to_have_text("Private")
     expect(page.locator(".community-header")).to_contain_text("You own this community")
+    # Posts come first; the About tab shows the description.
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Posts")
+    expect(page.locator("#composer")).to_be_visible()
+    expect(page.locator("#about-heading + .prose")).to_be_hidden()
+    page.get_by_role("tab", name="About").click()
+    expect(page.locator("#about-heading + .prose")).to_be_visible()
     expect(page.locator("#about-heading + .prose")).to_contain_text(DESCRIPTION)
 
     # A invites B by e-mail from the Invitations tab.
-    page.get_by_role("navigation", name="Community").get_by_role("link", name="Invitations").click()
+    page.locator(".community-header").get_by_role("button", name="Manage").click()
+    page.locator(".community-header").get_by_role("link", name="Invitations").click()
     expect(page).to_have_url(re.compile(r"[?&]state=invited(&|$)"))
     page.get_by_label("Invite a person (e-mail address)").fill(colleague.user.email)
     page.get_by_role("button", name="Invite", exact=True).click()
@@ -101,24 +106,26 @@ def test_private_community_is_invisible_to_outsiders(page):
     # B finds it in the directory, marked as an invitation, and accepts.
     _sign_in(page, colleague.user.email, PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Communities").click()
-    row = page.locator("#results .community-row").filter(has=page.get_by_role("link", name=NAME, exact=True))
+    row = page.locator("#results .community-card").filter(has=page.get_by_role("link", name=NAME, exact=True))
     expect(row).to_have_count(1)
-    expect(row.locator(".tag", has_text=re.compile(r"^invited$"))).to_be_visible()
+    expect(row.locator(".community-state")).to_have_text("Invited")
     row.get_by_role("link", name=NAME, exact=True).click()
     expect(page).to_have_url(_url(community_path))
     expect(page.get_by_text("You are invited to join.")).to_be_visible()
     page.get_by_role("button", name="Accept the invitation").click()
     expect(page.locator(".messages")).to_contain_text(f"Welcome to {NAME}.")
     expect(page.locator(".community-header")).to_contain_text("You are a member")
+    page.get_by_role("tab", name="Members").click()
+    expect(page.locator(".member-list")).to_be_visible()
     expect(page.locator(".member-list")).to_contain_text(colleague.name)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Communities").click()
     page.get_by_role("link", name="My communities").click()
     expect(page).to_have_url(re.compile(r"[?&]mine=1(&|$)"))
-    mine = page.locator("#results .community-row")
+    mine = page.locator("#results .community-card")
     expect(mine).to_have_count(1)
     expect(mine.get_by_role("link", name=NAME, exact=True)).to_be_visible()
-    expect(mine.locator(".tag", has_text=re.compile(r"^member$"))).to_be_visible()
+    expect(mine.locator(".community-state")).to_have_text("Member")
 
     page.goto(f"/people/{colleague.user_id}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(colleague.name)
@@ -138,7 +145,7 @@ def test_private_community_is_invisible_to_outsiders(page):
 
     page.goto("/communities/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Communities")
-    rows = page.locator("#results .community-row")
+    rows = page.locator("#results .community-card")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(PUBLIC_NAME)
     expect(page.locator("main")).not_to_contain_text(NAME)

@@ -8,6 +8,9 @@ from apps.communities import selectors as community_selectors
 from apps.feeds import selectors as feed_selectors
 from apps.feeds.views import composer_context
 
+# The page's tabs, posts first; ?tab= picks the one shown without JavaScript (every pane is in the page).
+TABS = ("posts", "about", "members")
+
 
 @require_GET
 def community_detail(request, slug):
@@ -15,10 +18,12 @@ def community_detail(request, slug):
     community = community_selectors.community_get(viewer=request.user, slug=slug)
     can = community_selectors.viewer_can(viewer=request.user, community=community)
     members = community_selectors.members_page(viewer=request.user, community=community, limit=12)
+    tab = request.GET.get("tab")
     context = {
         "community": community,
         "can": can,
         "members": members,
+        "tab": tab if tab in TABS else TABS[0],
         "page": feed_selectors.community_feed(
             viewer=request.user, community=community, cursor=request.GET.get("after")
         ),
