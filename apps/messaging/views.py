@@ -71,7 +71,7 @@ def unread(request):
 
 
 def new(request):
-    context = {"who_manages": WhoManages.choices, "values": request.POST, "errors": []}
+    context = _list_context(request) | {"who_manages": WhoManages.choices, "values": request.POST, "errors": []}
     if request.method == "POST":
         people, unknown = _people(request.POST.get("people", ""))
         if unknown:
@@ -280,7 +280,7 @@ def settings_view(request, conversation_id):
         conversation = selectors.conversation_get(viewer=request.user, conversation_id=conversation_id)
     participants = selectors.participants_of(conversation=conversation)
     me = _me(request, participants)
-    context = {
+    context = _list_context(request, current=conversation.pk) | {
         "conversation": conversation,
         "title": selectors.title_of(conversation, viewer=request.user, participants=participants),
         "participants": participants,
@@ -330,9 +330,8 @@ def message_edit(request, message_id):
             errors = _errors(error)
         except PermissionDenied as error:
             raise Http404 from error
-    return render(
-        request, "messaging/message_edit.html", {"message": message, "errors": errors}, status=400 if errors else 200
-    )
+    context = _list_context(request, current=message.conversation_id) | {"message": message, "errors": errors}
+    return render(request, "messaging/message_edit.html", context, status=400 if errors else 200)
 
 
 @require_POST
@@ -364,7 +363,7 @@ def search(request):
     return render(
         request,
         "messaging/search.html",
-        {"query": query, "results": rows, "more": more, "next": rows[-1].pk if rows else None},
+        _list_context(request) | {"query": query, "results": rows, "more": more, "next": rows[-1].pk if rows else None},
     )
 
 
