@@ -1,6 +1,8 @@
 // Direct messages: the conversation list follows what arrives; the open conversation shows
 // new, edited and deleted messages live, who is typing and who has seen what. A message is
-// sent with an id made here: sending it again after a failure never makes two.
+// sent with an id made here: sending it again after a failure never makes two. Whatever is
+// inserted (live, or an older page above) gets the same layout as the page the server drew:
+// a separator where a day starts, one sender's messages in a row grouped under one name.
 (function () {
   "use strict";
 
@@ -59,6 +61,64 @@
   }
   function atBottom() { return items.scrollHeight - items.scrollTop - items.clientHeight < 80; }
   function toBottom() { items.scrollTop = items.scrollHeight; }
+  // Scrolls the conversation, never the page, to show `node` (at the top, or centred).
+  function scrollTo(node, centre) {
+    items.scrollTop = node.offsetTop - (centre ? (items.clientHeight - node.offsetHeight) / 2 : 8);
+  }
+
+  // ------------------------------------------------------------------- layout
+  // The server draws the first page so (templatetags/messaging.py chat_rows); this redraws
+  // the separators and groups after any insertion: the same rules, on the data-* it renders.
+  var GROUP_SECONDS = 5 * 60;
+  var empty = document.getElementById("dm-empty");
+  function dayLabel(node) {
+    var day = node.dataset.day;
+    if (day === page.dataset.today) { return page.dataset.todayLabel; }
+    if (day === page.dataset.yesterday) { return page.dataset.yesterdayLabel; }
+    return node.dataset.dayLabel || day;
+  }
+  function regroup() {
+    items.querySelectorAll(".dm-day").forEach(function (node) { node.remove(); });
+    var previous = null;
+    var day = null;
+    Array.prototype.slice.call(items.children).forEach(function (node) {
+      if (node.classList.contains("dm-new")) { previous = null; return; }
+      if (!node.dataset.message || !node.dataset.day) { return; }
+      if (node.dataset.day !== day) {
+        day = node.dataset.day;
+        previous = null;
+        var separator = document.createElement("li");
+        separator.className = "dm-day";
+        var text = document.createElement("span");
+        text.textContent = dayLabel(node);
+        separator.appendChild(text);
+        var before = node.previousElementSibling;
+        items.insertBefore(separator, before && before.classList.contains("dm-new") ? before : node);
+      }
+      var continued = previous && node.classList.contains("dm") && previous.classList.contains("dm") &&
+        previous.dataset.sender === node.dataset.sender &&
+        (parseInt(node.dataset.at, 10) - parseInt(previous.dataset.at, 10)) < GROUP_SECONDS;
+      node.classList.toggle("dm-continued", !!continued);
+      previous = node;
+    });
+    if (empty) { empty.hidden = items.children.length > 0; }
+  }
+  // Opening the conversation: "New messages" above the first one the reader had not read.
+  function unreadDivider() {
+    var read = parseInt(page.dataset.read, 10) || 0;
+    var first = null;
+    items.querySelectorAll(".dm[data-message]").forEach(function (node) {
+      if (!first && parseInt(node.dataset.message, 10) > read && node.dataset.sender !== me) { first = node; }
+    });
+    if (!first) { return null; }
+    var divider = document.createElement("li");
+    divider.className = "dm-new";
+    var text = document.createElement("span");
+    text.textContent = page.dataset.newLabel || "New messages";
+    divider.appendChild(text);
+    items.insertBefore(divider, first);
+    return divider;
+  }
 
   // Puts a rendered message in its place: replaces the same message (edited, deleted, reacted)
   // or the bubble waiting for it (sent from this tab); appends it otherwise.
@@ -83,6 +143,7 @@
     }
     mine(node.parentNode || items);
     processed(node);
+    regroup();
     if (follow) { toBottom(); }
     seenBy();
     return node;
@@ -221,7 +282,7 @@
     catchUp(20, missed, catchUpAfter(missed));
   });
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (items.contains(event.target) || event.target === items) { mine(items); seenBy(); }
+    if (items.contains(event.target) || event.target === items) { mine(items); regroup(); seenBy(); }
   });
 
   // ------------------------------------------------------------------- typing
@@ -244,6 +305,12 @@
   });
   var lastTyping = 0;
   var body = composer.querySelector("textarea[name=body]");
+  // The composer grows with what is written (up to its CSS max-height), then scrolls.
+  function fit() {
+    body.style.height = "auto";
+    if (body.value) { body.style.height = body.scrollHeight + 2 + "px"; }
+  }
+  body.addEventListener("input", fit);
   body.addEventListener("input", function () {
     var now = Date.now();
     if (body.value && now - lastTyping > 3000 && window.liveSend) {
@@ -273,13 +340,21 @@
   var clientField = composer.querySelector("[name=client_id]");
   var fileField = composer.querySelector("input[type=file]");
   function problem(text) { errorBox.textContent = text || ""; errorBox.hidden = !text; }
+  // The files chosen, named above the composer (the paperclip alone does not say).
+  var chosen = composer.querySelector(".dm-files-chosen");
+  function chosenFiles() {
+    var names = Array.prototype.map.call(fileField.files || [], function (file) { return file.name; });
+    chosen.textContent = names.join(", ");
+    chosen.hidden = !names.length;
+  }
+  fileField.addEventListener("change", chosenFiles);
   function newClientId() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
       return (c ^ (window.crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
     });
   }
-  function pendingBubble(text, clientId) {
+  function pendingBubble(text, clientId, files) {
     var existing = items.querySelector(".dm.sending[data-client-id='" + clientId + "']");
     if (existing) { existing.classList.remove("failed"); return existing; }
     var bubble = document.createElement("li");
@@ -287,11 +362,19 @@
     bubble.dataset.clientId = clientId;
     var inner = document.createElement("div");
     inner.className = "dm-main";
+    var line = document.createElement("div");
+    line.className = "dm-line";
+    var shape = document.createElement("div");
+    shape.className = "dm-bubble";
     var p = document.createElement("p");
-    p.textContent = text || "📎";
-    inner.appendChild(p);
+    p.className = "mb-0";
+    p.textContent = text || files.map(function (file) { return file.name; }).join(", ");
+    shape.appendChild(p);
+    line.appendChild(shape);
+    inner.appendChild(line);
     bubble.appendChild(inner);
     items.appendChild(bubble);
+    if (empty) { empty.hidden = true; }
     toBottom();
     return bubble;
   }
@@ -305,6 +388,8 @@
       fileField.value = "";
       replyField.value = "";
       replying.hidden = true;
+      chosenFiles();
+      fit();
     }
     problem("");
   }
@@ -317,7 +402,7 @@
     // The id stays until the server has the message: pressing Send again retries the same one.
     if (!clientField.value) { clientField.value = newClientId(); }
     var clientId = clientField.value;
-    var bubble = pendingBubble(body.value, clientId);
+    var bubble = pendingBubble(body.value, clientId, files);
     var data = new FormData(composer);
     sentText = body.value;
     sending = true;
@@ -354,12 +439,16 @@
   });
 
   mine(items);
+  var divider = unreadDivider();
+  regroup();
   seenBy();
-  // A search result opens on its message; otherwise the latest are in view.
+  // A search result opens on its message; else the first unread one; else the latest.
   var shown = window.location.hash && document.getElementById(window.location.hash.slice(1));
   if (shown && items.contains(shown)) {
     shown.classList.add("dm-found");
-    shown.scrollIntoView({ block: "center" });
+    scrollTo(shown, true);
+  } else if (divider && items.scrollHeight - divider.offsetTop > items.clientHeight) {
+    scrollTo(divider, false);
   } else {
     toBottom();
   }
