@@ -26,6 +26,7 @@ from apps.communities.models import Community, Membership, State, Visibility
 from apps.core.reactions import ReactionKind
 from apps.core.text import extract_mentions_and_hashtags, fold
 from apps.demo.activity_data import HASHTAG_FOLLOWS, POSTS, TIME_ZONE
+from apps.demo.event_times import backdate_events
 from apps.demo.organisation_data import ADMIN_EMAIL, CEO, DEMO_DOMAIN, demo_email
 from apps.feeds import services
 from apps.feeds.models import Comment, Hashtag, Kind, PollOption, Post
@@ -259,6 +260,8 @@ class _Seeder:
             Post.objects.filter(pk__in=self.pinned).update(pinned_at=when)
         for pk, closes in self.closings.items():
             Post.objects.filter(pk=pk).update(poll_closes_at=closes)
+        # Their facts too: notifications show when it happened (event_times.py).
+        backdate_events(self.post_moments, self.comment_moments, self.now, SEED + 1)
 
     # ------------------------------------------------------------------ following
 

@@ -60,9 +60,11 @@ def _claim_receipts(pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
         return {(key, recipient) for key, recipient in cursor.fetchall()}
 
 
-def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[Notification]:
+def deliver(planned: list[planning.Planned], *, actor_id: int | None, occurred_at=None) -> list[Notification]:
     """Write the notifications of a plan: never to the actor, at most one per person per
-    plan and per (event, recipient) ever, merged into an unread one about the same thing."""
+    plan and per (event, recipient) ever, merged into an unread one about the same thing.
+    `occurred_at`: when the event happened (the fact's time), what the notification shows;
+    not when this runs, which can be much later (a backlog, the demo's weeks of activity)."""
     first: dict[int, planning.Planned] = {}
     for item in planned:
         if item.recipient_id != actor_id and item.recipient_id not in first:
@@ -72,6 +74,7 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
     channels = channels_for({item.recipient_id for item in todo}, {item.kind for item in todo})
     todo = [item for item in todo if channels[(item.recipient_id, item.kind)] != Channel.OFF]
     now = timezone.now()
+    occurred_at = occurred_at or now
     mergeable = [item for item in todo if item.kind in MERGED_KINDS]
     open_rows = {}
     if mergeable:
@@ -97,6 +100,7 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
             about, _sep, ident = item.target.partition(":")
             row.comment_id = int(ident) if about == "comment" else None
             row.updated_at = now
+            row.occurred_at = max(row.occurred_at, occurred_at)
             merged.append(row)
             continue
         created.append(
@@ -109,9 +113,10 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None) -> list[No
                 community_id=item.community_id,
                 actor_ids=actors,
                 email=channels[(item.recipient_id, item.kind)],
+                occurred_at=occurred_at,
             )
         )
-    Notification.objects.bulk_update(merged, ["actor_ids", "comment_id", "updated_at"])
+    Notification.objects.bulk_update(merged, ["actor_ids", "comment_id", "updated_at", "occurred_at"])
     Notification.objects.bulk_create(created)
     rows = merged + created
     _announce_on_commit(merged, created)
@@ -161,7 +166,7 @@ def fact_process(*, fact_id: int) -> int:
     with fact_processing(fact_id) as fact:
         if fact is None:
             return 0
-        rows = deliver(planning.PLANNERS[fact.event](fact), actor_id=fact.actor_id)
+        rows = deliver(planning.PLANNERS[fact.event](fact), actor_id=fact.actor_id, occurred_at=fact.created_at)
     return len(rows)
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.csv", views.export, name="export"),
     path("me/", views.me, name="me"),
     path("me/edit/", views.edit, name="edit_me"),
+    path("me/time-zone/", views.time_zone, name="time_zone"),
     path("<int:user_id>/card/", views.card, name="card"),
     path("<int:user_id>/org/", views.org_chart, name="org_chart"),
     path("<int:user_id>/org/reports/", views.org_reports, name="org_reports"),

@@ -4,14 +4,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.htmx import vary_on_htmx, wants_fragment
-from apps.profiles import selectors, services
+from apps.profiles import selectors, services, timezones
 from apps.profiles.forms import ProfileForm
 from apps.profiles.models import AVATAR_SIZES, Profile
 
@@ -134,11 +134,25 @@ def edit(request, user_id=None):
                 else:
                     form.add_error("avatar", error)
             else:
+                if profile.user_id == request.user.pk:  # dates show in one's zone from now on
+                    timezones.remember(request, form.cleaned_data.get("time_zone") or "")
                 messages.success(request, _("Profile saved."))
                 return redirect("people:detail", user_id=user_id)
     else:
         form = ProfileForm(**form_kwargs)
     return render(request, "profiles/edit.html", {"form": form, "profile": profile})
+
+
+@require_POST
+def time_zone(request):
+    """The browser's proposal of its zone (static/js/timezone.js): it becomes the profile's
+    if the profile has none; the session remembers the profile's either way."""
+    try:
+        zone = timezones.propose(user=request.user, zone=request.POST.get("time_zone", "")[:64])
+    except ValueError:
+        return HttpResponseBadRequest(_("Unknown time zone."))
+    timezones.remember(request, zone)
+    return JsonResponse({"time_zone": zone})
 
 
 @require_POST
