@@ -149,24 +149,24 @@ def test_find_by_skill_follow_and_browse_the_org_chart(page, user, org):
     toggle = amelie.locator("> .org-toggle")
     team = amelie.locator("> .org-children")
     expect(toggle).to_have_text("2 reports")
-    expect(amelie).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(team.locator(".org-item")).to_have_count(0)
 
     toggle.click()
     expect(team.locator(".org-item")).to_have_count(2)
     expect(team.locator(".org-node a")).to_have_text(["Lucas Petit", "Zoë Garçon"])
     expect(team).to_be_visible()
-    expect(amelie).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     assert len(reports_requests) == 1
 
     toggle.click()
     expect(team).to_be_hidden()
-    expect(amelie).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
 
     toggle.click()
     expect(team).to_be_visible()
     expect(team.get_by_role("link", name="Zoë Garçon")).to_be_visible()
-    expect(amelie).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     assert len(reports_requests) == 1, "unfolding again must not fetch the reports again"
     assert script_errors == []
 
