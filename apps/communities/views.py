@@ -73,9 +73,15 @@ def members(request, slug):
         raise Http404
     if state != State.ACTIVE and not can["moderate"]:
         raise Http404
+    return _members_page(request, community, can, state)
+
+
+def _members_page(request, community, can, state, invite_form=None):
     page = selectors.members_page(
         viewer=request.user, community=community, state=state, cursor=request.GET.get("after")
     )
+    if invite_form is None and can["moderate"] and state == State.INVITED:
+        invite_form = InviteForm()
     context = {
         "community": community,
         "can": can,
@@ -83,7 +89,7 @@ def members(request, slug):
         "state": state,
         "tab": "members" if state == State.ACTIVE else state,
         "pending": selectors.pending_counts(community=community) if can["moderate"] else None,
-        "invite_form": InviteForm() if can["moderate"] and state == State.INVITED else None,
+        "invite_form": invite_form,
         "next_query": urlencode({"state": state, "after": page.next_cursor or ""}),
     }
     return render(request, "communities/members.html", context)
@@ -155,7 +161,9 @@ def manage_member(request, slug, user_id):
 
 @require_POST
 def invite(request, slug):
-    community, _can = _page_for(request, slug, "moderate")
+    """Invite a person or a department; a refusal shows the invitations page again, the
+    error next to the field."""
+    community, can = _page_for(request, slug, "moderate")
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -172,10 +180,9 @@ def invite(request, slug):
                 )
                 messages.success(request, _("Invitation sent."))
         except ValidationError as error:
-            _errors(request, error)
-    else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            form.add_error("department" if form.cleaned_data.get("department") else "email", error.messages)
+    if form.errors:
+        return _members_page(request, community, can, State.INVITED, invite_form=form)
     return _to_members(community, State.INVITED)
 
 
