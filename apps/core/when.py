@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
+from html import escape
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimeFormat, get_date_format, get_time_format, parse_pattern
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override, pgettext
 
@@ -47,6 +48,9 @@ class Formats:
     yesterday: str
     minutes: str  # "%(count)s min"
     hours: str  # "%(count)s h"
+    weekdays: tuple[str, ...]  # Monday first, as datetime.weekday()
+    months: tuple[str, ...]  # [1] is January
+    months_short: tuple[str, ...]
 
 
 @functools.cache
@@ -74,6 +78,9 @@ def formats(language: str) -> Formats:
             minutes=pgettext("time ago", "%(count)s min"),
             # Translators: hours ago, abbreviated ("3 h").
             hours=pgettext("time ago", "%(count)s h"),
+            weekdays=tuple(locale.days["format"]["wide"][i] for i in range(7)),
+            months=("", *(locale.months["format"]["wide"][i] for i in range(1, 13))),
+            months_short=("", *(locale.months["format"]["abbreviated"][i] for i in range(1, 13))),
         )
 
 
@@ -81,39 +88,39 @@ class _Fields(dict):
     """The fields of a CLDR pattern for one moment: the usual ones by plain Python, any
     other through Babel's own (slower) formatter."""
 
-    __slots__ = ("locale", "moment")
+    __slots__ = ("formats", "moment")
 
-    def __init__(self, moment: dt.datetime, locale: Locale):
+    def __init__(self, moment: dt.datetime, formats: Formats):
         super().__init__()
         self.moment = moment
-        self.locale = locale
+        self.formats = formats
 
     def __missing__(self, key: str) -> str:
-        m, names = self.moment, self.locale
+        m, f = self.moment, self.formats
         if key == "d":
             return str(m.day)
-        if key == "dd":
-            return f"{m.day:02d}"
         if key == "EEEE":
-            return names.days["format"]["wide"][m.weekday()]
+            return f.weekdays[m.weekday()]
         if key == "MMMM":
-            return names.months["format"]["wide"][m.month]
+            return f.months[m.month]
         if key == "MMM":
-            return names.months["format"]["abbreviated"][m.month]
+            return f.months_short[m.month]
         if key in ("y", "yyyy"):
             return str(m.year)
         if key == "HH":
             return f"{m.hour:02d}"
-        if key == "H":
-            return str(m.hour)
         if key == "mm":
             return f"{m.minute:02d}"
-        return DateTimeFormat(m, self.locale)[key]
+        if key == "dd":
+            return f"{m.day:02d}"
+        if key == "H":
+            return str(m.hour)
+        return DateTimeFormat(m, f.locale)[key]
 
 
 def _aware(value) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
+        return value if value.tzinfo is not None else timezone.make_aware(value)
     if isinstance(value, dt.date):
         return timezone.make_aware(dt.datetime(value.year, value.month, value.day))
     return None
@@ -125,14 +132,41 @@ def _zone(tz) -> dt.tzinfo:
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 
+@functools.lru_cache(maxsize=8192)
+def _absolute(language: str, zone: dt.tzinfo, moment: dt.datetime) -> str:
+    """Remembered: the same posts are shown to many people in few languages and zones."""
+    f = formats(language)
+    return f.absolute % _Fields(moment.astimezone(zone), f)
+
+
+def _relative(f: Formats, zone: dt.tzinfo, moment: dt.datetime, now: dt.datetime) -> str:
+    seconds = (now - moment).total_seconds()
+    # A clock a little ahead (another server's, the browser's) is still "now".
+    if -60 < seconds < 60:
+        return f.now
+    if 0 < seconds < 3600:
+        return f.minutes % {"count": int(seconds // 60)}
+    local = moment.astimezone(zone)
+    today = now.astimezone(zone).date()
+    if seconds > 0:
+        days = (today - local.date()).days
+        if days == 0:
+            return f.hours % {"count": int(seconds // 3600)}
+        if days == 1:
+            return f.yesterday
+        if days <= 6:
+            return f.weekdays[local.weekday()]
+    if local.year == today.year:
+        return f.day_month % _Fields(local, f)
+    return f.day_month_year % _Fields(local, f)
+
+
 def absolute(value, *, language: str | None = None, tz=None) -> str:
     """ "Monday, 7 December 2026, 16:03" in the language and time zone (default: current)."""
     moment = _aware(value)
     if moment is None:
         return ""
-    f = formats(language or get_language() or "en")
-    local = moment.astimezone(_zone(tz))
-    return f.absolute % _Fields(local, f.locale)
+    return _absolute(language or get_language() or "en", _zone(tz), moment)
 
 
 def relative(value, *, now: dt.datetime | None = None, language: str | None = None, tz=None) -> str:
@@ -140,35 +174,15 @@ def relative(value, *, now: dt.datetime | None = None, language: str | None = No
     moment = _aware(value)
     if moment is None:
         return ""
-    f = formats(language or get_language() or "en")
-    zone = _zone(tz)
-    now = now or timezone.now()
-    seconds = (now - moment).total_seconds()
-    local = moment.astimezone(zone)
-    # A clock a little ahead (another server's, the browser's) is still "now".
-    if -60 < seconds < 60:
-        return f.now
-    today = now.astimezone(zone).date()
-    if seconds > 0:
-        if seconds < 3600:
-            return f.minutes % {"count": int(seconds // 60)}
-        days = (today - local.date()).days
-        if days == 0:
-            return f.hours % {"count": int(seconds // 3600)}
-        if days == 1:
-            return f.yesterday
-        if days <= 6:
-            return f.locale.days["format"]["wide"][local.weekday()]
-    if local.year == today.year:
-        return f.day_month % _Fields(local, f.locale)
-    return f.day_month_year % _Fields(local, f.locale)
+    return _relative(formats(language or get_language() or "en"), _zone(tz), moment, now or timezone.now())
 
 
 def iso_utc(value) -> str:
     moment = _aware(value)
     if moment is None:
         return ""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    u = moment.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def when_text(value, *, relative_text: bool = False, language: str | None = None, tz=None) -> str:
@@ -185,8 +199,10 @@ def when_html(value, *, now: dt.datetime | None = None, language: str | None = N
     moment = _aware(value)
     if moment is None:
         return mark_safe("")
-    full = escape(absolute(moment, language=language, tz=tz))
-    short = escape(relative(moment, now=now, language=language, tz=tz))
+    language = language or get_language() or "en"
+    zone = _zone(tz)
+    full = escape(_absolute(language, zone, moment))
+    short = escape(_relative(formats(language), zone, moment, now or timezone.now()))
     return mark_safe(  # noqa: S308 (escaped above)
         f'<time datetime="{iso_utc(moment)}" title="{full}" data-when>'
         f'<span aria-hidden="true">{short}</span><span class="visually-hidden">{full}</span></time>'
@@ -197,9 +213,30 @@ def _day_html(day: dt.date, *, language: str | None) -> SafeString:
     """A calendar day (a start date), not a moment: no time zone, "7 Dec 2019"."""
     f = formats(language or get_language() or "en")
     noon = dt.datetime(day.year, day.month, day.day, 12)
-    full = escape(f.full_date % _Fields(noon, f.locale))
-    short = escape(f.day_month_year % _Fields(noon, f.locale))
+    full = escape(f.full_date % _Fields(noon, f))
+    short = escape(f.day_month_year % _Fields(noon, f))
     return mark_safe(  # noqa: S308 (escaped above)
         f'<time datetime="{day.isoformat()}" title="{full}">'
         f'<span aria-hidden="true">{short}</span><span class="visually-hidden">{full}</span></time>'
     )
+
+
+_RELATIVE = re.compile(
+    r'(<time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)" title="[^"<>]*" data-when><span aria-hidden="true">)'
+    r"[^<]*(</span>)"
+)
+
+
+def refresh_relative(html: str, *, now: dt.datetime | None = None, language: str | None = None, tz=None) -> str:
+    """HTML rendered earlier (a cached feed card) with its relative texts made true now: a
+    card cached an hour ago said "5 min". The title and the screen-reader text, which depend
+    only on the language and time zone (part of such a cache's key), are kept."""
+    if "data-when>" not in html:
+        return html
+    now = now or timezone.now()
+
+    def fresh(match: re.Match) -> str:
+        moment = dt.datetime.fromisoformat(match[2].replace("Z", "+00:00"))
+        return f"{match[1]}{escape(relative(moment, now=now, language=language, tz=tz))}{match[3]}"
+
+    return _RELATIVE.sub(fresh, html)

@@ -8,7 +8,7 @@ import pytest
 from django.template import engines
 from django.utils import timezone, translation
 
-from apps.core.when import absolute, iso_utc, relative, when_html, when_text
+from apps.core.when import absolute, iso_utc, refresh_relative, relative, when_html, when_text
 
 UTC = dt.UTC
 PARIS = "Europe/Paris"
@@ -132,3 +132,14 @@ def test_it_is_cheap():
         elapsed = time.perf_counter() - start
     assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms for 60 dates"
     assert all(re.match(r"<time datetime=", when_html(m, now=NOW)) for m in moments[:3])
+
+
+def test_html_rendered_earlier_gets_its_relative_texts_refreshed():
+    """Feed cards are cached by content, language and zone, not by time: served three hours
+    later, a card's "5 min" must say "3 h" (apps/feeds/cards.py refreshes them)."""
+    moment = ago(hours=3, minutes=5)
+    cached = "<article>" + when_html(moment, now=ago(hours=3), language="en", tz=PARIS) + "</article>"
+    assert '<span aria-hidden="true">5 min</span>' in cached
+    fresh = refresh_relative(cached, now=NOW, language="en", tz=PARIS)
+    assert fresh == cached.replace('<span aria-hidden="true">5 min</span>', '<span aria-hidden="true">3 h</span>')
+    assert refresh_relative("<p>no dates</p>", now=NOW) == "<p>no dates</p>"
