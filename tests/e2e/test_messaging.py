@@ -64,7 +64,7 @@ def _messages(page):
 
 
 def _badge(page):
-    return page.locator("a.nav-messages #messages-count")
+    return page.locator("#messages-count")
 
 
 def _expect_no_unread(page, timeout=None):
@@ -144,6 +144,21 @@ def test_two_people_chat_live_and_see_each_other_typing(open_page, anna, ben, co
     expect(received).to_have_count(3, timeout=LIVE_TIMEOUT_MS)
     expect(received.nth(2).locator(".dm-body")).to_have_text("Great, I'll take a look after lunch.")
 
+    # A chat's layout for messages arriving live too: one separator for the day, and Anna's
+    # second message in a row grouped under her first (no second name or avatar).
+    _send(anna_page, "I'll ping you when I'm done.")
+    expect(received).to_have_count(4, timeout=LIVE_TIMEOUT_MS)
+    expect(received.nth(3)).to_have_class(re.compile(r"\bdm-continued\b"))
+    expect(received.nth(2)).not_to_have_class(re.compile(r"\bdm-continued\b"))
+    expect(received.nth(3).locator(".dm-avatar")).to_be_hidden()
+    expect(received.nth(2).locator(".dm-avatar")).to_be_visible()
+    # The name stays for screen readers, out of sight.
+    assert received.nth(3).locator(".dm-head").evaluate("e => e.getBoundingClientRect().height") <= 1
+    assert received.nth(2).locator(".dm-head").evaluate("e => e.getBoundingClientRect().height") > 10
+    for page in (anna_page, ben_page):
+        expect(page.locator("#dm-messages > li.dm-day")).to_have_count(1)
+        expect(page.locator("#dm-messages > li.dm-day")).to_have_text("Today")
+
     # Both had the conversation open: nothing is left unread.
     _expect_no_unread(anna_page)
     _expect_no_unread(ben_page)
@@ -178,7 +193,7 @@ def test_unread_count_follows_messages_and_the_sender_sees_them_read(open_page, 
     expect(anna_page.locator("#dm-messages .dm-seen:visible")).to_have_count(0)
 
     # Ben goes to his messages: the list shows the conversation and its two unread messages.
-    ben_page.locator("a.nav-messages").click()
+    ben_page.locator("a:has(#messages-count)").click()
     expect(ben_page).to_have_url(url_pattern("/messages/"))
     _connected(ben_page)
     _expect_unread(ben_page, 2, timeout=LIVE_TIMEOUT_MS)
@@ -191,6 +206,11 @@ def test_unread_count_follows_messages_and_the_sender_sees_them_read(open_page, 
     expect(ben_page).to_have_url(url_pattern(f"/messages/{conversation.pk}/"))
     expect(ben_page.locator("#dm-title")).to_have_text(ANNA)
     expect(_messages(ben_page)).to_have_count(2)
+    # "New messages" above the first he had not read.
+    divider = ben_page.locator("#dm-messages > li.dm-new")
+    expect(divider).to_have_text("New messages")
+    first_unread = f"m{sent.nth(0).get_attribute('data-message')}"
+    expect(ben_page.locator("#dm-messages > li.dm-new + li.dm")).to_have_id(first_unread)
     _connected(ben_page)
     _expect_no_unread(ben_page, timeout=LIVE_TIMEOUT_MS)
     # The list beside it no longer counts the open conversation as unread either (checked
@@ -245,8 +265,40 @@ def test_after_a_disconnect_the_conversation_shows_edits_and_deletions(open_page
     expect(ben_page.locator(f"#m{edited.pk} .dm-body")).to_have_text("Room 14A, not 12B.", timeout=LIVE_TIMEOUT_MS)
     expect(ben_page.locator(f"#m{deleted.pk}")).to_contain_text("This message was deleted.")
     expect(ben_page.locator(f"#m{deleted.pk}")).not_to_contain_text("old laptop")
-    expect(ben_page.locator(f"#m{kept.pk} .dm-reaction")).to_have_text("🎉 1")
+    # The reaction, drawn as an icon with its count (never an emoji).
+    reaction = ben_page.locator(f"#m{kept.pk} .dm-reaction")
+    expect(reaction).to_have_attribute("data-kind", "celebrate")
+    expect(reaction.locator(".dm-reaction-count")).to_have_text("1")
+    expect(reaction.locator("svg")).to_have_count(1)
     expect(_messages(ben_page)).to_have_count(4)
     expect(_messages(ben_page).last).to_contain_text("See you there!")
     assert ben_page.evaluate(SAME_PAGE), "Ben's page was reloaded"
     watch.assert_clean()
+
+
+def test_a_phone_shows_one_pane_at_a_time(open_page, anna, ben, conversation):
+    """Below 768 px: the list alone on the index, the conversation alone (with a way back to the
+    list) once opened; nothing scrolls sideways, down to 360 px."""
+    from apps.messaging.services import message_send
+
+    message_send(actor=ben, conversation=conversation, body="A message long enough to need two lines on a phone.")
+    page = _person(open_page, anna)
+    for width in (360, 390):
+        page.set_viewport_size({"width": width, "height": 780})
+        page.goto("/messages/")
+        expect(page.locator("#dm-list")).to_be_visible()
+        expect(page.locator(".dm-placeholder")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator(f"#dm-list li[data-conversation='{conversation.pk}'] a").click()
+        expect(page.locator("#dm-title")).to_have_text(BEN)
+        expect(page.locator("#dm-list")).to_be_hidden()
+        expect(page.locator("#dm-composer")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.get_by_role("link", name="Back to conversations").click()
+        expect(page).to_have_url(url_pattern("/messages/"))
+    # Wider, both panes side by side, and no back link.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/messages/{conversation.pk}/")
+    expect(page.locator("#dm-list")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to conversations")).to_be_hidden()
+    open_page.watch.assert_clean()

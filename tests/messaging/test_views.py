@@ -1,4 +1,5 @@
 import json
+import re
 import uuid
 
 import pytest
@@ -10,6 +11,12 @@ from apps.messaging.models import Conversation, Message
 from tests.messaging.conftest import CANARY
 
 pytestmark = pytest.mark.django_db
+
+
+def _reacted(html: str, kind: str, count: int) -> bool:
+    """The message shows `count` reactions of `kind`, drawn as an icon (not an emoji)."""
+    chip = re.search(rf'<span class="dm-reaction" data-kind="{kind}"[^>]*>(.*?)</span></span>', html, re.S)
+    return bool(chip) and "<svg" in chip.group(1) and chip.group(1).endswith(f'dm-reaction-count">{count}')
 
 
 @pytest.fixture
@@ -24,7 +31,7 @@ def test_index_lists_my_conversations_with_unread_counts(as_anna, anna, ben, dir
     assert response.status_code == 200
     html = response.content.decode()
     assert "Launch team" in html and "Ben Dubois" in html and "Lunch?" in html
-    assert 'class="dm-unread"' in html
+    assert 'class="dm-unread ' in html
 
 
 def test_conversation_page_shows_messages_and_receipts(as_anna, anna, ben, direct):
@@ -121,7 +128,7 @@ def test_edit_delete_and_react_views(as_anna, anna, ben, direct, client):
     react = as_anna.post(
         reverse("messaging:message_react", args=[message.pk]), {"kind": "like"}, HTTP_HX_REQUEST="true"
     )
-    assert react.status_code == 200 and "👍 1" in react.content.decode()
+    assert react.status_code == 200 and _reacted(react.content.decode(), "like", 1)
     deleted = as_anna.post(reverse("messaging:message_delete", args=[message.pk]), HTTP_HX_REQUEST="true")
     assert "This message was deleted." in deleted.content.decode()
     client.force_login(ben)
@@ -261,7 +268,7 @@ def test_catching_up_brings_the_edits_deletions_and_reactions_missed(as_anna, an
     ids = [m.pk for m in answer.context["page"]]
     assert ids == [edited.pk, deleted.pk, reacted.pk, newer.pk]
     html = answer.content.decode()
-    assert "typo fixed" in html and "This message was deleted." in html and "👍 1" in html
+    assert "typo fixed" in html and "This message was deleted." in html and _reacted(html, "like", 1)
     assert "wrong chat" not in html and "nothing happens to me" not in html
     # Only what the page shows: before `from`, nothing.
     answer = as_anna.get(url + f"?after={reacted.pk}&missed=5000&from={reacted.pk}")
