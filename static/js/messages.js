@@ -61,6 +61,12 @@
   }
   function atBottom() { return items.scrollHeight - items.scrollTop - items.clientHeight < 80; }
   function toBottom() { items.scrollTop = items.scrollHeight; }
+  // An image that loads late (no size known before) keeps the latest in view if they were.
+  var pinned = true;
+  items.addEventListener("scroll", function () { pinned = atBottom(); });
+  items.addEventListener("load", function (event) {
+    if (event.target.tagName === "IMG" && pinned) { toBottom(); }
+  }, true);
   // Scrolls the conversation, never the page, to show `node` (at the top, or centred).
   function scrollTo(node, centre) {
     items.scrollTop = node.offsetTop - (centre ? (items.clientHeight - node.offsetHeight) / 2 : 8);
