@@ -6,6 +6,9 @@ import re
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 WHITE = (255, 255, 255)
 DARK_BODY = (33, 37, 41)  # Bootstrap 5.3's dark --bs-body-bg (#212529)
+# The lightest surface links sit on in the dark theme (--bs-secondary-bg, #343a40): a shade
+# that reads there reads on every darker one.
+DARK_SURFACE = (52, 58, 64)
 LIGHT_BODY = WHITE
 AA = 4.5
 
@@ -58,7 +61,7 @@ def theme_css(primary: str) -> str:
     light_link = readable_on(base, LIGHT_BODY)
     light_subtle = mix(base, WHITE, 0.85)
     light_emphasis = readable_on(mix(base, (0, 0, 0), 0.35), light_subtle)
-    dark_link = readable_on(base, DARK_BODY)
+    dark_link = readable_on(base, DARK_SURFACE)
     dark_subtle = mix(base, DARK_BODY, 0.75)
     dark_emphasis = readable_on(mix(base, WHITE, 0.45), dark_subtle)
 

@@ -97,10 +97,10 @@ def test_no_logo_is_a_404(client):
 
 
 def test_primary_shades_read_on_both_themes():
-    from apps.pages.colours import DARK_BODY, WHITE, contrast, readable_on, rgb
+    from apps.pages.colours import DARK_SURFACE, WHITE, contrast, readable_on, rgb
 
     for colour in ["#1d4ed8", "#047857", "#be123c", "#000000", "#0d6efd"]:
-        assert contrast(readable_on(rgb(colour), DARK_BODY), DARK_BODY) >= 4.5
+        assert contrast(readable_on(rgb(colour), DARK_SURFACE), DARK_SURFACE) >= 4.5
         assert contrast(readable_on(rgb(colour), WHITE), WHITE) >= 4.5
 
 

@@ -12,7 +12,7 @@ from apps.communities.models import Visibility
 from apps.communities.services import community_create, membership_transition
 from apps.feeds.services import post_create
 from apps.profiles.models import ProfileFieldPolicy
-from apps.profiles.services import profile_refresh_search
+from apps.profiles.services import profile_refresh_search, welcome_dismiss
 from tests.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,12 +112,21 @@ def test_the_rail_suggests_colleagues_and_communities_and_shows_praise_and_hasht
     community_create(actor=colleague, name="Compilers")
     post_create(actor=colleague, community=None, body="Shipping #release today")
     post_create(actor=colleague, community=None, body="Thanks!", kind="praise", badge="thanks", recipients=[me])
+    welcome_dismiss(user=me, step="all")
     client.force_login(me)
     html = text(client.get("/shell/rail/"))
     assert "Grace Hopper" in html
     assert "Compilers" in html
     assert "#release" in html
     assert "Recent praise" in html
+
+
+def test_while_the_welcome_steps_show_the_rail_does_not_repeat_their_suggestions(client):
+    me = person(department="Research")
+    person("Grace", "Hopper", department="Research")
+    client.force_login(me)
+    html = text(client.get("/shell/rail/"))
+    assert "People you may know" not in html and "Communities to join" not in html
 
 
 def test_the_rail_never_shows_a_private_communitys_posts_or_name(client):

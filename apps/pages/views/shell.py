@@ -41,9 +41,12 @@ def rail(request):
     html = cache.get(key)
     if html is None:
         viewer = request.user
+        # While the welcome steps show, they suggest colleagues and communities: not twice.
+        welcomed = onboarding.welcome_status(viewer=viewer).over
         context = {
-            "people": onboarding.colleague_suggestions(viewer=viewer, limit=3),
-            "communities": community_selectors.community_suggestions(viewer=viewer, limit=3),
+            "welcomed": welcomed,
+            "people": onboarding.colleague_suggestions(viewer=viewer, limit=3) if welcomed else [],
+            "communities": community_selectors.community_suggestions(viewer=viewer, limit=3) if welcomed else [],
             "hashtags": highlights.trending_hashtags(viewer=viewer),
             "praise": highlights.recent_praise(viewer=viewer),
             "celebrations": profile_selectors.celebrations(viewer=viewer),
