@@ -393,6 +393,25 @@
     });
   }
 
+  // ----------------------------------------------------------------- reactions
+  // Choosing a reaction redraws the reactions (their picker closes): the focus goes back to
+  // the React button rather than to the top of the page.
+  function reactions() {
+    var redrawn = null;
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var elt = event.detail.elt;
+      var box = elt && elt.closest && elt.matches(".reaction-picker") ? elt.closest(".reactions") : null;
+      redrawn = box && box.contains(document.activeElement) ? box.id : null;
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (!redrawn) { return; }
+      var box = document.getElementById(redrawn);
+      redrawn = null;
+      var toggle = box && box.querySelector(".reaction-toggle");
+      if (toggle) { toggle.focus(); }
+    });
+  }
+
   // ------------------------------------------------------------- failed requests
   // An htmx request that fails (a 503 while the database or a server is unavailable, a
   // 500, no answer at all) would otherwise change nothing on the page, silently. Its
@@ -847,6 +866,7 @@
     live();
     orgChart();
     composers();
+    reactions();
     confirmations();
     failedRequests();
     mentions();

@@ -622,7 +622,8 @@ def test_praise_in_a_private_community_is_not_on_the_recipients_profile_for_outs
         assert PRAISE_BODY not in profile and CANARY not in profile, visitor
         assert "No praise yet." in profile, visitor
         praise = _text(_get(world, visitor, "/feed/people/{mem}/?show=praise"))
-        assert CANARY not in praise and "Nothing here yet." in praise, visitor
+        # The empty state: nothing of the private praise.
+        assert CANARY not in praise and "thank them for something with a praise post." in praise, visitor
     assert PRAISE_BODY in _text(_get(world, "mem", "/people/{mem}/"))
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
-from apps.core.reactions import REACTION_ICONS, ReactionKind
+from apps.core.reactions import REACTION_ICON_NAMES, ReactionKind
 from apps.feeds import cards, rules
 from apps.feeds.models import BADGE_ICONS, Badge
 
@@ -18,38 +18,68 @@ register = template.Library()
 
 @functools.cache
 def _reaction_kinds(language: str) -> list[tuple]:
-    """(kind, icon, label) in `language`, the current one: translated once, not per card."""
-    return [(kind, REACTION_ICONS[kind], str(kind.label)) for kind in ReactionKind]
+    """(kind, outline icon, filled icon, label) in `language`, the current one: translated
+    once, not per card."""
+    return [(kind, *REACTION_ICON_NAMES[kind], str(kind.label)) for kind in ReactionKind]
 
 
 @register.filter
 def reaction_buttons(mine: str | None):
-    """[(value to send, icon, label, pressed)]: pressing one's own reaction again removes it.
-    Worked out here rather than with three {% if %} per button and card."""
-    return [
-        ("" if kind == mine else kind.value, icon, label, "true" if kind == mine else "false")
-        for kind, icon, label in _reaction_kinds(get_language())
-    ]
+    """[(value to send, icon name, label, pressed)]: pressing one's own reaction again removes
+    it; its icon is the filled one. Worked out here rather than with three {% if %} per button
+    and card."""
+    buttons = []
+    for kind, outline, filled, label in _reaction_kinds(get_language()):
+        pressed = kind == mine
+        icon = filled if pressed else outline
+        buttons.append(("" if pressed else kind.value, icon, label, "true" if pressed else "false"))
+    return buttons
+
+
+@register.filter
+def reaction_mine(mine: str | None):
+    """(icon name, label) of one's own reaction, for the React button; None without one."""
+    for kind, _outline, filled, label in _reaction_kinds(get_language()):
+        if kind == mine:
+            return filled, label
+    return None
 
 
 @register.filter
 def reaction_summary(counts: dict):
-    """[(icon, label, count)] in a fixed order, for the kinds that have any."""
+    """[(kind, icon name, label, count)] in a fixed order, for the kinds that have any."""
     return [
-        (icon, label, counts[kind.value])
-        for kind, icon, label in _reaction_kinds(get_language())
+        (kind.value, filled, label, counts[kind.value])
+        for kind, _outline, filled, label in _reaction_kinds(get_language())
         if counts.get(kind.value)
     ]
 
 
 @register.filter
 def reaction_icon(kind: str) -> str:
-    return REACTION_ICONS.get(kind, "")
+    """The kind's (filled) icon name."""
+    return REACTION_ICON_NAMES[kind][1] if kind in ReactionKind.values else "hand-thumbs-up"
 
 
 @register.filter
 def reaction_label(kind: str) -> str:
     return ReactionKind(kind).label if kind in ReactionKind.values else ""
+
+
+# Praise badges drawn as icons (their emoji, BADGE_ICONS, stay for plain text).
+BADGE_ICON_NAMES = {
+    Badge.THANKS: "heart",
+    Badge.TEAM_PLAYER: "people-fill",
+    Badge.ABOVE_AND_BEYOND: "stars",
+    Badge.INNOVATOR: "lightbulb",
+    Badge.MENTOR: "signpost-split",
+    Badge.CUSTOMER_HERO: "trophy",
+}
+
+
+@register.filter
+def badge_icon_name(badge: str) -> str:
+    return BADGE_ICON_NAMES.get(badge, "award")
 
 
 @register.filter
@@ -90,7 +120,9 @@ JINJA_FILTERS = {
     "filesizeformat": defaultfilters.filesizeformat,
     "badge_icon": badge_icon,
     "badge_label": badge_label,
+    "badge_icon_name": badge_icon_name,
     "reaction_summary": reaction_summary,
+    "reaction_mine": reaction_mine,
     "reaction_buttons": reaction_buttons,
     "comments_label": comments_label,
     "votes_label": votes_label,
