@@ -37,6 +37,25 @@
 
     function current() { return viewport.querySelector(".org-node-current"); }
 
+    // The management chain drawn right above the person rather than over the middle of their
+    // whole level, which can be far wider than the box: their manager is in sight from the start.
+    var chain = canvas.querySelector(".org-chain");
+    function alignChain() {
+      var me = current();
+      var top = chain && chain.querySelector(".org-node");
+      if (!me || !top) { return; }
+      chain.style.transform = "";
+      var from = top.getBoundingClientRect();
+      var to = me.getBoundingClientRect();
+      var dx = Math.round((to.left + to.width / 2) - (from.left + from.width / 2));
+      chain.style.transform = dx ? "translateX(" + dx + "px)" : "";
+    }
+
+    function relayout() {
+      alignChain();
+      scheduleUpdate();
+    }
+
     // ------------------------------------------------------------ where things are
     function centreOn(node, smooth) {
       if (!node) { return; }
@@ -252,10 +271,11 @@
     window.addEventListener("scroll", function () { if (activeNode) { placeCard(activeNode); } }, { passive: true });
     window.addEventListener("resize", scheduleUpdate);
     if (window.ResizeObserver) {
-      var observer = new ResizeObserver(scheduleUpdate);
+      var observer = new ResizeObserver(relayout);
       observer.observe(viewport);
       observer.observe(canvas);
     }
+    alignChain();
     centreOn(current(), false);
     update();
   }
