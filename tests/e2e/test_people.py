@@ -211,3 +211,98 @@ def test_business_card_on_hover_and_on_keyboard_focus(page, user, org):
     expect(card).to_contain_text("Financial Controller")
     expect(card).to_contain_text("Finance · Lyon")
     assert script_errors == []
+
+
+def _box_in(inner, outer, slack=1):
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+    )
+
+
+SCROLL = "el => [el.scrollLeft, el.scrollTop]"
+PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_org_chart_opens_on_the_person_pans_and_keeps_an_opened_branch_in_place(
+    browser, live_server, user, staff_user, org, width
+):
+    """A wide team: Amélie has nine reports, the first of whom has three. Her chart opens
+    centred on her with her manager in sight, says there is more, pans with the mouse, keeps
+    the page itself from scrolling sideways, and an opened branch stays where it was."""
+    admin = staff_user
+    first = _person(
+        admin, "Aaron", "Abel", job_title="Analyst", department="Finance", location="Lyon", manager=org.amelie
+    )
+    for i in range(6):
+        _person(
+            admin, f"Report{i}", "Team", job_title="Analyst", department="Finance", location="Lyon", manager=org.amelie
+        )
+    for i in range(3):
+        _person(admin, f"Junior{i}", "Abel", job_title="Junior", department="Finance", location="Lyon", manager=first)
+    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": width, "height": 800})
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    script_errors = _watch_for_script_errors(page)
+    try:
+        _sign_in(page, user.email, PASSWORD)
+        page.goto(f"/people/{org.amelie.user_id}/org/")
+        viewport = page.locator("[data-org-viewport]")
+        current = page.locator(".org-node-current")
+        expect(current).to_contain_text("Amélie Durand")
+        expect(page.get_by_text("Drag or scroll to see more")).to_be_visible()
+        expect(page.locator("aside.rail")).to_have_count(0)
+        page.wait_for_function("() => !document.querySelector('[data-org-edge=right]').hidden")
+
+        # Centred on her, her manager above her and in sight.
+        box, me = viewport.bounding_box(), current.bounding_box()
+        assert abs((me["x"] + me["width"] / 2) - (box["x"] + box["width"] / 2)) <= 2
+        manager = page.locator(".org-chain .org-node", has_text="Hélène Lefèvre")
+        assert _box_in(manager.bounding_box(), box), "her manager is not in sight"
+        assert manager.bounding_box()["y"] < me["y"]
+        width_now, window_width = page.evaluate(PAGE_WIDTH)
+        assert width_now <= window_width, "the page scrolls sideways"
+
+        # Dragging pans the chart (from an empty spot of the canvas, left of her box).
+        before = viewport.evaluate(SCROLL)
+        page.mouse.move(box["x"] + 8, me["y"] + me["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 60, me["y"] + me["height"] / 2 + 30, steps=5)
+        page.mouse.up()
+        after = viewport.evaluate(SCROLL)
+        assert after[0] < before[0], "dragging right did not reveal more on the left"
+        expect(page).to_have_url(_url(f"/people/{org.amelie.user_id}/org/"))
+
+        # Aaron's branch opens with Aaron where he was.
+        aaron = page.locator(".org-item:has(> .org-node a:text-is('Aaron Abel'))")
+        toggle = aaron.locator("> .org-toggle")
+        toggle.scroll_into_view_if_needed()
+        place = aaron.locator("> .org-node").bounding_box()
+        toggle.click()
+        expect(aaron.locator("> .org-children .org-item")).to_have_count(3)
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        page.wait_for_timeout(600)  # the smooth scroll that shows his reports
+        moved = aaron.locator("> .org-node").bounding_box()
+        assert _box_in(moved, viewport.bounding_box()), "the opened person left the view"
+        assert abs(moved["y"] - place["y"]) <= place["height"], "the opened person jumped"
+
+        # Every report is reachable: the first and the last.
+        for name in ("Aaron Abel", "Report5 Team"):
+            link = page.locator(".org-node a", has_text=name)
+            link.scroll_into_view_if_needed()
+            assert _box_in(link.bounding_box(), viewport.bounding_box()), name
+
+        # Keyboard focus brings the business card, inside the window.
+        link = current.get_by_role("link", name="Amélie Durand")
+        link.focus()
+        card = current.locator(".business-card")
+        expect(card).to_be_visible()
+        expect(card).to_contain_text("Finance Manager")
+        card_box = card.bounding_box()
+        assert card_box["x"] >= 0 and card_box["x"] + card_box["width"] <= width
+        assert script_errors == []
+    finally:
+        context.close()
