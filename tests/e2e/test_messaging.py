@@ -302,3 +302,32 @@ def test_a_phone_shows_one_pane_at_a_time(open_page, anna, ben, conversation):
     expect(page.locator("#dm-list")).to_be_visible()
     expect(page.get_by_role("link", name="Back to conversations")).to_be_hidden()
     open_page.watch.assert_clean()
+
+
+def test_older_messages_loaded_above_get_their_day_separator_and_groups(open_page, anna, ben, conversation):
+    """The page loads older messages above: they get the same layout, one separator per day
+    (never the same day twice) and their sender's groups."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.messaging.models import Message
+    from apps.messaging.selectors import PAGE_SIZE
+    from apps.messaging.services import message_send
+
+    yesterday = timezone.localtime() - timedelta(days=1)
+    older = [message_send(actor=ben, conversation=conversation, body=f"older {n}")[0] for n in range(3)]
+    for n, message in enumerate(older):
+        Message.objects.filter(pk=message.pk).update(created_at=yesterday + timedelta(minutes=n))
+    for n in range(PAGE_SIZE):
+        message_send(actor=anna if n % 2 else ben, conversation=conversation, body=f"today {n}")
+    page = _person(open_page, anna)
+    _open_conversation(page, conversation, BEN)
+    separators = page.locator("#dm-messages > li.dm-day")
+    expect(separators).to_have_text(["Today"])
+    page.get_by_role("button", name="Earlier messages").click()
+    expect(_messages(page)).to_have_count(PAGE_SIZE + 3)
+    expect(separators).to_have_text(["Yesterday", "Today"])
+    expect(page.locator(f"#m{older[0].pk}")).not_to_have_class(re.compile(r"\bdm-continued\b"))
+    expect(page.locator(f"#m{older[1].pk}")).to_have_class(re.compile(r"\bdm-continued\b"))
+    open_page.watch.assert_clean()
