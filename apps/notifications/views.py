@@ -71,8 +71,10 @@ def menu(request):
     return _menu(request)
 
 
-def _menu(request):
+def _menu(request, *, after_read_all=False):
     context = {
+        # The button pressed is gone: focus goes to the next thing one may want.
+        "after_read_all": after_read_all,
         "items": selectors.notification_list(viewer=request.user, limit=MENU_SIZE).items,
         "unread": selectors.unread_count(viewer=request.user),
     }
@@ -92,7 +94,7 @@ def read_all(request):
     services.notifications_read_all(actor=request.user)
     if wants_fragment(request) and request.POST.get("from") == "menu":
         # The drop-down shows itself again, all read; the bell hears it at once, socket or not.
-        response = _menu(request)
+        response = _menu(request, after_read_all=True)
         response["HX-Trigger"] = json.dumps({"live:notification.read": {"unread": 0}})
         return response
     if wants_fragment(request):
