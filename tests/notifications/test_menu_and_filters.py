@@ -46,6 +46,7 @@ def test_the_menu_lists_the_latest_eight_newest_first_with_avatars(anna, bob):
     assert f'action="/notifications/{made[-1].pk}/open/"' in html
     assert "See all notifications" in html and 'id="menu-read-all"' in html
     assert "<time" in html
+    assert "autofocus" not in html  # opening it leaves the focus to Bootstrap's keyboard handling
 
 
 def test_the_menu_is_private_and_says_when_there_is_nothing(anna, bob, carol, private, run_facts):
@@ -99,6 +100,7 @@ def test_mark_all_read_from_the_menu_shows_the_menu_again_and_tells_the_bell(ann
     assert response.status_code == 200
     assert "Unread:" not in response.content.decode()
     assert "See all notifications" in response.content.decode()
+    assert "autofocus" in response.content.decode()  # the pressed button is gone: focus moves on
     assert response["HX-Trigger"] == '{"live:notification.read": {"unread": 0}}'
     assert client.get("/notifications/count/").json() == {"unread": 0}
     # Without htmx, it is the form it always was.
