@@ -15,11 +15,11 @@ view does not take (require_POST, require_http_methods), keeping its status and 
 
 from urllib.parse import urlencode, urlsplit
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
-from django.utils.deprecation import MiddlewareMixin
 from django.utils.http import escape_leading_slashes, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +104,24 @@ def _sign_in_url(request) -> str:
     return login
 
 
+class _AsTheLayoutSeesIt:
+    """The request as the site's layout sees it on an error page: without its address (the
+    language form's `next` leads home instead of repeating what was asked, which may name
+    something private) and without a route (nothing in the navigation is the current page).
+    So the page depends on the kind of error and on who asks, never on what was asked."""
+
+    resolver_match = None
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_full_path(self):
+        return "/"
+
+
 def error_response(request, kind: str) -> HttpResponse:
     """The answer for `kind` (a key of ERRORS) to `request`: a page, an htmx fragment or JSON."""
     status, title, message, icon, code = ERRORS[kind]
@@ -116,25 +134,50 @@ def error_response(request, kind: str) -> HttpResponse:
         icon=icon,
         back_url=_back_url(request) if kind in GO_BACK else "",
         sign_in_url=_sign_in_url(request) if kind in SIGN_IN else "",
+        request=_AsTheLayoutSeesIt(request),
     )
     return render(request, "errors/page.html", context, status=status)
 
 
-class ErrorPages(MiddlewareMixin):
+def _needs_page(request, response) -> bool:
+    return (
+        response.status_code == 405
+        and not getattr(response, "streaming", False)
+        and not response.content
+        and request.headers.get("HX-Request") != "true"
+        and not wants_json(request)
+    )
+
+
+def _give_page(request, response):
+    page = error_response(request, "405")
+    response.content = page.content
+    response["Content-Type"] = page["Content-Type"]
+    return response
+
+
+class ErrorPages:
     """A page for Django's empty 405 (a GET on an address that only takes a form), for people:
     htmx and JSON callers keep the empty answer. The status and the Allow header stay.
-    (MiddlewareMixin: sync and async like Django's own, so that SyncMiddlewareChain, below
-    it, remains what decides that the chain runs in one thread.)"""
+    Sync and async, and async without a thread hop except to render that page, so that
+    SyncMiddlewareChain (below it) stays what decides how the chain runs."""
 
-    def process_response(self, request, response):
-        if (
-            response.status_code == 405
-            and not getattr(response, "streaming", False)
-            and not response.content
-            and request.headers.get("HX-Request") != "true"
-            and not wants_json(request)
-        ):
-            page = error_response(request, "405")
-            response.content = page.content
-            response["Content-Type"] = page["Content-Type"]
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        response = self.get_response(request)
+        return _give_page(request, response) if _needs_page(request, response) else response
+
+    async def __acall__(self, request):
+        response = await self.get_response(request)
+        if _needs_page(request, response):
+            return await sync_to_async(_give_page, thread_sensitive=True)(request, response)
         return response

@@ -91,13 +91,12 @@ def test_a_missing_page_is_a_404_in_the_layout_and_the_persons_language(headers,
     page = _page(response)
     assert f'<html lang="{lang}"' in page and title in page and 'data-error="404"' in page
     assert 'data-error-home href="/"' in page or 'href="/" data-error-home' in page
-    assert "Not Found" not in page
+    assert "Not Found" not in page and "no-such-page" not in page  # what was asked is not repeated
 
 
-def _without_tokens(page: str, path: str) -> str:
-    """The page with its CSRF tokens (masked anew for every page) blanked out, and the address
-    asked for (the language form's `next`, the visitor's own input) replaced by a mark."""
-    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", page).replace(path, "PATH")
+def _without_tokens(page: str) -> str:
+    """The page with its CSRF tokens (masked anew for every page) blanked out."""
+    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", page)
 
 
 @pytest.mark.django_db
@@ -109,13 +108,12 @@ def test_a_private_community_and_post_are_the_same_404_as_missing_ones():
     for private, missing in [
         (f"/communities/{hidden.slug}/", "/communities/no-such-community/"),
         (f"/posts/{secret.pk}/", f"/posts/{secret.pk + 1000}/"),
+        (f"/posts/{secret.pk}/", "/no-such-page/"),  # whatever the route
     ]:
         for headers in (ENGLISH, FRENCH):
             refused, absent = outsider.get(private, **headers), outsider.get(missing, **headers)
             assert refused.status_code == absent.status_code == 404
-            assert _without_tokens(refused.content.decode(), private) == _without_tokens(
-                absent.content.decode(), missing
-            )
+            assert _without_tokens(refused.content.decode()) == _without_tokens(absent.content.decode())
             assert "Hidden Lab" not in refused.content.decode()
 
 
