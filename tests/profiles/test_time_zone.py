@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.profiles.models import Profile
-from apps.profiles.timezones import SESSION_KEY, TimeZoneMiddleware
+from apps.profiles.timezones import SESSION_KEY, TimeZoneMiddleware, zone_of
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,9 @@ class TestSetting:
         content = client.get("/people/me/edit/").content.decode()
         assert 'name="time_zone"' in content
         assert '<option value="Europe/Paris"' in content
+
+
+def test_the_zone_of_a_recipient(settings):
+    assert zone_of(ProfileFactory(time_zone="Asia/Tokyo").user_id) == "Asia/Tokyo"
+    assert zone_of(ProfileFactory(time_zone="").user_id) == settings.TIME_ZONE
+    assert zone_of(10**9) == settings.TIME_ZONE
