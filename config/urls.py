@@ -10,6 +10,8 @@ from apps.pages import urls as page_urls
 # The admin signs in through allauth (password, MFA, SSO, rate limits), never its own form.
 admin.site.login = admin_login
 admin.site.site_header = admin.site.site_title = "Enterprise Social"
+# The admin's side list of every model repeats its home page; on a phone it pushed the page aside.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", feed_views.home, name="home"),

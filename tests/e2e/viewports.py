@@ -149,7 +149,7 @@ def _luminance(rgb) -> float:
 def measured_contrast(page, selector: str) -> float:
     """The contrast of an element's text on the first opaque background colour behind it."""
     colours = page.evaluate(
-        """(selector) => {
+        r"""(selector) => {
             const el = document.querySelector(selector);
             if (!el) return null;
             let bg = el, colour = "rgba(0, 0, 0, 0)";
