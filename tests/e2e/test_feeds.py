@@ -456,3 +456,29 @@ def test_a_comment_the_server_could_not_take_says_so_and_keeps_its_text(page, wa
     expect(card.locator(".comment-list .comment")).to_contain_text("In the wiki, under Releases.")
     expect(alert).to_have_count(0)
     watch.assert_clean(allowed=[re.compile(r"status of 503|Status Error Code 503")])
+
+
+def test_composer_lists_chosen_files_and_one_can_be_removed(page, watch, community, alice, tmp_path):
+    watch.page(page)
+    _sign_in(page, alice.email, PASSWORD)
+    # The top bar's Create → Post leads to /#composer: the text box has the focus.
+    page.goto("/#composer")
+    expect(_composer(page).get_by_label("Post to the whole company")).to_be_focused()
+    _open_community(page, community)
+    composer = _composer(page)
+    files = composer.get_by_label("Attach files")
+    files.set_input_files([str(_png(tmp_path / "keep.png")), str(_png(tmp_path / "drop.png", (200, 100)))])
+    chosen = composer.locator(".composer-files .composer-file")
+    expect(chosen).to_have_count(2)
+    expect(chosen.first.locator("img")).to_have_attribute("src", re.compile(r"^data:image/png"))
+    composer.get_by_role("button", name="Remove drop.png").click()
+    expect(chosen).to_have_count(1)
+    expect(chosen.first).to_contain_text("keep.png")
+    assert files.evaluate("input => Array.from(input.files).map(file => file.name)") == ["keep.png"]
+    composer.get_by_label(f"Post in {COMMUNITY}").fill("One picture only")
+    composer.get_by_role("button", name="Post", exact=True).click()
+    card = _cards(page).first
+    expect(card).to_contain_text("One picture only")
+    expect(card.locator(".post-images img")).to_have_count(1)
+    expect(_composer(page).locator(".composer-file")).to_have_count(0)
+    watch.assert_clean()
