@@ -75,6 +75,14 @@ def signed_in(outcome, *, anonymous=LOGIN, staff=None):
 MATRIX: dict[str, tuple[dict, dict]] = {
     "": (signed_in(OK), {}),
     "healthz": (same(OK), {}),
+    # The shell's lazy parts and the welcome steps: the viewer's own, for the signed-in only.
+    "shell/communities/": (signed_in(OK), {}),
+    "shell/rail/": (signed_in(OK), {}),
+    "shell/suggest/": (signed_in(OK), {}),
+    "welcome/": (signed_in(OK), {}),
+    # The branding shows on the sign-in page too: public, and holds nothing private.
+    "branding.css": (same(OK), {}),
+    "branding/logo": (same(NOT_FOUND), {}),
     "i18n/setlang/": (same("302:/"), {}),
     # people: every employee sees every profile (private fields are masked, not refused);
     # only admins edit or deactivate someone else. POST-only routes refuse a GET.
@@ -82,6 +90,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "people/export.csv": (signed_in(OK), {}),
     "people/me/": (signed_in(OWN_PROFILE), {}),
     "people/me/edit/": (signed_in(OK), {}),
+    "people/me/time-zone/": (signed_in(POST_ONLY), {}),
     "people/<int:user_id>/": (signed_in(OK), {"user_id": COLLEAGUE}),
     "people/<int:user_id>/card/": (signed_in(OK), {"user_id": COLLEAGUE}),
     "people/<int:user_id>/org/": (signed_in(OK), {"user_id": COLLEAGUE}),
@@ -119,6 +128,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "contacts/delete-all/": (signed_in(POST_ONLY), {}),
     "notifications/": (signed_in(OK), {}),
     "notifications/count/": (signed_in(OK), {}),
+    "notifications/menu/": (signed_in(OK), {}),
     "notifications/read-all/": (signed_in(POST_ONLY), {}),
     "notifications/settings/": (signed_in(OK), {}),
     "notifications/<int:notification_id>/open/": (signed_in(POST_ONLY), {"notification_id": NO_POST}),
@@ -300,6 +310,7 @@ ADMIN_RULE = {"anonymous": LOGIN, "employee": NOT_FOUND}
 # The only pages a visitor without a session may see.
 PUBLIC = {
     "healthz",
+    "branding.css",
     "accounts/login/",
     "accounts/signup/",
     "accounts/inactive/",

@@ -127,7 +127,9 @@ def error_response(request, kind: str) -> HttpResponse:
     status, title, message, icon, code = ERRORS[kind]
     if wants_json(request):
         return JsonResponse({"error": code, "message": str(message)}, status=status)
-    context = {"status": status, "kind": kind, "title": title, "message": message}
+    # The language form returns home, not to the address asked for: an error page never
+    # repeats that address (a private file's name in it, say).
+    context = {"status": status, "kind": kind, "title": title, "message": message, "language_next": "/"}
     if wants_fragment(request):
         return HttpResponse(render_to_string("errors/_fragment.html", context), status=status)
     context.update(
