@@ -349,6 +349,7 @@ def test_praise_through_the_composer_shows_on_the_profile(page, watch, alice, br
     card.locator(".praise").get_by_role("link", name="Bruno Keller").click()
     expect(page).to_have_url(_url(f"/people/{bruno.pk}/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Bruno Keller")
+    page.get_by_role("tab", name="Praise").click()  # the profile's praise is a tab of its own
     praise = page.locator("section[aria-labelledby=praise-heading]")
     expect(praise.get_by_role("heading", name="Praise received")).to_be_visible()
     items = praise.locator(".praise-list li")
