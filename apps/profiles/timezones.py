@@ -16,6 +16,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 
 from apps.profiles.models import Profile
 
@@ -68,14 +69,12 @@ def zone_of(user_id: int) -> str:
     return zone if is_valid(zone) else settings.TIME_ZONE
 
 
-class TimeZoneMiddleware:
-    sync_capable = True
-    async_capable = False
+class TimeZoneMiddleware(MiddlewareMixin):
+    """Sync and async, like Django's own (config.middleware.SyncMiddlewareChain decides).
+    Every request sets the zone, or resets it, before its view: nothing is deactivated after
+    the response, whose content may still be rendered (a streamed page)."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def process_request(self, request):
         session = getattr(request, "session", None)
         zone = session.get(SESSION_KEY) if session is not None else None
         # The page asks the browser, if a person is signed in (base.html checks): not read
@@ -87,8 +86,4 @@ class TimeZoneMiddleware:
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
         else:
-            timezone.deactivate()
-        try:
-            return self.get_response(request)
-        finally:
             timezone.deactivate()

@@ -45,9 +45,12 @@ def seen_zone(session: dict | None) -> tuple[str, bool]:
 
 
 class TestMiddleware:
-    def test_the_session_s_zone_is_current_during_the_request_only(self, settings):
+    def test_each_request_has_its_session_s_zone(self, settings):
         assert seen_zone({SESSION_KEY: "Asia/Tokyo"}) == ("Asia/Tokyo", False)
-        assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+        # The next request on the same thread, of someone else, does not inherit it.
+        assert seen_zone({SESSION_KEY: "America/Lima"}) == ("America/Lima", False)
+        assert seen_zone({}) == (settings.TIME_ZONE, True)
+        timezone.deactivate()
 
     def test_without_one_the_site_s_zone_applies_and_the_page_asks(self, settings):
         assert seen_zone({}) == (settings.TIME_ZONE, True)
