@@ -71,9 +71,11 @@ def notice_send(*, user, to: list[str], subject, template: str, context: dict, w
     language (`subject` is called in it); a failure is logged, not raised: the committed
     change and its audit entry stand."""
     from apps.notifications.services import email_languages
+    from apps.profiles.timezones import zone_of
 
     try:
-        with translation.override(email_languages([user.pk])[user.pk]):
+        # In the recipient's language and time zone, not the admin's who set the password.
+        with translation.override(email_languages([user.pk])[user.pk]), timezone.override(zone_of(user.pk)):
             message = EmailMultiAlternatives(
                 subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + str(subject()),
                 body=render_to_string(f"{template}.txt", context),

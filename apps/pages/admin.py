@@ -36,8 +36,13 @@ class SiteBrandingAdmin(admin.ModelAdmin):
     form = BrandingForm
     fields = ["site_name", "primary_colour", "logo_upload", "remove_logo"]
 
-    def has_add_permission(self, request):
-        return not SiteBranding.objects.exists()
+    def add_view(self, request, form_url="", extra_context=None):
+        # One row: once it exists, "add" edits it (no query for the add permission, which
+        # the admin asks on every page that lists the models).
+        row = services.branding_get()
+        if not row._state.adding:
+            return redirect(reverse("admin:pages_sitebranding_change", args=[row.pk]))
+        return super().add_view(request, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -137,6 +137,7 @@ def test_private_community_is_invisible_to_outsiders(page):
 
     page.goto(f"/people/{colleague.user_id}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(colleague.name)
+    page.get_by_role("tab", name="About").click()  # the profile's communities are under About
     # (The profile may show its communities in a tab that is not the first: not asked visible.)
     expect(_communities_section(page).locator("a", has_text=NAME)).to_have_attribute("href", community_path)
     _sign_out(page)
@@ -168,6 +169,7 @@ def test_private_community_is_invisible_to_outsiders(page):
 
     page.goto(f"/people/{colleague.user_id}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(colleague.name)
+    page.get_by_role("tab", name="About").click()  # the profile's communities are under About
     expect(_communities_section(page)).to_contain_text("No communities yet.")
     _expect_no_trace(page)
 
