@@ -32,6 +32,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from apps.core.when import refresh_relative
+
 CARD_TEMPLATE = "feeds/_post.html"
 CSRF_PLACEHOLDER = "csrf-" + salted_hmac("feed-card-csrf", "placeholder").hexdigest()[:32]
 SHARED_TIMEOUT = 600  # seconds a card stays in Redis
@@ -129,5 +131,6 @@ def render_cards(posts, csrf_token: str, prefix: str) -> str:
     if rendered:
         local.set_many(rendered)
         shared.set_many(rendered, SHARED_TIMEOUT)
-    html = "".join(found[key] for key in keys)
+    # A card is cached with its dates' relative texts ("5 min"): brought up to now here.
+    html = refresh_relative("".join(found[key] for key in keys))
     return mark_safe(html.replace(CSRF_PLACEHOLDER, csrf_token))  # noqa: S308 (rendered by our template)

@@ -9,6 +9,7 @@ onboarded person costs one query per home page (`welcome_status`)."""
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
 
 from apps.communities.models import Community, Membership, State, Visibility
 from apps.profiles import selectors as people
@@ -53,8 +54,12 @@ def welcome_status(*, viewer) -> WelcomeStatus:
 def colleague_suggestions(*, viewer, limit: int = COLLEAGUES) -> list[Profile]:
     """Their manager, their reports, then people of their department, through the
     directory's selectors (visible to the viewer, active, private fields masked); not
-    themselves nor anyone they follow already."""
-    me = people.profile_get(viewer=viewer, user_id=viewer.pk)
+    themselves nor anyone they follow already. None for an account without a profile (one
+    an administrator made)."""
+    try:
+        me = people.profile_get(viewer=viewer, user_id=viewer.pk)
+    except Http404:
+        return []
     candidates = []
     if me.manager is not None:
         candidates.append(me.manager)

@@ -140,26 +140,6 @@
     connect();
   }
 
-  // Org chart: the first click on a "N reports" button loads them (htmx); later clicks fold and unfold.
-  function orgChart() {
-    var current = document.querySelector(".org-node-current");
-    if (current) { current.scrollIntoView({ block: "nearest", inline: "center" }); }
-    document.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-org-toggle]");
-      if (!button) { return; }
-      var children = button.nextElementSibling;
-      if (button.dataset.loaded) { children.hidden = !children.hidden; }
-      button.closest(".org-item").setAttribute("aria-expanded", children.hidden ? "false" : "true");
-    });
-    document.body.addEventListener("htmx:afterSwap", function (event) {
-      var target = event.target;
-      if (target.classList && target.classList.contains("org-children")) {
-        var button = target.previousElementSibling;
-        if (button) { button.dataset.loaded = "1"; }
-      }
-    });
-  }
-
   // ------------------------------------------------------------------ composer
   // The kind chooser shows its fields; the draft lives in localStorage until it is
   // published, so a failed submission (network, server, upload too large) loses nothing.
@@ -864,7 +844,6 @@
     newPosts();
     liveCards();
     live();
-    orgChart();
     composers();
     reactions();
     confirmations();

@@ -12,7 +12,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.e2e
 
 WRONG = "The email address and/or password you specified are not correct."
-MAIN_NAVIGATION = ["Home", "Communities", "People", "Messages"]
+MAIN_NAVIGATION = ["Home", "Communities", "People", "Messages", "Notifications", "Bookmarks"]
 # Records every CSP violation the document reports. Init scripts are injected by the
 # browser itself, so the policy (script-src 'self') does not block this one.
 RECORD_CSP_VIOLATIONS = """
@@ -42,15 +42,15 @@ def test_sign_in_then_sign_out(page, user):
 
     expect(page).to_have_url(_url("/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Home")
-    expect(page.locator(".menu summary")).to_have_text(user.first_name)
+    expect(page.locator(".account-menu .account-name")).to_have_text(user.first_name)
     navigation = page.get_by_role("navigation", name="Main")
     # (inner text: the Messages link's unread count is there, hidden while there is none)
     expect(navigation.get_by_role("link")).to_have_text(MAIN_NAVIGATION, use_inner_text=True)
     expect(navigation.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
 
-    menu = page.locator("details.menu")
-    menu.locator("summary").click()
-    expect(menu).to_have_attribute("open", "")
+    menu = page.locator(".account-menu")
+    menu.get_by_role("button", name="Your account").click()
+    expect(menu.locator(".dropdown-menu")).to_be_visible()
     menu.get_by_role("button", name="Sign out").click()
 
     expect(page).to_have_url(_url(LOGIN))
@@ -84,7 +84,7 @@ def test_pages_load_without_csp_violations_or_script_errors(page, user):
     # The policy is really there, so that "no violations" means something.
     assert "script-src 'self'" in home.value.headers["content-security-policy"]
     expect(page.get_by_role("heading", level=1)).to_have_text("Home")
-    expect(page.locator(".menu summary")).to_have_text(user.first_name)
+    expect(page.locator(".account-menu .account-name")).to_have_text(user.first_name)
     page.wait_for_load_state("load")
     # app.js opens the WebSocket on DOMContentLoaded: wait until it has connected or failed.
     expect(page.locator("body")).to_have_attribute("data-live", re.compile(r"^(connected|disconnected)$"))

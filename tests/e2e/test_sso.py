@@ -115,20 +115,20 @@ def test_signing_in_through_the_provider(page, person):
 
     expect(page).to_have_url(_url("/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Home")
-    expect(page.locator(".menu summary")).to_have_text("Hélène")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Hélène")
     assert page.evaluate("window.__cspViolations") == []
 
 
 def _sign_out(page):
-    menu = page.locator("details.menu")
-    menu.locator("summary").click()
+    menu = page.locator(".account-menu")
+    menu.get_by_role("button", name="Your account").click()
     menu.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(_url(LOGIN))
 
 
 def test_each_sign_in_brings_the_providers_names_and_address(page, sso, person):
     _sign_in_through_the_provider(page, person)
-    expect(page.locator(".menu summary")).to_have_text("Hélène")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Hélène")
     user = get_user_model().objects.get(email=f"{person}@corp.example")
     _sign_out(page)
 
@@ -138,7 +138,7 @@ def test_each_sign_in_brings_the_providers_names_and_address(page, sso, person):
     _sign_in_through_the_provider(page, person, signed_in_at_provider=True)
 
     expect(page).to_have_url(_url("/"))
-    expect(page.locator(".menu summary")).to_have_text("Héloïse")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Héloïse")
     user.refresh_from_db()
     assert (user.first_name, user.last_name, user.email) == ("Héloïse", "Martin", f"heloise.{person}@corp.example")
     assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")) == [
@@ -153,7 +153,7 @@ def test_an_existing_account_with_the_verified_address_is_linked_and_loses_its_p
     _sign_in_through_the_provider(page, person)
 
     expect(page).to_have_url(_url("/"))
-    expect(page.locator(".menu summary")).to_have_text("Hélène")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Hélène")
     assert get_user_model().objects.filter(email__iexact=f"{person}@corp.example").count() == 1
     existing.refresh_from_db()
     assert existing.socialaccount_set.count() == 1
@@ -177,7 +177,7 @@ def test_an_unverified_local_account_is_linked_loses_its_password_and_must_confi
     page.goto(confirm.split("/accounts/", 1)[1].join(["/accounts/", ""]))
     page.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(_url("/"))
-    expect(page.locator(".menu summary")).to_have_text("Hélène")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Hélène")
 
 
 def test_someone_disabled_at_the_provider_has_no_way_in(page, sso, person):
@@ -248,7 +248,7 @@ def test_signing_in_through_saml_and_again_after_a_rename(page, saml):
     _sign_in_through_saml(page, "hlefevre")
 
     expect(page).to_have_url(_url("/"))
-    expect(page.locator(".menu summary")).to_have_text("Hélène")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Hélène")
     assert page.evaluate("window.__cspViolations") == []
     user = get_user_model().objects.get(email="helene@corp.example")
     assert not user.has_usable_password()
@@ -257,6 +257,6 @@ def test_signing_in_through_saml_and_again_after_a_rename(page, saml):
     saml.update_person("hlefevre", first_name="Héloïse", email="heloise@corp.example")
     _sign_in_through_saml(page, "hlefevre")
 
-    expect(page.locator(".menu summary")).to_have_text("Héloïse")
+    expect(page.locator(".account-menu .account-name")).to_have_text("Héloïse")
     user.refresh_from_db()
     assert (user.first_name, user.email) == ("Héloïse", "heloise@corp.example")

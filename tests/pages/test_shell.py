@@ -194,3 +194,10 @@ def test_inactive_people_are_not_suggested(client):
     gone.save()
     client.force_login(person())
     assert "Zora" not in text(client.get("/shell/suggest/", {"q": "zora"})).split("All people matching")[0]
+
+
+def test_every_part_answers_an_account_without_a_profile(client):
+    # An account an administrator made has no profile: the shell must still load.
+    client.force_login(UserFactory())
+    for path in ["/shell/rail/", "/shell/communities/", "/shell/suggest/?q=ad", "/welcome/"]:
+        assert client.get(path).status_code == 200, path

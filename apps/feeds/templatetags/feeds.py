@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
 from apps.core.reactions import REACTION_ICON_NAMES, ReactionKind
+from apps.core.when import when_text
 from apps.feeds import cards, rules
 from apps.feeds.models import BADGE_ICONS, Badge
 
@@ -105,7 +106,7 @@ def votes_in_all_label(count: int) -> str:
 
 
 def poll_closes_label(moment) -> str:
-    return gettext("Closes %(date)s.") % {"date": local_date(moment, "DATETIME_FORMAT")}
+    return gettext("Closes %(date)s.") % {"date": when_text(moment)}
 
 
 def local_date(value, arg=None) -> str:
