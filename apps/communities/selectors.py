@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from apps.communities.models import MODERATING_ROLES, Community, Membership, Role, State, is_site_admin
@@ -166,3 +166,12 @@ def my_memberships(*, viewer, limit: int = 30) -> list[Membership]:
         .select_related("community")
         .order_by(F("community__archived_at").asc(nulls_first=True), "community__sort_name", "community_id")[:limit]
     )
+
+
+def active_community_ids(*, viewer) -> list[int]:
+    return sorted(Membership.objects.filter(user=viewer, state=State.ACTIVE).values_list("community_id", flat=True))
+
+
+def last_change():
+    """When any community last changed (its settings, its visibility)."""
+    return Community.objects.aggregate(latest=Max("updated_at"))["latest"]

@@ -11,21 +11,24 @@ import logging
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from apps.core.broadcast import broadcast_many_on_commit, group_name, send_many_now
 from apps.messaging import selectors
+from apps.profiles.timezones import zones_of
 
 logger = logging.getLogger(__name__)
 
 
-def _rendered(message, variants: set[tuple[str, bool]]) -> dict[tuple[str, bool], str]:
-    """The message's HTML per (language, whether the reader reads the message it quotes)."""
+def _rendered(message, variants: set[tuple[str, bool, str]]) -> dict[tuple[str, bool, str], str]:
+    """The message's HTML per (language, whether the reader reads the message it quotes, time
+    zone): each reader's own, never the sender's (the request that sends is in the sender's
+    zone, which may be private)."""
     html = {}
-    for language, quote_readable in variants:
+    for language, quote_readable, zone in variants:
         message.quote_readable = quote_readable
-        with translation.override(language):
-            html[(language, quote_readable)] = render_to_string(
+        with translation.override(language), timezone.override(zone):
+            html[(language, quote_readable, zone)] = render_to_string(
                 "messaging/_message.html", {"message": message, "live": True}
             )
     return html
@@ -42,7 +45,9 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None,
     if not recipients:
         return 0
     languages = email_languages(recipients)
-    html = _rendered(message, {(languages[uid], readers[uid].quote_readable) for uid in recipients})
+    zones = zones_of(recipients)
+    variant = {uid: (languages[uid], readers[uid].quote_readable, zones[uid]) for uid in recipients}
+    html = _rendered(message, set(variant.values()))
     unread = selectors.unread_counts(user_ids=recipients, conversation_id=message.conversation_id)
     events = []
     for user_id in recipients:
@@ -51,7 +56,7 @@ def _send_message_event(message_id: int, event_type: str, client_id: str | None,
             "conversation": message.conversation_id,
             "message": message.pk,
             "sender": message.sender_id,
-            "html": html[(languages[user_id], readers[user_id].quote_readable)],
+            "html": html[variant[user_id]],
         }
         if event_type == "message.new":
             total, here = unread.get(user_id, (0, 0))

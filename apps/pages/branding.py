@@ -5,6 +5,7 @@ Why a file: the shell shows the name, logo and colour on every page, and a warm 
 the queries it ran before the shell existed. A stat() per request (about 2 µs) tells whether
 another process saved a change; every process (web, live) sees it on its next request."""
 
+import hashlib
 import json
 import os
 import tempfile
@@ -72,8 +73,10 @@ def publish(row: SiteBranding | None) -> None:
         "site_name": row.site_name if row else "",
         "primary_colour": row.primary_colour if row else DEFAULT_PRIMARY,
         "logo_version": (row.logo or {}).get("version", "") if row else "",
-        "version": f"{row.updated_at.timestamp():.0f}" if row else "default",
     }
+    # The stylesheet's URL changes with what it says (a digest, never guessable ahead of a
+    # save): a shared cache keeps each version for a year, and never an old one under a new URL.
+    data["version"] = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16] if row else "default"
     path = settings.BRANDING_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".branding-")

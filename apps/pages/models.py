@@ -30,7 +30,7 @@ class SiteBranding(models.Model):
         _("site name"),
         max_length=60,
         blank=True,
-        help_text=_("Shown in the top bar, titles and e-mails. Empty: the SITE_NAME setting."),
+        help_text=_("Shown in the top bar and in page titles. Empty: the SITE_NAME setting."),
     )
     primary_colour = models.CharField(
         _("primary colour"),

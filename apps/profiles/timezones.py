@@ -69,6 +69,12 @@ def zone_of(user_id: int) -> str:
     return zone if is_valid(zone) else settings.TIME_ZONE
 
 
+def zones_of(user_ids) -> dict[int, str]:
+    """zone_of for several people, in one query (a message's readers)."""
+    found = dict(Profile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "time_zone"))
+    return {uid: found.get(uid) if is_valid(found.get(uid) or "") else settings.TIME_ZONE for uid in user_ids}
+
+
 class TimeZoneMiddleware(MiddlewareMixin):
     """Sync and async, like Django's own (config.middleware.SyncMiddlewareChain decides).
     Every request sets the zone, or resets it, before its view: nothing is deactivated after

@@ -60,6 +60,8 @@ def test_an_admin_sets_the_name_and_colour_and_every_page_shows_them(admin, clie
     css = admin.get(css_url)
     assert css["Content-Type"].startswith("text/css") and "--bs-primary: #047857" in css.content.decode()
     assert "immutable" in css["Cache-Control"]
+    # Only the current version is kept: a made-up ?v= (a later save's URL) is not.
+    assert "immutable" not in admin.get("/branding.css?v=99999999999")["Cache-Control"]
     client.logout()
     assert "Acme Connect" in client.get("/accounts/login/").content.decode()
 

@@ -157,7 +157,7 @@ def test_the_rail_is_rendered_once_per_person_for_five_minutes(client, django_as
     me = person()
     client.force_login(me)
     client.get("/shell/rail/")
-    with django_assert_max_num_queries(2):  # the session and the user only
+    with django_assert_max_num_queries(5):  # the session, the user, and what decides access (_access)
         assert client.get("/shell/rail/").status_code == 200
 
 
@@ -201,3 +201,31 @@ def test_every_part_answers_an_account_without_a_profile(client):
     client.force_login(UserFactory())
     for path in ["/shell/rail/", "/shell/communities/", "/shell/suggest/?q=ad", "/welcome/"]:
         assert client.get(path).status_code == 200, path
+
+
+def test_the_cached_rail_forgets_a_community_as_soon_as_the_viewer_is_removed(client):
+    me, owner = person(), person("Grace", "Hopper")
+    secret = community_create(actor=owner, name="Secret merger", visibility=Visibility.PRIVATE)
+    membership_transition(actor=owner, community=secret, user=me, action="invite")
+    membership_transition(actor=me, community=secret, user=me, action="accept")
+    post_create(actor=owner, community=secret, body="Deal signed #projectcanary")
+    post_create(actor=owner, community=secret, body="Thanks", kind="praise", badge="thanks", recipients=[me])
+    welcome_dismiss(user=me, step="all")
+    client.force_login(me)
+    html = client.get("/shell/rail/").content.decode()
+    assert "projectcanary" in html  # a member: fine
+    membership_transition(actor=owner, community=secret, user=me, action="remove")
+    # Removed: the community is now a 404 for them...
+    assert client.get(f"/communities/{secret.slug}/").status_code == 404
+    # ...and the rail, though cached for five minutes, no longer names its hashtag.
+    html = client.get("/shell/rail/").content.decode()
+    assert "projectcanary" not in html
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "\u00b2", "9" * 5000])
+def test_seen_with_odd_digits_is_not_a_server_error(client, value):
+    me = person()
+    client.force_login(me)
+    client.raise_request_exception = False
+    response = client.post("/shell/communities/", {"seen": value})
+    assert response.status_code in (200, 400), response.status_code

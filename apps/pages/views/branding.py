@@ -15,9 +15,19 @@ YEAR = 365 * 24 * 3600
 @login_not_required
 @require_GET
 def stylesheet(request):
-    response = HttpResponse(branding.current().css, content_type="text/css; charset=utf-8")
-    patch_cache_control(response, public=True, max_age=YEAR, immutable=True)
+    current = branding.current()
+    response = HttpResponse(current.css, content_type="text/css; charset=utf-8")
+    _cache_if_current(response, request.GET.get("v"), current.version)
     return response
+
+
+def _cache_if_current(response, asked: str | None, version: str) -> None:
+    """A year for the current version's URL; any other (an old or a made-up ?v=) is not kept,
+    so that nobody can plant today's file under a URL a later save will use."""
+    if asked == version:
+        patch_cache_control(response, public=True, max_age=YEAR, immutable=True)
+    else:
+        patch_cache_control(response, no_cache=True)
 
 
 @login_not_required
@@ -27,5 +37,5 @@ def logo(request):
     if not name or not default_storage.exists(name):
         raise Http404
     response = FileResponse(default_storage.open(name), content_type="image/webp")
-    patch_cache_control(response, public=True, max_age=YEAR, immutable=True)
+    _cache_if_current(response, request.GET.get("v"), branding.current().logo_version)
     return response

@@ -2,6 +2,8 @@
 communities, the right rail and the top bar's suggestions. They are fetched once the page is
 shown, so that a page's own render runs the queries it ran before the shell existed."""
 
+import hashlib
+
 from django.core.cache import cache
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -26,7 +28,7 @@ def my_communities(request):
     """The viewer's communities, those with posts they have not seen marked. A POST with
     `seen` (sent by a community's own pages) first records that they opened that one."""
     seen = request.POST.get("seen", "")
-    if request.method == "POST" and seen.isdigit():
+    if request.method == "POST" and seen.isascii() and seen.isdigit() and len(seen) <= 18:
         membership_mark_seen(user=request.user, community_id=int(seen))
     memberships = community_selectors.my_memberships(viewer=request.user)
     news = highlights.communities_with_news(viewer=request.user, memberships=memberships)
@@ -37,7 +39,7 @@ def my_communities(request):
 def rail(request):
     """Suggested people and communities, the week's hashtags, recent praise, today's birthdays
     and work anniversaries (where those fields are public): cached per person and language."""
-    key = f"shell:rail:{request.user.pk}:{get_language()}:{timezone.localdate().isoformat()}"
+    key = f"shell:rail:{request.user.pk}:{get_language()}:{timezone.localdate().isoformat()}:{_access(request.user)}"
     html = cache.get(key)
     if html is None:
         viewer = request.user
@@ -56,10 +58,26 @@ def rail(request):
     return render(request, "pages/_cached.html", {"html": html})
 
 
+def _access(viewer) -> str:
+    """What decides what the rail may show the viewer: the communities they are in, every
+    community's last change (a visibility made private), the profile fields an admin made
+    private, and whether they are a site admin. It is part of the rail's cache key, so that
+    access lost shows at once rather than after RAIL_SECONDS (three small queries)."""
+    state = (
+        community_selectors.active_community_ids(viewer=viewer),
+        community_selectors.last_change(),
+        sorted(profile_selectors.private_fields(viewer)),
+        viewer.is_staff,
+        viewer.is_superuser,
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:20]
+
+
 @require_GET
 def suggest(request):
     """The top bar's suggestions as one types: people and communities the viewer may see."""
-    query = request.GET.get("q", "").strip()[:100]
+    # At most five words of at most 100 characters: each word is a filter.
+    query = " ".join(request.GET.get("q", "")[:100].split()[:5])
     if len(query) < SUGGEST_MIN:
         return render(request, "pages/_suggest.html", {"query": query})
     people = profile_selectors.profile_search(viewer=request.user, query=query, limit=SUGGEST_PEOPLE).items
