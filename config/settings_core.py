@@ -118,9 +118,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Compresses text only, with the BREACH padding of Django 4.2+ (apps/core/compression.py).
-    "apps.core.compression.TextGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, which answers static files itself (its ETags, 304s and ranges intact):
+    # pages and text only, with the BREACH padding of Django 4.2+ (apps/core/compression.py).
+    "apps.core.compression.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -171,8 +172,10 @@ class Membership(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # When the member last opened the community: the left navigation marks a community with
-    # posts since then (None: since they joined).
-    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # posts since then. A new membership starts seen (the database's now()), and so did every
+    # existing one when the column came: the day it shipped, no community lit up for old posts.
+    # (A constant default is stored once in PostgreSQL's catalogue: adding it rewrites no row.)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False, db_default=Now())
 
     objects = MembershipQuerySet.as_manager()
 

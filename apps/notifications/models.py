@@ -106,7 +106,10 @@ class Notification(TimeStampedModel):
     emailed_at = models.DateTimeField(null=True, blank=True)
     # When what it tells happened (the latest of a merged one's events), from the fact: what
     # it shows. Not created_at/updated_at, which say when a worker processed the fact.
-    occurred_at = models.DateTimeField(default=timezone.now)
+    # When the event happened (the fact's time), what the pages show. None for the rows made
+    # before the column existed (shown at their updated_at): filling them in would rewrite
+    # the whole table under a lock, on the largest table there is.
+    occurred_at = models.DateTimeField(null=True, default=timezone.now)
 
     objects = NotificationQuerySet.as_manager()
 

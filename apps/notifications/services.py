@@ -99,8 +99,9 @@ def deliver(planned: list[planning.Planned], *, actor_id: int | None, occurred_a
             # not about one comment whose deletion would hide it.
             about, _sep, ident = item.target.partition(":")
             row.comment_id = int(ident) if about == "comment" else None
+            # (A row older than the column has none: its last touch is the best guess.)
+            row.occurred_at = max(row.occurred_at or row.updated_at, occurred_at)
             row.updated_at = now
-            row.occurred_at = max(row.occurred_at, occurred_at)
             merged.append(row)
             continue
         created.append(

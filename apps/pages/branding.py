@@ -7,6 +7,7 @@ another process saved a change; every process (web, live) sees it on its next re
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from django.urls import reverse
 
 from apps.pages.colours import theme_css
 from apps.pages.models import DEFAULT_PRIMARY, SiteBranding
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,10 @@ def current() -> Branding:
     path = settings.BRANDING_FILE
     try:
         stat = path.stat()
-    except FileNotFoundError:
+    except OSError as error:  # no file yet, or a media volume that is not what it should be
+        if not isinstance(error, FileNotFoundError) and not _memo.get("warned"):
+            _memo["warned"] = True  # once per process, not once per page
+            logger.warning("branding: cannot read %s (%s); showing the defaults", path, error)
         return _default()
     key = (stat.st_mtime_ns, stat.st_size)
     if _memo.get("key") != key:
@@ -80,10 +86,17 @@ def publish(row: SiteBranding | None) -> None:
     path = settings.BRANDING_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".branding-")
+    # Readable by every process, whichever user the web, the live process or migrate run as.
+    os.fchmod(descriptor, 0o644)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(data, handle)
     os.replace(temporary, path)
 
 
 def publish_from_database() -> None:
-    publish(SiteBranding.objects.filter(pk=1).first())
+    """After migrate: a media volume that cannot be written only costs the branding (the
+    pages show the defaults, and say so in the log), never the deploy."""
+    try:
+        publish(SiteBranding.objects.filter(pk=1).first())
+    except OSError as error:
+        logger.warning("branding: cannot write %s (%s); the pages show the defaults", settings.BRANDING_FILE, error)

@@ -400,7 +400,9 @@
   function failedRequests() {
     function say(event, text) {
       var elt = event.detail.elt || event.target;
-      if (!elt || !elt.closest || elt.closest("form.composer")) { return; }
+      // The shell's parts loaded in the background (the rail, my communities, suggestions)
+      // fail quietly: nobody asked for them, and a note there would land in the layout.
+      if (!elt || !elt.closest || elt.closest("form.composer") || elt.closest("[data-quiet-failure]")) { return; }
       var anchor = elt.closest("form") || elt;
       var note = anchor.nextElementSibling;
       if (!note || !note.classList.contains("request-failed")) {

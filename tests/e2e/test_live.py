@@ -117,7 +117,7 @@ def _cards(page):
 
 
 def _bell(page):
-    return page.locator("a.bell #notification-count")
+    return page.locator(".bell #notification-count")
 
 
 def _mention(field, letters, person_name):
@@ -172,7 +172,7 @@ def test_mention_shows_new_post_banner_and_bell_without_reload(open_page, celery
     # The mention reaches Bob's bell through the worker.
     expect(_bell(reader)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(_bell(reader)).to_have_text("1")
-    expect(reader.locator("a.bell")).to_have_attribute("data-unread", "1")
+    expect(reader.locator(".bell")).to_have_attribute("data-unread", "1")
     expect(reader).to_have_title(re.compile(r"^\(1\) "))
 
     banner.click()

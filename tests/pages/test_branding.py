@@ -126,3 +126,27 @@ def test_images_are_not_compressed_again(admin):
     save(admin, logo_upload=upload(image_bytes((300, 300)), "logo.png"))
     response = admin.get(branding.current().logo_url, HTTP_ACCEPT_ENCODING="gzip")
     assert response.status_code == 200 and not response.has_header("Content-Encoding")
+
+
+def test_a_branding_path_that_cannot_be_read_shows_the_defaults_and_migrate_goes_on(client, user, settings, tmp_path):
+    # A media volume mounted wrongly: the file's folder is a file.
+    (tmp_path / "not-a-folder").write_text("")
+    settings.BRANDING_FILE = tmp_path / "not-a-folder" / "branding.json"
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+    branding.publish_from_database()  # what post_migrate runs: logs, does not raise
+
+
+def test_the_branding_file_is_readable_by_other_users(settings):
+    branding.publish(None)
+    assert settings.BRANDING_FILE.stat().st_mode & 0o777 == 0o644
+
+
+def test_static_files_keep_their_validators_and_ranges(client):
+    # WhiteNoise answers them before the compression: a browser's revalidation is a 304.
+    first = client.get("/static/css/app.css", HTTP_ACCEPT_ENCODING="gzip")
+    assert first.status_code == 200 and not first["ETag"].startswith("W/")
+    again = client.get("/static/css/app.css", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    part = client.get("/static/css/app.css", HTTP_ACCEPT_ENCODING="gzip", HTTP_RANGE="bytes=0-99")
+    assert part.status_code == 206 and not part.has_header("Content-Encoding")

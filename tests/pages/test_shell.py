@@ -229,3 +229,14 @@ def test_seen_with_odd_digits_is_not_a_server_error(client, value):
     client.raise_request_exception = False
     response = client.post("/shell/communities/", {"seen": value})
     assert response.status_code in (200, 400), response.status_code
+
+
+def test_a_post_made_after_the_page_was_shown_stays_new(client):
+    me, owner = person(), person("Grace", "Hopper")
+    guild = community_create(actor=owner, name="Rust guild")
+    member_of(guild, me)
+    client.force_login(me)
+    shown = int(timezone.now().timestamp()) - 5  # the community page, rendered a moment ago
+    post_create(actor=owner, community=guild, body="Posted while the page loaded")
+    html = text(client.post("/shell/communities/", {"seen": str(guild.pk), "shown": str(shown)}))
+    assert "data-unread" in html

@@ -192,10 +192,16 @@ def invite_department(*, actor, community: Community, department: str) -> dict:
     return {"invited": len(invited), "skipped": skipped}
 
 
-def membership_mark_seen(*, user, community_id: int) -> None:
-    """The member opened the community now (one UPDATE; nothing for a non-member)."""
+def membership_mark_seen(*, user, community_id: int, shown_at=None) -> None:
+    """The member saw the community's posts as they were at `shown_at` (when the page was
+    rendered; now if unknown): a post made since stays new. Never moves the mark back (one
+    UPDATE; nothing for a non-member)."""
+    from django.db.models import F
+    from django.db.models.functions import Greatest
     from django.utils import timezone
 
+    now = timezone.now()
+    moment = min(shown_at, now) if shown_at else now
     Membership.objects.filter(user=user, community_id=community_id, state=State.ACTIVE).update(
-        last_seen_at=timezone.now()
+        last_seen_at=Greatest(F("last_seen_at"), moment)
     )

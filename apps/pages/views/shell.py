@@ -2,6 +2,7 @@
 communities, the right rail and the top bar's suggestions. They are fetched once the page is
 shown, so that a page's own render runs the queries it ran before the shell existed."""
 
+import datetime as dt
 import hashlib
 
 from django.core.cache import cache
@@ -27,9 +28,10 @@ SUGGEST_COMMUNITIES = 4
 def my_communities(request):
     """The viewer's communities, those with posts they have not seen marked. A POST with
     `seen` (sent by a community's own pages) first records that they opened that one."""
-    seen = request.POST.get("seen", "")
-    if request.method == "POST" and seen.isascii() and seen.isdigit() and len(seen) <= 18:
-        membership_mark_seen(user=request.user, community_id=int(seen))
+    seen, shown = request.POST.get("seen", ""), request.POST.get("shown", "")
+    if request.method == "POST" and _number(seen):
+        shown_at = dt.datetime.fromtimestamp(int(shown), tz=dt.UTC) if _number(shown, digits=11) else None
+        membership_mark_seen(user=request.user, community_id=int(seen), shown_at=shown_at)
     memberships = community_selectors.my_memberships(viewer=request.user)
     news = highlights.communities_with_news(viewer=request.user, memberships=memberships)
     return render(request, "pages/_nav_communities.html", {"memberships": memberships, "news": news})
@@ -56,6 +58,10 @@ def rail(request):
         html = render_to_string("pages/_rail.html", context, request=request)
         cache.set(key, html, RAIL_SECONDS)
     return render(request, "pages/_cached.html", {"html": html})
+
+
+def _number(value: str, *, digits: int = 18) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= digits
 
 
 def _access(viewer) -> str:
