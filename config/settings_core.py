@@ -154,7 +154,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.accounts.context_processors.signup",
-                "apps.pages.context_processors.site_branding",
             ],
         },
     },

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors, services
 from apps.accounts.sso import sso_account_remove_password, sso_account_update, sso_only
+from apps.core import branding
 from apps.core.broadcast import disconnect_on_commit
 from apps.profiles.services import profile_create_for
 from apps.realtime.selectors import session_group
@@ -94,7 +95,9 @@ class AccountAdapter(DefaultAccountAdapter):
                     context[key] = site + value[len(origin) :]
             if context.get("signup_url") and not self.is_open_for_signup(request):
                 context["signup_url"] = ""
-        context.setdefault("current_site", SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(site).netloc))
+        context.setdefault(
+            "current_site", SimpleNamespace(name=branding.current().site_name, domain=urlsplit(site).netloc)
+        )
         super().send_mail(template_prefix, email, context)
 
     def save_user(self, request, user, form, commit=True):

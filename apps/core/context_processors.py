@@ -1,5 +1,14 @@
 from django.conf import settings
 
+from apps.core import branding
+
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME, "DEBUG": settings.DEBUG, "LIVE_URL": settings.LIVE_URL or "/ws/"}
+    """The site's name and branding (set in the admin: apps/core/branding.py, no query)."""
+    current = branding.current()
+    return {
+        "SITE_NAME": current.site_name,
+        "BRANDING": current,
+        "DEBUG": settings.DEBUG,
+        "LIVE_URL": settings.LIVE_URL or "/ws/",
+    }

@@ -10,7 +10,6 @@ Pages get the whole page, htmx a fragment, JSON callers JSON.
 
 import psycopg
 from django import db
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -18,6 +17,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import branding
 from apps.core.htmx import wants_fragment
 
 # What a person may do meanwhile: an outage of the database lasts seconds to minutes.
@@ -63,7 +63,8 @@ def error_response(request, status: int) -> HttpResponse:
                 "status": status,
                 "title": title,
                 "message": message,
-                "SITE_NAME": settings.SITE_NAME,
+                "SITE_NAME": branding.current().site_name,
+                "BRANDING": branding.current(),
                 # A link back to a page that could not be read; after a form, to the home page.
                 # "//host/path" would be a link to another site, on a page with this one's name.
                 "retry_url": escape_leading_slashes(request.get_full_path()) if request.method == "GET" else "/",

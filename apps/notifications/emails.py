@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.core import branding
 from apps.notifications import texts
 from apps.notifications.models import Channel, Kind, Notification
 from apps.notifications.selectors import _names
@@ -74,7 +75,7 @@ def send_email(user, *, subject: str, items: list[dict], kinds: list[str], intro
         "intro": intro,
         "unsubscribe": unsubscribe,
         "settings_url": _absolute(reverse("notifications:settings")),
-        "site_name": settings.SITE_NAME,
+        "site_name": branding.current().site_name,
     }
     message = EmailMultiAlternatives(
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,

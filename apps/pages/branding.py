@@ -1,76 +1,20 @@
-"""The branding the pages show, read from a small JSON file (settings.BRANDING_FILE) that is
-written whenever the SiteBranding row is saved and after migrations.
-
-Why a file: the shell shows the name, logo and colour on every page, and a warm page must run
-the queries it ran before the shell existed. A stat() per request (about 2 µs) tells whether
-another process saved a change; every process (web, live) sees it on its next request."""
+"""Where the branding's file is written (apps/core/branding.py reads it): whenever the
+SiteBranding row is saved, and after migrations. `current` and `Branding` are core's."""
 
 import hashlib
 import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 
-from apps.pages.colours import theme_css
+from apps.core.branding import Branding, current
 from apps.pages.models import DEFAULT_PRIMARY, SiteBranding
 
+__all__ = ["Branding", "current", "publish", "publish_from_database"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Branding:
-    site_name: str
-    primary_colour: str
-    logo_version: str
-    version: str
-
-    @property
-    def css_url(self) -> str:
-        return f"{reverse('branding_css')}?v={self.version}"
-
-    @property
-    def logo_url(self) -> str:
-        return f"{reverse('branding_logo')}?v={self.logo_version}" if self.logo_version else ""
-
-    @property
-    def css(self) -> str:
-        return theme_css(self.primary_colour)
-
-
-def _default() -> Branding:
-    return Branding(site_name=settings.SITE_NAME, primary_colour=DEFAULT_PRIMARY, logo_version="", version="default")
-
-
-_memo: dict = {}
-
-
-def current() -> Branding:
-    path = settings.BRANDING_FILE
-    try:
-        stat = path.stat()
-    except OSError as error:  # no file yet, or a media volume that is not what it should be
-        if not isinstance(error, FileNotFoundError) and not _memo.get("warned"):
-            _memo["warned"] = True  # once per process, not once per page
-            logger.warning("branding: cannot read %s (%s); showing the defaults", path, error)
-        return _default()
-    key = (stat.st_mtime_ns, stat.st_size)
-    if _memo.get("key") != key:
-        try:
-            data = json.loads(path.read_text())
-            branding = Branding(
-                site_name=data["site_name"] or settings.SITE_NAME,
-                primary_colour=data["primary_colour"],
-                logo_version=data["logo_version"],
-                version=data["version"],
-            )
-        except (OSError, ValueError, KeyError):
-            return _default()
-        _memo.update(key=key, branding=branding)
-    return _memo["branding"]
 
 
 def publish(row: SiteBranding | None) -> None:

@@ -5,9 +5,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.branding import DEFAULT_PRIMARY_COLOUR
 from apps.pages.colours import AA, HEX, WHITE, contrast, rgb
 
-DEFAULT_PRIMARY = "#1d4ed8"
+DEFAULT_PRIMARY = DEFAULT_PRIMARY_COLOUR
 
 
 def validate_primary(value: str) -> None:
@@ -30,7 +31,7 @@ class SiteBranding(models.Model):
         _("site name"),
         max_length=60,
         blank=True,
-        help_text=_("Shown in the top bar and in page titles. Empty: the SITE_NAME setting."),
+        help_text=_("Shown in the top bar, page titles and e-mails. Empty: the SITE_NAME setting."),
     )
     primary_colour = models.CharField(
         _("primary colour"),

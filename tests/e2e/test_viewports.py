@@ -3,6 +3,8 @@ scrolls sideways, the navigation, the main column and the rail (and the messages
 never overlap, and axe-core finds nothing at WCAG 2.2 AA, colour contrast included, in the
 light theme and the dark one. A screenshot of each is kept under test-results/viewports/."""
 
+import contextlib
+
 import pytest
 
 from tests.e2e.pages import sign_in
@@ -27,10 +29,8 @@ def settle(page):
     """The page and its lazily loaded parts (the rail, my communities, the welcome steps)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    try:
+    with contextlib.suppress(PlaywrightTimeout):  # a busy machine: check what is there
         page.wait_for_load_state("networkidle", timeout=20_000)
-    except PlaywrightTimeout:  # a busy machine: check what is there
-        pass
     page.wait_for_timeout(150)
 
 

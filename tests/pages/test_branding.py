@@ -7,6 +7,7 @@ import gzip
 import pytest
 from django.conf import settings
 
+from apps.core import branding as core_branding
 from apps.moderation.models import AuditLogEntry
 from apps.pages import branding
 from apps.pages.models import SiteBranding
@@ -22,7 +23,7 @@ def _restore_branding(settings, tmp_path):
     settings.BRANDING_FILE = tmp_path / "branding.json"
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
-    branding._memo.clear()
+    core_branding._memo.clear()
 
 
 @pytest.fixture
@@ -150,3 +151,11 @@ def test_static_files_keep_their_validators_and_ranges(client):
     assert again.status_code == 304
     part = client.get("/static/css/app.css", HTTP_ACCEPT_ENCODING="gzip", HTTP_RANGE="bytes=0-99")
     assert part.status_code == 206 and not part.has_header("Content-Encoding")
+
+
+def test_e_mails_and_the_unavailable_page_carry_the_name_set_in_the_admin(admin, rf):
+    from apps.core import unavailable
+
+    save(admin, site_name="Acme Connect")
+    page = unavailable.error_response(rf.get("/"), 503).content.decode()
+    assert "Acme Connect" in page

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='SiteBranding',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site_name', models.CharField(blank=True, help_text='Shown in the top bar and in page titles. Empty: the SITE_NAME setting.', max_length=60, verbose_name='site name')),
+                ('site_name', models.CharField(blank=True, help_text='Shown in the top bar, page titles and e-mails. Empty: the SITE_NAME setting.', max_length=60, verbose_name='site name')),
                 ('primary_colour', models.CharField(default='#1d4ed8', help_text='Buttons, links and the selected navigation, as #RRGGBB. White text on it must read at 4.5:1.', max_length=7, validators=[django.core.validators.RegexValidator(re.compile('^#[0-9a-fA-F]{6}$'), 'Enter a colour as #RRGGBB, for example #1d4ed8.'), apps.pages.models.validate_primary], verbose_name='primary colour')),
                 ('logo', models.JSONField(blank=True, default=dict, editable=False, verbose_name='logo')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),

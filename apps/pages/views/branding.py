@@ -7,7 +7,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from apps.pages import branding, services
+from apps.core import branding
+from apps.pages import services
+from apps.pages.colours import theme_css
 
 YEAR = 365 * 24 * 3600
 
@@ -16,7 +18,7 @@ YEAR = 365 * 24 * 3600
 @require_GET
 def stylesheet(request):
     current = branding.current()
-    response = HttpResponse(current.css, content_type="text/css; charset=utf-8")
+    response = HttpResponse(theme_css(current.primary_colour), content_type="text/css; charset=utf-8")
     _cache_if_current(response, request.GET.get("v"), current.version)
     return response
 
