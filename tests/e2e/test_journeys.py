@@ -42,11 +42,12 @@ def test_publish_comment_and_message_with_the_keyboard_only(page, organisation):
     page.keyboard.press("Enter")
     expect(page.get_by_text("Typed without a mouse")).to_be_visible()
 
-    # Comment on it: Tab to its comment field (opening it with Enter if it is behind a button).
+    # Comment on it: Tab to its comments (the card's "0 comments" opens them with Enter), then
+    # to the comment field.
     tab_to(
         page,
         "(el.matches('textarea') && el.closest('form') && /comment/.test(el.closest('form').action))"
-        " || (el.matches('button, a') && /^Comment$/.test(el.textContent.trim()))",
+        " || (el.id || '').startsWith('comment-count-')",
     )
     if page.evaluate("document.activeElement.tagName") != "TEXTAREA":
         page.keyboard.press("Enter")
@@ -74,7 +75,10 @@ def english_left(page, english: set[str]) -> list[str]:
             const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
             while (walker.nextNode()) {
               const node = walker.currentNode, el = node.parentElement;
-              if (!el || el.closest("script, style, [hidden], .visually-hidden ~ script")) continue;
+              if (!el || el.closest("script, style")) continue;
+              // A language's own name in the language menu ("English", lang="en") is meant.
+              const marked = el.closest("[lang]");
+              if (marked && marked.getAttribute("lang") !== "fr") continue;
               const text = node.textContent.trim();
               if (text) out.push(text);
             }

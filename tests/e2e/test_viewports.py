@@ -47,6 +47,12 @@ def check_pages(page, pages: dict[str, str], size: str, *, theme: str = "light")
         where = f"{name} at {width}x{height} ({theme})"
         if (extra := overflow(page)) > 0:
             problems.append(f"{where}: scrolls sideways by {extra}px")
+        # The top bar is one row at every width (it took three on phones, 40 % of the screen).
+        bar = page.evaluate(
+            "(() => { const b = document.querySelector('.top-bar'); return b ? b.offsetHeight : 0; })()"
+        )
+        if bar > 72:
+            problems.append(f"{where}: the top bar is {bar}px high (more than one row)")
         regions = REGIONS + (PANES if name in ("messages", "conversation") else [])
         problems += [f"{where}: overlap {pair}" for pair in overlaps(page, regions)]
         found = axe(page)
@@ -78,14 +84,19 @@ def test_admin_pages_fit_and_pass_axe(page, organisation, size):
 def test_the_home_page_paints_its_largest_content_within_a_second(page, organisation):
     sign_in(page, organisation.viewer.email, PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto("/")
-    lcp = page.evaluate(
-        """() => new Promise((resolve) => {
-            new PerformanceObserver((list) => {
-              const entries = list.getEntries();
-              resolve(entries[entries.length - 1].startTime);
-            }).observe({type: "largest-contentful-paint", buffered: true});
-        })"""
-    )
-    print(f"\nhome page largest contentful paint: {lcp:.0f} ms")
+    paints = []
+    for _ in range(3):  # the median of three visits: one slow tick of a busy machine is not the page
+        page.goto("/")
+        paints.append(
+            page.evaluate(
+                """() => new Promise((resolve) => {
+                    new PerformanceObserver((list) => {
+                      const entries = list.getEntries();
+                      resolve(entries[entries.length - 1].startTime);
+                    }).observe({type: "largest-contentful-paint", buffered: true});
+                })"""
+            )
+        )
+    lcp = sorted(paints)[1]
+    print(f"\nhome page largest contentful paint: {', '.join(f'{p:.0f}' for p in paints)} ms (median {lcp:.0f})")
     assert lcp <= 1000
