@@ -53,8 +53,12 @@ def check_pages(page, pages: dict[str, str], size: str, *, theme: str = "light")
         )
         if bar > 72:
             problems.append(f"{where}: the top bar is {bar}px high (more than one row)")
-        regions = REGIONS + (PANES if name in ("messages", "conversation") else [])
-        problems += [f"{where}: overlap {pair}" for pair in overlaps(page, regions)]
+        # The panes are inside the main column: each set is checked on its own.
+        groups = [REGIONS] + ([PANES] if name in ("messages", "conversation") else [])
+        for group in groups:
+            problems += [f"{where}: overlap {pair}" for pair in overlaps(page, group)]
+            missing = [region for region in group if region != ".rail" and not page.locator(region).count()]
+            problems += [f"{where}: no {region} to check" for region in missing]
         found = axe(page)
         problems += [f"{where}: axe {line}" for line in found["violations"]]
         problems += [f"{where}: axe incomplete {line}" for line in found["incomplete"]]
