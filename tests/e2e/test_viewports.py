@@ -34,7 +34,7 @@ def settle(page):
     page.wait_for_timeout(150)
 
 
-def check_pages(page, pages: dict[str, str], size: str, *, theme: str = "light") -> list[str]:
+def check_pages(page, pages: dict[str, str], size: str, *, theme: str = "light", shell: bool = True) -> list[str]:
     width, height = VIEWPORTS[size]
     page.set_viewport_size({"width": width, "height": height})
     page.emulate_media(color_scheme=theme)
@@ -57,7 +57,9 @@ def check_pages(page, pages: dict[str, str], size: str, *, theme: str = "light")
         groups = [REGIONS] + ([PANES] if name in ("messages", "conversation") else [])
         for group in groups:
             problems += [f"{where}: overlap {pair}" for pair in overlaps(page, group)]
-            missing = [region for region in group if region != ".rail" and not page.locator(region).count()]
+            # Django's admin has its own layout, without the shell's regions.
+            expected = [region for region in group if region != ".rail" and (shell or group is not REGIONS)]
+            missing = [region for region in expected if not page.locator(region).count()]
             problems += [f"{where}: no {region} to check" for region in missing]
         found = axe(page)
         problems += [f"{where}: axe {line}" for line in found["violations"]]
@@ -81,7 +83,7 @@ def test_main_pages_pass_axe_in_the_dark_theme(page, organisation):
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_admin_pages_fit_and_pass_axe(page, organisation, size):
     sign_in(page, organisation.admin.email, PASSWORD)
-    problems = check_pages(page, ADMIN_PAGES, size)
+    problems = check_pages(page, ADMIN_PAGES, size, shell=False)
     assert not problems, "\n".join(problems)
 
 

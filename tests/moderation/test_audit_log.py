@@ -114,6 +114,14 @@ def admin_archives():
     return actor, "community.archive"
 
 
+def admin_saves_the_branding():
+    from apps.pages.services import branding_get, branding_save
+
+    actor = admin()
+    branding_save(actor=actor, row=branding_get())  # the defaults again: what the pages show is unchanged
+    return actor, "branding.change"
+
+
 def admin_deletes():
     actor = admin()
     communities.community_delete(actor=actor, community=community_with(person()), confirm_name="Guild")
@@ -243,6 +251,7 @@ def directory_run_forced():
 
 
 AUDITED = {
+    "apps/pages/services.py:branding_save": admin_saves_the_branding,
     "apps/communities/services/memberships.py:membership_transition": moderator_bans_someone,
     "apps/communities/services/memberships.py:membership_set_role": owner_changes_a_role,
     "apps/communities/services/memberships.py:invite_department": moderator_invites_a_department,

@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.accounts.models import Invitation
 from apps.directory.models import DirectoryAccount, DirectoryRun, DirectorySource
 from apps.moderation.models import AuditLogEntry
+from apps.pages.models import SiteBranding
 from apps.profiles.models import ProfileFieldPolicy, Skill
 from tests.accounts.admin_forms import post_form
 from tests.factories import ProfileFactory, UserFactory
@@ -141,6 +142,11 @@ def _address_verified(client):
 User = get_user_model()
 
 AUDITED = {
+    # The branding's site name left empty and the default colour: what the pages show is unchanged.
+    "pages.sitebranding:add": lambda c: _added(c, SiteBranding, "branding.change", primary_colour="#1d4ed8"),
+    "pages.sitebranding:change": lambda c: _changed(
+        c, SiteBranding.objects.create(), "branding.change", primary_colour="#1d4ed8"
+    ),
     "accounts.user:add": lambda c: _added(
         c, User, "user.add", email="new@example.com", password1="Xy-9-long-pass", password2="Xy-9-long-pass"
     ),
