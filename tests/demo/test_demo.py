@@ -4,6 +4,7 @@ readable by whom it should be, and seeded once only.
 Seeding takes seconds, so it runs once for the module, inside a transaction rolled back at
 the end; each test runs in its own savepoint within it."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -32,6 +33,8 @@ from apps.feeds.models import (
     Reaction,
 )
 from apps.feeds.services import can_read, post_update
+from apps.notifications.models import Kind as NotificationKind
+from apps.notifications.models import Notification
 from apps.profiles.models import Follow
 from apps.profiles.selectors import resolve_handles
 
@@ -192,3 +195,36 @@ def test_a_changed_organisation_is_skipped_not_fatal(seeded, monkeypatch):
     welcome = Post.objects.get(author__email=ADMIN_EMAIL, pinned_at__isnull=False)
     post_update(actor=welcome.author, post=welcome, body="Welcome! Read the guidelines in the wiki.")
     assert demo.seed_activity() is None
+
+
+# The demo's notifications carry the time of what they tell (apps/demo/event_times.py): its
+# three weeks of activity are not all "6 min" old in everyone's notifications. (Here, on the
+# module's one seed: a module of their own seeded the demo a second time, minutes of the suite.)
+
+
+def test_notifications_show_when_their_events_happened(seeded):
+    now = timezone.now()
+    notifications = list(Notification.objects.select_related("post", "comment"))
+    assert notifications
+    # Most of the activity is days old, and so are most notifications.
+    old = [n for n in notifications if n.occurred_at < now - timedelta(days=2)]
+    assert len(old) > len(notifications) / 2
+    for notification in notifications:
+        assert notification.occurred_at <= now
+        about_the_post = notification.kind in (
+            NotificationKind.PRAISE,
+            NotificationKind.ANNOUNCEMENT,
+            NotificationKind.MENTION,
+        )
+        if about_the_post and notification.comment is None:
+            assert notification.occurred_at == notification.post.created_at
+        elif notification.comment is not None:
+            assert notification.occurred_at >= notification.comment.created_at - timedelta(seconds=1)
+
+
+def test_reactions_come_after_what_they_react_to(seeded):
+    reactions = list(Reaction.objects.select_related("post", "comment"))
+    assert reactions
+    for reaction in reactions:
+        subject = reaction.comment or reaction.post
+        assert subject.created_at <= reaction.created_at <= timezone.now()
