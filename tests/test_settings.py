@@ -153,11 +153,25 @@ def test_manage_py_without_the_servers_says_why_in_one_line_and_fails(tmp_path):
         "VAR_DIR": str(tmp_path),
         **dict.fromkeys(("DEBUG", "DATABASE_URL", "REDIS_URL", "EMBEDDED_SERVERS", "SECRET_KEY"), ""),
     }
-    result = _manage("makemigrations", "--check", "--dry-run", env=env)
+    result = _manage("showmigrations", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("manage.py: DATABASE_URL and REDIS_URL are not set."), result.stderr
     assert "Traceback" not in result.stderr and "EMBEDDED_SERVERS=1" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_makemigrations_check_runs_on_a_fresh_clone_without_the_servers(tmp_path):
+    """It reads the code, not a site's data: the embedded servers serve it, and it passes
+    while the models and migrations agree."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "VAR_DIR": str(tmp_path),
+        **dict.fromkeys(("DEBUG", "DATABASE_URL", "REDIS_URL", "EMBEDDED_SERVERS", "SECRET_KEY"), ""),
+    }
+    result = _manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_without_redis_url_a_process_refuses_to_start_naming_it(tmp_path):
