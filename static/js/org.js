@@ -93,7 +93,9 @@
       if (hint) { hint.hidden = !scrolls; }
       viewport.classList.toggle("is-pannable", scrolls);
       var me = current();
-      if (centreButton && me) { centreButton.hidden = inView(me); }
+      // Shown and hidden without taking or giving back room: the header's line does not
+      // wrap and push the chart down while a branch opens (a layout shift at phone width).
+      if (centreButton && me) { centreButton.classList.toggle("invisible", inView(me)); }
       if (activeNode) { placeCard(activeNode); }
     }
 
