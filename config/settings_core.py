@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "apps.moderation",
     "apps.realtime",
     "apps.directory",
+    "apps.search",
     "apps.pages",
     "apps.demo",
 ]

@@ -1,0 +1,256 @@
+"""Posts, comments and files found by a search, each through its app's own `visible_to`.
+
+The "Posts and comments" tab is one list made of two tables: each is asked for the next
+page after the same cursor, in the same order (by score or by date, then by kind and id),
+and the two are merged. A page runs a fixed number of statements, whatever it shows."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Substr
+from django.utils.dateparse import parse_datetime
+
+from apps.communities.models import Community
+from apps.core.pagination import decode_cursor, encode_cursor
+from apps.feeds.models import Attachment, Comment, Post, PostHashtag
+from apps.profiles.selectors import resolve_handles
+from apps.search import sql
+from apps.search.models import FileText
+from apps.search.query import ParsedQuery
+
+PAGE_SIZE = 20
+SNIPPET_SOURCE = 20_000  # characters of a document's text a snippet is looked for in
+# The order of the kinds between rows of equal score and date: any fixed order will do.
+POST, COMMENT = 2, 1
+RELEVANCE, NEWEST = "relevance", "newest"
+
+
+@dataclass
+class Filters:
+    author_ids: list[int] | None = None  # None: anyone; []: an author nobody may find
+    community_ids: list[int] | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    kinds: list[str] = field(default_factory=list)
+    has_files: bool = False
+    hashtags: list[str] = field(default_factory=list)
+    sort: str = RELEVANCE
+
+    @property
+    def has_constraints(self) -> bool:
+        """Whether anything narrows the search to posts (people, communities and messages
+        have no author, community, kind or date of that kind: their tabs then show nothing)."""
+        return bool(
+            self.author_ids is not None
+            or self.community_ids is not None
+            or self.date_from
+            or self.date_to
+            or self.kinds
+            or self.has_files
+            or self.hashtags
+        )
+
+
+@dataclass
+class Hit:
+    kind: str  # "post", "comment", "file"
+    item: object
+    score: float
+    created_at: datetime
+    text: str = ""  # where the snippet is taken from
+
+
+@dataclass
+class Page:
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def resolve_filters(*, viewer, parsed: ParsedQuery, filters: Filters) -> Filters:
+    """The query's operators added to the form's filters. `from:` names people by handle;
+    `in:` names communities by address, among those whose content the viewer may read: an
+    address that is private to them finds nothing, exactly like one that does not exist."""
+    if parsed.authors:
+        found = [user.pk for user in resolve_handles(parsed.authors).values()]
+        filters.author_ids = _narrowed(filters.author_ids, found if len(found) == len(parsed.authors) else [])
+    if parsed.communities:
+        readable = Community.objects.content_visible_to(viewer).filter(slug__in=parsed.communities)
+        found = list(readable.values_list("pk", flat=True))
+        filters.community_ids = _narrowed(filters.community_ids, found if len(found) == len(parsed.communities) else [])
+    filters.hashtags = list(dict.fromkeys([*filters.hashtags, *parsed.hashtags]))
+    return filters
+
+
+def _narrowed(current: list[int] | None, found: list[int]) -> list[int]:
+    # Two ways of naming an author (the form's and the box's) must both hold.
+    return found if current is None else [pk for pk in current if pk in found]
+
+
+def post_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
+    posts = _posts(viewer, parsed, filters, as_of)
+    if posts is None:
+        return []
+    posts = posts.select_related("author__profile", "community").annotate(kind_order=Value(POST))
+    return _page_of(posts, filters.sort, cursor, limit, POST)
+
+
+def comment_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
+    comments = _comments(viewer, parsed, filters, as_of)
+    if comments is None:
+        return []
+    comments = comments.select_related("author__profile", "post__community").annotate(kind_order=Value(COMMENT))
+    return _page_of(comments, filters.sort, cursor, limit, COMMENT)
+
+
+def posts_and_comments(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
+    """One page of the "Posts and comments" tab: two statements, merged."""
+    after = _cursor(cursor)
+    rows = post_hits(viewer=viewer, parsed=parsed, filters=filters, as_of=as_of, cursor=after, limit=limit)
+    rows += comment_hits(viewer=viewer, parsed=parsed, filters=filters, as_of=as_of, cursor=after, limit=limit)
+    rows.sort(key=lambda hit: _key(hit, filters.sort), reverse=True)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor([last.score, last.created_at.isoformat(), _kind_order(last), last.item.pk])
+    return Page(page, next_cursor)
+
+
+def file_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE) -> Page:
+    files = _files(viewer, parsed, filters, as_of)
+    if files is None:
+        return Page()
+    files = files.select_related("post__author__profile", "post__community").annotate(
+        kind_order=Value(0),
+        found_text=Substr(FileText.objects.filter(attachment=OuterRef("pk")).values("text")[:1], 1, SNIPPET_SOURCE),
+    )
+    rows = _page_of(files, filters.sort, _cursor(cursor), limit, 0, kind="file")
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor([last.score, last.created_at.isoformat(), 0, last.item.pk])
+    return Page(page, next_cursor)
+
+
+# ------------------------------------------------------------------ querysets (also counted)
+
+
+def _posts(viewer, parsed: ParsedQuery, filters: Filters, as_of):
+    """None when nothing is asked (no word, no operator): not every post of the site."""
+    if parsed.is_empty:
+        return None
+    posts = Post.objects.visible_to(viewer)
+    if parsed.has_positive_words:
+        posts = posts.filter(sql.post_matches(parsed.text)).annotate(
+            score=sql.relevance("feeds_post", parsed.text, as_of)
+        )
+    else:
+        posts = posts.annotate(score=Value(0.0))
+    posts = _filtered(posts, filters, author="author_id", community="community_id")
+    if filters.kinds:
+        posts = posts.filter(kind__in=filters.kinds)
+    if filters.has_files:
+        posts = posts.filter(Exists(Attachment.objects.filter(post=OuterRef("pk"))))
+    for tag in filters.hashtags:
+        posts = posts.filter(Exists(PostHashtag.objects.filter(post=OuterRef("pk"), hashtag__name=tag)))
+    return posts
+
+
+def _comments(viewer, parsed: ParsedQuery, filters: Filters, as_of):
+    """None when the filters are about posts only (a kind, files, a hashtag): comments have none."""
+    if filters.kinds or filters.has_files or filters.hashtags or not parsed.has_positive_words:
+        return None
+    comments = Comment.objects.visible_to(viewer).filter(sql.comment_matches(parsed.text))
+    comments = comments.annotate(score=sql.relevance("feeds_comment", parsed.text, as_of))
+    return _filtered(comments, filters, author="author_id", community="post__community_id")
+
+
+def _files(viewer, parsed: ParsedQuery, filters: Filters, as_of):
+    if not parsed.has_positive_words and not filters.author_ids and not filters.community_ids:
+        return None
+    files = Attachment.objects.visible_to(viewer)
+    if parsed.has_positive_words:
+        files = files.filter(sql.file_matches(parsed.text)).annotate(
+            score=sql.relevance("feeds_attachment", parsed.text, as_of)
+        )
+    else:
+        files = files.annotate(score=Value(0.0))
+    for tag in filters.hashtags:
+        files = files.filter(Exists(PostHashtag.objects.filter(post=OuterRef("post_id"), hashtag__name=tag)))
+    if filters.kinds:
+        files = files.filter(post__kind__in=filters.kinds)
+    return _filtered(files, filters, author="post__author_id", community="post__community_id")
+
+
+def _filtered(rows, filters: Filters, *, author: str, community: str):
+    if filters.author_ids is not None:
+        rows = rows.filter(**{f"{author}__in": filters.author_ids})
+    if filters.community_ids is not None:
+        rows = rows.filter(**{f"{community}__in": filters.community_ids})
+    if filters.date_from:
+        rows = rows.filter(created_at__gte=filters.date_from)
+    if filters.date_to:
+        rows = rows.filter(created_at__lt=filters.date_to)
+    return rows
+
+
+# ------------------------------------------------------------------ order and cursors
+
+
+def _cursor(cursor):
+    if isinstance(cursor, list) or cursor is None:
+        return cursor
+    values = decode_cursor(cursor, types=(float, str, int, int))
+    if values is None or parse_datetime(values[1]) is None:
+        return None
+    return [values[0], parse_datetime(values[1]), values[2], values[3]]
+
+
+def _after(sort: str, after, kind_order: int) -> Q:
+    """The rows after the cursor, in the order (score, created_at, kind, id) descending
+    (or (created_at, kind, id) for the newest first), for a table whose kind is `kind_order`."""
+    score, created, cursor_kind, pk = after
+    if kind_order < cursor_kind:
+        tail = Q(created_at__lte=created)
+    elif kind_order > cursor_kind:
+        tail = Q(created_at__lt=created)
+    else:
+        tail = Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
+    if sort == NEWEST:
+        return tail
+    return Q(score__lt=score) | (Q(score=score) & tail)
+
+
+def _order(sort: str) -> list:
+    if sort == NEWEST:
+        return [F("created_at").desc(), F("pk").desc()]
+    return [F("score").desc(), F("created_at").desc(), F("pk").desc()]
+
+
+def _page_of(rows, sort: str, after, limit: int, kind_order: int, *, kind: str | None = None) -> list[Hit]:
+    if after:
+        rows = rows.filter(_after(sort, after, kind_order))
+    found = list(rows.order_by(*_order(sort))[: limit + 1])
+    kind = kind or ("post" if kind_order == POST else "comment")
+    return [
+        Hit(
+            kind=kind,
+            item=row,
+            score=row.score,
+            created_at=row.created_at,
+            text=(row.found_text or "") if kind == "file" else row.body,
+        )
+        for row in found
+    ]
+
+
+def _kind_order(hit: Hit) -> int:
+    return {"post": POST, "comment": COMMENT}.get(hit.kind, 0)
+
+
+def _key(hit: Hit, sort: str):
+    if sort == NEWEST:
+        return (hit.created_at, _kind_order(hit), hit.item.pk)
+    return (hit.score, hit.created_at, _kind_order(hit), hit.item.pk)

@@ -1,0 +1,116 @@
+"""People, communities and one's own messages found by a search, and the counts of every tab.
+
+People are the directory's own search (accent-blind prefixes, name order, its benchmarks);
+messages are the messages page's own search; both are reused here, not rewritten.
+Communities are those whose content the viewer may read (`content_visible_to`): someone
+merely invited to a private community does not find it, nor its description, by searching."""
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Count, Q
+
+from apps.communities.models import Community, State
+from apps.core.pagination import decode_cursor, encode_cursor, rows_after
+from apps.core.text import search_terms
+from apps.messaging import selectors as messaging_selectors
+from apps.messaging.models import Message, MessageKind
+from apps.profiles import selectors as profile_selectors
+from apps.profiles.models import Profile
+from apps.profiles.search import tsquery as people_tsquery
+from apps.search.query import ParsedQuery
+from apps.search.selectors import content
+from apps.search.selectors.content import Filters, Page
+
+# A tab's count stops there ("1,000+"): counting every match of a common word in a million
+# posts would cost more than the search itself, and nobody reads past it.
+COUNT_CAP = 1000
+
+
+def people(*, viewer, parsed: ParsedQuery, cursor: str | None = None, limit: int = content.PAGE_SIZE) -> Page:
+    if not parsed.has_positive_words:
+        return Page()
+    found = profile_selectors.profile_search(viewer=viewer, query=parsed.text, cursor=cursor, limit=limit)
+    return Page(found.items, found.next_cursor)
+
+
+def _people(viewer, parsed: ParsedQuery):
+    text = people_tsquery(parsed.text) if parsed.has_positive_words else None
+    if not text:
+        return None
+    wanted = SearchQuery(text, search_type="raw", config="simple")
+    return Profile.objects.visible_to(viewer).active().filter(search_vector=wanted)
+
+
+def _communities(viewer, parsed: ParsedQuery):
+    terms = search_terms(parsed.text) if parsed.has_positive_words else []
+    if not terms:
+        return None
+    rows = Community.objects.content_visible_to(viewer)
+    for term in terms:
+        rows = rows.filter(search_text__contains=term)
+    return rows
+
+
+def communities(*, viewer, parsed: ParsedQuery, cursor: str | None = None, limit: int = content.PAGE_SIZE) -> Page:
+    rows = _communities(viewer, parsed)
+    if rows is None:
+        return Page()
+    rows = rows.annotate(member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE), distinct=True))
+    after = decode_cursor(cursor, types=(str, int))
+    if after:
+        rows = rows.filter(rows_after("sort_name", after[0], "id", after[1]))
+    found = list(rows.order_by("sort_name", "id")[: limit + 1])
+    next_cursor = encode_cursor([found[limit - 1].sort_name, found[limit - 1].id]) if len(found) > limit else None
+    return Page(found[:limit], next_cursor)
+
+
+def _messages(viewer, parsed: ParsedQuery):
+    terms = search_terms(parsed.text, limit=6) if parsed.has_positive_words else []
+    if not terms:
+        return None
+    rows = Message.objects.visible_to(viewer).filter(kind=MessageKind.TEXT, deleted_at__isnull=True)
+    for term in terms:
+        rows = rows.filter(search_text__contains=term)
+    return rows
+
+
+def messages(*, viewer, parsed: ParsedQuery, before: int | None = None, limit: int = content.PAGE_SIZE) -> Page:
+    """The viewer's own conversations' messages, while they take part in them (the messages
+    app's `visible_to`), newest first."""
+    if not parsed.has_positive_words:
+        return Page()
+    rows, more = messaging_selectors.message_search(viewer=viewer, query=parsed.text, before=before, limit=limit)
+    return Page(rows, str(rows[-1].pk) if more and rows else None)
+
+
+def tab_counts(*, viewer, parsed: ParsedQuery, filters: Filters, as_of) -> dict[str, int]:
+    """Each tab's number of results, up to COUNT_CAP + 1, in one statement: each count is
+    a subquery over the same `visible_to` querysets the tabs list, so a count never counts
+    what its tab would not show."""
+    people_rows = _people(viewer, parsed) if not filters.has_constraints else None
+    community_rows = _communities(viewer, parsed) if not filters.has_constraints else None
+    message_rows = _messages(viewer, parsed) if not filters.has_constraints else None
+    querysets = {
+        "posts": content._posts(viewer, parsed, filters, as_of),
+        "comments": content._comments(viewer, parsed, filters, as_of),
+        "people": people_rows,
+        "communities": community_rows,
+        "files": content._files(viewer, parsed, filters, as_of),
+        "messages": message_rows,
+    }
+    parts, params, names = [], [], []
+    for name, rows in querysets.items():
+        if rows is None:
+            continue
+        statement, values = rows.values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        # The statements are Django's own compilation of the querysets; values are parameters.
+        parts.append(f"(SELECT count(*) FROM ({statement}) AS {name})")  # noqa: S608
+        params.extend(values)
+        names.append(name)
+    counts = dict.fromkeys(querysets, 0)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            counts.update(zip(names, cursor.fetchone(), strict=True))
+    counts["posts_and_comments"] = min(counts.pop("posts") + counts.pop("comments"), COUNT_CAP + 1)
+    return counts
