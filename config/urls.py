@@ -26,6 +26,7 @@ urlpatterns = [
     path("messages/", include("apps.messaging.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("contacts/", include("apps.directory.urls")),
+    path("search/", include("apps.search.urls")),
     path("", include("apps.pages.urls")),
     path("", include("apps.feeds.urls")),
 ]

@@ -78,8 +78,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # The shell's lazy parts and the welcome steps: the viewer's own, for the signed-in only.
     "shell/communities/": (signed_in(OK), {}),
     "shell/rail/": (signed_in(OK), {}),
-    "shell/suggest/": (signed_in(OK), {}),
     "welcome/": (signed_in(OK), {}),
+    # Search: each result through its owner's visible_to (tests/search/test_privacy.py).
+    "search/": (signed_in(OK), {}),
+    "search/suggest/": (signed_in(OK), {}),
     # The branding shows on the sign-in page too: public, and holds nothing private.
     "branding.css": (same(OK), {}),
     "branding/logo": (same(NOT_FOUND), {}),

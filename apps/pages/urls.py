@@ -30,7 +30,6 @@ people = (
 urlpatterns = [
     path("shell/communities/", shell.my_communities, name="shell_communities"),
     path("shell/rail/", shell.rail, name="shell_rail"),
-    path("shell/suggest/", shell.suggest, name="shell_suggest"),
     path("welcome/", welcome.welcome_steps, name="welcome"),
     path("branding.css", branding.stylesheet, name="branding_css"),
     path("branding/logo", branding.logo, name="branding_logo"),

@@ -167,14 +167,14 @@ def test_the_rail_is_rendered_once_per_person_for_five_minutes(client, django_as
 def test_suggestions_need_two_characters(client):
     person("Grace", "Hopper")
     client.force_login(person())
-    assert text(client.get("/shell/suggest/", {"q": "g"})).strip() == ""
+    assert text(client.get("/search/suggest/", {"q": "g"})).strip() == ""
 
 
 def test_suggestions_find_people_and_communities(client):
     grace = person("Grace", "Hopper")
     community_create(actor=grace, name="Graceful degradation")
     client.force_login(person())
-    html = text(client.get("/shell/suggest/", {"q": "grace"}))
+    html = text(client.get("/search/suggest/", {"q": "grace"}))
     assert "Grace Hopper" in html and "Graceful degradation" in html
     assert f'href="/people/{grace.pk}/"' in html
 
@@ -183,9 +183,9 @@ def test_suggestions_never_name_a_private_community_to_an_outsider(client):
     owner = person("Grace", "Hopper")
     community_create(actor=owner, name="Zebra secret plans", visibility=Visibility.PRIVATE)
     client.force_login(person())
-    html = text(client.get("/shell/suggest/", {"q": "zebra"}))
+    html = text(client.get("/search/suggest/", {"q": "zebra"}))
     assert "Zebra secret plans" not in html
-    assert "No person or community matches" in html
+    assert "No person, community or hashtag matches" in html
 
 
 def test_inactive_people_are_not_suggested(client):
@@ -193,13 +193,13 @@ def test_inactive_people_are_not_suggested(client):
     gone.is_active = False
     gone.save()
     client.force_login(person())
-    assert "Zora" not in text(client.get("/shell/suggest/", {"q": "zora"})).split("All people matching")[0]
+    assert "Zora" not in text(client.get("/search/suggest/", {"q": "zora"})).split("Search for")[0]
 
 
 def test_every_part_answers_an_account_without_a_profile(client):
     # An account an administrator made has no profile: the shell must still load.
     client.force_login(UserFactory())
-    for path in ["/shell/rail/", "/shell/communities/", "/shell/suggest/?q=ad", "/welcome/"]:
+    for path in ["/shell/rail/", "/shell/communities/", "/search/suggest/?q=ad", "/welcome/"]:
         assert client.get(path).status_code == 200, path
 
 

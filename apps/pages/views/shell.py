@@ -19,9 +19,6 @@ from apps.pages import onboarding
 from apps.profiles import selectors as profile_selectors
 
 RAIL_SECONDS = 300  # the rail is the same for five minutes: one render per person, not per page
-SUGGEST_MIN = 2
-SUGGEST_PEOPLE = 5
-SUGGEST_COMMUNITIES = 4
 
 
 @require_http_methods(["GET", "POST"])
@@ -77,17 +74,3 @@ def _access(viewer) -> str:
         viewer.is_superuser,
     )
     return hashlib.sha256(repr(state).encode()).hexdigest()[:20]
-
-
-@require_GET
-def suggest(request):
-    """The top bar's suggestions as one types: people and communities the viewer may see."""
-    # At most five words of at most 100 characters: each word is a filter.
-    query = " ".join(request.GET.get("q", "")[:100].split()[:5])
-    if len(query) < SUGGEST_MIN:
-        return render(request, "pages/_suggest.html", {"query": query})
-    people = profile_selectors.profile_search(viewer=request.user, query=query, limit=SUGGEST_PEOPLE).items
-    communities = community_selectors.community_list(viewer=request.user, query=query, limit=SUGGEST_COMMUNITIES).items
-    return render(
-        request, "pages/_suggest.html", {"query": query, "people": people, "communities": communities, "asked": True}
-    )

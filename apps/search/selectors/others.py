@@ -6,6 +6,7 @@ Communities are those whose content the viewer may read (`content_visible_to`): 
 merely invited to a private community does not find it, nor its description, by searching."""
 
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q
 
@@ -102,7 +103,10 @@ def tab_counts(*, viewer, parsed: ParsedQuery, filters: Filters, as_of) -> dict[
     for name, rows in querysets.items():
         if rows is None:
             continue
-        statement, values = rows.values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        try:
+            statement, values = rows.values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (an author nobody may find)
+            continue
         # The statements are Django's own compilation of the querysets; values are parameters.
         parts.append(f"(SELECT count(*) FROM ({statement}) AS {name})")  # noqa: S608
         params.extend(values)

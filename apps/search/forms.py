@@ -1,0 +1,54 @@
+"""The results page's filters, read from the address (GET): each checked, each error said."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from apps.feeds.models import Kind
+from apps.search.selectors.content import NEWEST, RELEVANCE
+
+TABS = ("all", "posts", "people", "communities", "files", "messages")
+KINDS = [(value, label) for value, label in Kind.choices if value != Kind.SHARE]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
+    tab = forms.ChoiceField(choices=[(tab, tab) for tab in TABS], required=False)
+    author = forms.CharField(
+        label=_("Author"),
+        required=False,
+        max_length=120,
+        help_text=_("Their e-mail address, or its part before the @."),
+    )
+    community = forms.SlugField(label=_("Community"), required=False, max_length=80)
+    after = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", pgettext_lazy("kind", "Any")), *KINDS])
+    files = forms.BooleanField(label=_("With attachments"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[(RELEVANCE, _("Relevance")), (NEWEST, _("Newest"))],
+    )
+    cursor = forms.CharField(required=False, max_length=400)
+
+    def clean_author(self):
+        return self.cleaned_data["author"].lstrip("@").strip()
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("after"), data.get("before")
+        if after and before and after > before:
+            self.add_error("before", _("The end date is before the start date."))
+        return data
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        """The dates as the viewer's days: from the start of the first to the end of the last."""
+        zone = timezone.get_current_timezone()
+        after, before = self.cleaned_data.get("after"), self.cleaned_data.get("before")
+        start = datetime.combine(after, time.min, tzinfo=zone) if after else None
+        end = datetime.combine(before, time.min, tzinfo=zone) + timedelta(days=1) if before else None
+        return start, end
