@@ -57,5 +57,7 @@ app.conf.beat_schedule = {
     # down) or whose worker died on them are re-encoded late, not lost.
     "feeds-sweep-attachments": _expiring(MINUTE, 5, task="feeds.sweep_attachments", schedule=MINUTE),
     "messaging-sweep-attachments": _expiring(MINUTE, 5, task="messaging.sweep_attachments", schedule=MINUTE),
+    # The text of attached documents, for search (apps/search/services.py says why a sweep).
+    "search-extract-documents": _expiring(MINUTE, 5, task="search.extract_documents", schedule=MINUTE),
 }
 app.autodiscover_tasks()
