@@ -53,8 +53,8 @@ _WARNED = ("broken", "encrypted", "timeout", "too_large")
 # past it is an archive of scans or a data dump, not something one searches for by a word.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Text kept per file, about 60 pages of dense prose. A search finds a file by the words of
-# its first tens of pages; beyond that the index only grows (and PostgreSQL's tsvector
-# refuses more than 1 MB). Cut at a word boundary.
+# its first tens of pages; beyond that the index only grows (and a PostgreSQL tsvector holds
+# at most 1 MB). Cut at a word boundary.
 MAX_CHARS = 200_000
 # PDF pages, PPTX/ODP slides read at most: bounds the time spent on a long file whose
 # pages hold little text (scans, slides of pictures), which MAX_CHARS would not stop.
@@ -65,22 +65,26 @@ MAX_PAGES = 1000
 MAX_ROWS = 100_000
 MAX_CELLS = 2_000_000
 # Zip-based formats (DOCX, XLSX, PPTX, ODF), checked from the central directory before any
-# member is inflated. Real documents inflate 3 to 20 times, a sheet of repeated cells up to
-# 50; DEFLATE itself can reach 1000. A member over RATIO_FROM inflating more than MAX_RATIO
+# member is inflated. Real documents' members inflate 2 to 20 times (a sheet of 100,000
+# identical rows: 15, as every cell names its place); DEFLATE itself reaches 1030, what a
+# file of zeros gives. A member over RATIO_FROM inflating more than MAX_RATIO
 # times is a zip bomb ("broken"); a total past MAX_UNZIPPED_BYTES, or more members than any
 # document has, is "too_large".
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_FROM = 1024 * 1024
 MAX_MEMBERS = 10_000
-# Seconds of wall-clock time, and of CPU time, a child may take. A 1000-page PDF reads in
-# 10 to 40 s. At SOFT_DEADLINE of it the child stops reading and answers with what it has;
-# the hard limits stop a child stuck in one call (one page of a million operators).
+# Seconds of wall-clock time, and of CPU time, a child may take. 1000 PDF pages of a few
+# words read in 2 s, but a page costs about 10 us an operator: one of a million, in a 10 KB
+# file, takes minutes. At SOFT_DEADLINE of its time the child stops reading and answers with
+# what it has (a busy machine is slow too: half its time is a wide margin); the hard limits
+# stop a child stuck in one call.
 TIMEOUT = 60.0
-SOFT_DEADLINE = 0.75
-# Address space a child may map (its interpreter and the readers take about 60 MB of it).
-# The readers hold a file's XML as a tree, several times its size: a DOCX whose 30 MB of
-# document.xml makes half a million paragraphs peaks near 500 MB (tests/search/test_extraction.py).
+SOFT_DEADLINE = 0.5
+# Address space a child may map (its interpreter and all the readers imported: 85 MB of it).
+# The readers hold a file's XML as a tree, ten times its size: a DOCX of half a million
+# paragraphs (30 MB of document.xml, a 3 MB file) needs 300 to 400 MB, one of a million
+# fits (tests/search/test_extraction.py). Past this, the file is "broken".
 MEMORY_LIMIT = 1024 * 1024 * 1024
 # Children a process runs at once: a worker's threads wait their turn rather than each
 # start one (a child may map up to MEMORY_LIMIT).

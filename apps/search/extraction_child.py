@@ -1,17 +1,15 @@
 """The child process of extraction.py: one attached file's text, read under caps.
 
 Run as `python -I extraction_child.py` by extraction.extract_text, never imported by the
-site: it imports the standard library and the document readers only (no Django). It reads
-one line of JSON on stdin (the file's path, its extension, the limits), sets its own caps
-before it opens anything, and answers with one line of JSON on stdout: {"status", "text",
-"detail", "truncated"}. Whatever a hostile file makes a reader do (loop, allocate, crash)
-happens here, under the caps, and kills this process, not the worker that asked.
+site: the standard library and the document readers only (no Django). It reads a line of
+JSON on stdin (the file's path, its extension, the limits), sets its caps before it opens
+anything, and answers a line of JSON on stdout. Whatever a hostile file makes a reader do
+(loop, allocate, crash) happens here, and kills this process, not the worker that asked.
 
-The type is decided from the file's own bytes and its name's extension together: a .docx
-must be a zip whose [Content_Types].xml declares a Word document, an .odt a zip whose
-`mimetype` member says so, a .pdf must start with %PDF. A zip's central directory is read
-before any reader sees the file: a member that would inflate past the caps (a zip bomb) is
-never decompressed.
+The type comes from the file's bytes and its extension together: a .docx must be a zip whose
+[Content_Types].xml declares a Word document, an .odt a zip whose `mimetype` says so, a .pdf
+must have a %PDF header. A zip's central directory is checked before any reader sees the
+file: a member that would inflate past the caps (a zip bomb) is never decompressed.
 """
 
 import codecs
@@ -43,8 +41,9 @@ ODF = {
 }
 TEXT = (".txt", ".md", ".csv")
 SMALL_MEMBER = 1024 * 1024  # [Content_Types].xml, mimetype, manifest.xml: a few KB in any real file
-# C0 controls and DEL become spaces: PostgreSQL's text refuses NUL, and none of them is a word.
-_CONTROLS = dict.fromkeys([*range(32), 127], " ")
+# C0 controls and DEL become spaces: PostgreSQL's text refuses NUL, and none of them is a word;
+# so does a byte order mark left inside the text (U+FEFF).
+_CONTROLS = dict.fromkeys([*range(32), 127, 0xFEFF], " ")
 
 
 class Refused(Exception):
@@ -165,7 +164,7 @@ def read_pdf(path: str, text: Text, request: dict) -> str:
     if reader.is_encrypted:
         try:
             opened = reader.decrypt("")  # a PDF with only an owner password opens with none
-        except Exception as error:  # noqa: BLE001 - pypdf raises many kinds for odd encryption
+        except Exception as error:  # pypdf raises many kinds for odd encryption
             raise Refused("encrypted", f"cannot decrypt: {type(error).__name__}: {error}") from error
         if not opened:
             raise Refused("encrypted", "a password is needed to open it")
@@ -261,8 +260,8 @@ def read_pptx(path: str, text: Text, request: dict) -> str:
         if number >= request["max_pages"]:
             text.stop(f"stopped after {number} slides of {len(slides)}")
         shapes(slide.shapes)
-        if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
-            text.add(slide.notes_slide.notes_text_frame.text)
+        notes = slide.notes_slide.notes_text_frame if slide.has_notes_slide else None
+        text.add(notes.text if notes is not None else None)
     return ""
 
 
@@ -372,6 +371,12 @@ def read(request: dict, text: Text) -> tuple[str, str]:
     return ("ok" if text.pieces else "empty"), detail
 
 
+def peak_megabytes() -> int:
+    """The most address space this process has mapped (VmPeak), what RLIMIT_AS caps."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmPeak:"))
+
+
 def main() -> None:
     request = json.loads(sys.stdin.readline())
     # No core file: past its CPU time the child dies of SIGXCPU, which dumps core by default
@@ -392,14 +397,16 @@ def main() -> None:
     except Refused as refusal:
         status, detail = refusal.status, refusal.detail
     except MemoryError:
-        status, detail = "broken", f"more than {request['memory'] // 2**20} MB of memory"
+        status, detail = "broken", "MemoryError"
     except RecursionError:
         status, detail = "broken", "nested too deep"
     except Exception as error:  # noqa: BLE001 - whatever a malformed file makes a reader raise
         status, detail = "broken", f"{type(error).__name__}: {error}"
+    if status == "broken":
+        # A reader past the memory cap rarely says so (lxml: "XMLSyntaxError: unknown error").
+        detail = f"{detail[:400]} (peak {peak_megabytes()} MB of {request['memory'] // 2**20} MB)"
     body, truncated = text.result() if status in ("ok", "empty") else ("", False)
-    answer.write(json.dumps({"status": status, "text": body, "detail": detail[:500], "truncated": truncated}))
-    answer.write("\n")
+    answer.write(json.dumps({"status": status, "text": body, "detail": detail[:500], "truncated": truncated}) + "\n")
     answer.flush()
 
 
