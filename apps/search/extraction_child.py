@@ -215,7 +215,10 @@ def read_docx(path: str, text: Text, request: dict) -> str:
 def read_xlsx(path: str, text: Text, request: dict) -> str:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # Opened from a file object: given a path, openpyxl refuses a name not ending in .xlsx,
+    # and stored attachments are named by the storage, not by their uploader.
+    handle = open(path, "rb")  # noqa: SIM115 - closed below, after the workbook that reads it
+    workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     try:
         text.add(workbook.properties.title)
         rows = cells = 0
@@ -235,6 +238,7 @@ def read_xlsx(path: str, text: Text, request: dict) -> str:
                 text.add(values)
     finally:
         workbook.close()
+        handle.close()
     return ""
 
 

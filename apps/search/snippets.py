@@ -57,8 +57,11 @@ def snippet(text: str, terms: list[str]) -> SafeString:
     shown = words[start:end]
     if not shown:
         return mark_safe("")
+    last = shown[-1]
+    if last + 1 < len(tokens) and tokens[last + 1].strip():
+        last += 1  # the punctuation right after the last word shown: "well." not "well"
     pieces = []
-    for index in range(shown[0], shown[-1] + 1):
+    for index in range(shown[0], last + 1):
         token = escape(tokens[index])
         pieces.append(f"<mark>{token}</mark>" if index in marked else token)
     prefix = "… " if start > 0 else ""

@@ -35,7 +35,8 @@ class Organisation:
             "messages": "/messages/",
             "conversation": f"/messages/{self.conversation.pk}/",
             "notifications": "/notifications/",
-            "search": "/people/?q=okafor",
+            "search": "/search/?q=payments",
+            "search-posts": "/search/?q=release&tab=posts",
         }
 
 
