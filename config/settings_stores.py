@@ -1,6 +1,7 @@
 """Settings (one of the parts config/settings.py gathers): the database, Redis (cache,
 sessions, the live process's channel layers) and Celery."""
 
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,13 @@ REDIS_URL = env.str("REDIS_URL")
 # Everyone shares one Redis: keys are prefixed so that tests and several
 # installations can live on one server.
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="esn")
+# pytest-xdist's workers (make test runs two) share one Redis, and each deletes
+# `{REDIS_PREFIX}:*` before every test: each worker keeps its keys, queues and channel groups
+# under a prefix of its own. Written back, so that the processes a test starts inherit this
+# prefix as it is (not suffixed twice).
+_TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _TEST_WORKER and not REDIS_PREFIX.endswith(f"-{_TEST_WORKER}"):
+    REDIS_PREFIX = os.environ["REDIS_PREFIX"] = f"{REDIS_PREFIX}-{_TEST_WORKER}"
 # How long a request waits for Redis (connect, or each reply) before doing without: the
 # broker's publishes, the live events and the cache. The first call that waits this long
 # opens the Redis circuit breaker (apps/core/circuit.py): later calls are skipped at once,

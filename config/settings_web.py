@@ -1,6 +1,7 @@
 """Settings (one of the parts config/settings.py gathers): static and uploaded files, the
 content security policy and the health check."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,7 +35,11 @@ REQUEST_BODY_MAX_BYTES = env.int(
 )
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(embedded.VAR_DIR / "media")))
+# Each pytest-xdist worker (make test runs two) its own: the branding file below, which every
+# page reads, is one worker's to change.
+_TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_MEDIA_DEFAULT = embedded.VAR_DIR / (f"media-{_TEST_WORKER}" if _TEST_WORKER else "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(_MEDIA_DEFAULT)))
 # The branding the pages show, written when an admin saves it (apps/pages/branding.py): beside
 # the uploads, which every web and live process shares.
 BRANDING_FILE = MEDIA_ROOT / "branding" / "branding.json"
