@@ -1,3 +1,4 @@
+import importlib
 import sys
 
 import factory.random
@@ -126,8 +127,29 @@ def sent(monkeypatch):
     return captured
 
 
+def _rows_made_by_migrations(sender, **kwargs):
+    """A transactional test ends with a flush, which empties every table, then sends
+    post_migrate: the rows a data migration made come back here, as after `migrate`. Run
+    alone, pytest-django orders such tests last; a worker of `make test -n 2` takes whole
+    files, in which a test reading those rows may follow a transactional one."""
+    from django.apps import apps
+
+    private_by_default = importlib.import_module("apps.profiles.migrations.0004_private_by_default")
+    private_by_default.make_private(apps, None)
+
+
 def pytest_configure(config):
+    from django.apps import apps
     from django.conf import settings as django_settings
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(
+        _rows_made_by_migrations, sender=apps.get_app_config("profiles"), dispatch_uid="tests-migration-rows"
+    )
+
+    # Benchmarks time what one process does alone: beside another worker their figures mean nothing.
+    if config.getoption("--benchmarks") and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError("--benchmarks runs in one process: drop -n (make bench does).")
 
     # Hashing is not under test here; PBKDF2's deliberate slowness would dominate the suite.
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
