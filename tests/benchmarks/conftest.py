@@ -454,7 +454,7 @@ def feed_org(django_db_setup, django_db_blocker) -> FeedOrganisation:
 
     options = ScaleOptions(
         users=_env_int("FEED_BENCH_USERS", 10_000),
-        posts=_env_int("FEED_BENCH_POSTS", 1_000_000),
+        posts=_env_int("SEARCH_BENCH_POSTS", _env_int("FEED_BENCH_POSTS", 1_000_000)),
         communities=_env_int("FEED_BENCH_COMMUNITIES", 500),
         seed=_env_int("FEED_BENCH_SEED", 1),
     )
