@@ -50,6 +50,22 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.has_positive_words and not self.has_filters
 
+    def word_groups(self) -> tuple[list[list[str]], list[str]]:
+        """The text as websearch_to_tsquery reads it, for the searches that compare folded
+        words rather than stems (communities, messages): alternatives separated by "or", each
+        a list of words that must all be there, and the words that must not be."""
+        groups: list[list[str]] = [[]]
+        excluded: list[str] = []
+        for token in _WORD.findall(self.text):
+            words = re.findall(r"\w+", fold(token.lstrip("-")))
+            if token.lower() == "or":
+                groups.append([])
+            elif token.startswith("-") and not token.startswith('-"'):
+                excluded.extend(words)
+            elif not token.startswith("-"):
+                groups[-1].extend(words)
+        return [group[:MAX_WORDS] for group in groups if group], excluded[:MAX_WORDS]
+
     def positive_terms(self) -> list[str]:
         """The folded words asked for (not negated): what snippets highlight."""
         terms = []

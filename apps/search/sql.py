@@ -24,11 +24,14 @@ def _query_params(text: str) -> list[str]:
 
 def post_matches(text: str) -> RawSQL:
     """Posts whose text, or one of whose poll options, matches. As a set of ids made of two
-    index scans (UNION), not an OR, which PostgreSQL could only test row by row."""
+    index scans (UNION), not an OR, which PostgreSQL could only test row by row; and as an
+    array computed first, so that the posts are read by their ids: given `IN (subquery)`,
+    PostgreSQL read the whole table for the audience rule and joined (47 ms instead of a
+    few for a rare word over 60,000 posts)."""
     sql = (
-        "feeds_post.id IN ("  # noqa: S608 - constants of the code; the text is a parameter
+        "feeds_post.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
         f"SELECT p.id FROM feeds_post p WHERE p.deleted_at IS NULL AND p.search_document @@ {TSQUERY} "
-        f"UNION SELECT o.post_id FROM feeds_polloption o WHERE o.search_document @@ {TSQUERY})"
+        f"UNION SELECT o.post_id FROM feeds_polloption o WHERE o.search_document @@ {TSQUERY}))"
     )
     return RawSQL(sql, _query_params(text) * 2, output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
 
@@ -40,9 +43,9 @@ def comment_matches(text: str) -> RawSQL:
 def file_matches(text: str) -> RawSQL:
     """Files whose name matches, or whose text (read by the worker, search_filetext) does."""
     sql = (
-        "feeds_attachment.id IN ("  # noqa: S608 - constants of the code; the text is a parameter
+        "feeds_attachment.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
         f"SELECT a.id FROM feeds_attachment a WHERE a.search_document @@ {TSQUERY} "
-        f"UNION SELECT t.attachment_id FROM search_filetext t WHERE t.document @@ {TSQUERY})"
+        f"UNION SELECT t.attachment_id FROM search_filetext t WHERE t.document @@ {TSQUERY}))"
     )
     return RawSQL(sql, _query_params(text) * 2, output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
 

@@ -82,3 +82,30 @@ def test_a_lone_negation_asks_for_nothing():
     PostFactory(body="budget")
     assert parse("-budget").is_empty
     assert _found(viewer, "-budget") == []
+
+
+def test_negations_and_alternatives_hold_on_the_tabs_that_compare_words():
+    """Communities and messages compare folded words, not stems: "-word" and "or" still
+    mean what they mean for posts."""
+    from apps.communities.services import community_create
+    from apps.messaging.services import conversation_direct_open, message_send
+    from apps.search.selectors import others
+
+    viewer, other = UserFactory(), UserFactory()
+    for name in ("Budget travel", "Budget review", "Garden club"):
+        community_create(actor=viewer, name=name)
+    conversation = conversation_direct_open(actor=viewer, other=other)
+    for body in ("budget travel plans", "budget review tomorrow", "garden party"):
+        message_send(actor=other, conversation=conversation, body=body)
+
+    def names(query):
+        return sorted(c.name for c in others.communities(viewer=viewer, parsed=parse(query)).items)
+
+    def bodies(query):
+        return sorted(m.body for m in others.messages(viewer=viewer, parsed=parse(query)).items)
+
+    assert names("budget -travel") == ["Budget review"]
+    assert names("travel or garden") == ["Budget travel", "Garden club"]
+    assert names("BUDGET review") == ["Budget review"]
+    assert bodies("budget -travel") == ["budget review tomorrow"]
+    assert bodies("travel or garden") == ["budget travel plans", "garden party"]

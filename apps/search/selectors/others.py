@@ -12,8 +12,6 @@ from django.db.models import Count, Q
 
 from apps.communities.models import Community, State
 from apps.core.pagination import decode_cursor, encode_cursor, rows_after
-from apps.core.text import search_terms
-from apps.messaging import selectors as messaging_selectors
 from apps.messaging.models import Message, MessageKind
 from apps.profiles import selectors as profile_selectors
 from apps.profiles.models import Profile
@@ -42,14 +40,26 @@ def _people(viewer, parsed: ParsedQuery):
     return Profile.objects.visible_to(viewer).active().filter(search_vector=wanted)
 
 
-def _communities(viewer, parsed: ParsedQuery):
-    terms = search_terms(parsed.text) if parsed.has_positive_words else []
-    if not terms:
+def _containing(rows, parsed: ParsedQuery, field: str):
+    """Rows whose folded `field` holds the words asked for (substring search): every word of
+    one of the "or" alternatives, and none of the "-" words. None when nothing is asked."""
+    groups, excluded = parsed.word_groups() if parsed.has_positive_words else ([], [])
+    if not groups:
         return None
-    rows = Community.objects.content_visible_to(viewer)
-    for term in terms:
-        rows = rows.filter(search_text__contains=term)
+    wanted = Q()
+    for group in groups:
+        alternative = Q()
+        for word in group:
+            alternative &= Q(**{f"{field}__contains": word})
+        wanted |= alternative
+    rows = rows.filter(wanted)
+    for word in excluded:
+        rows = rows.exclude(**{f"{field}__contains": word})
     return rows
+
+
+def _communities(viewer, parsed: ParsedQuery):
+    return _containing(Community.objects.content_visible_to(viewer), parsed, "search_text")
 
 
 def communities(*, viewer, parsed: ParsedQuery, cursor: str | None = None, limit: int = content.PAGE_SIZE) -> Page:
@@ -66,22 +76,20 @@ def communities(*, viewer, parsed: ParsedQuery, cursor: str | None = None, limit
 
 
 def _messages(viewer, parsed: ParsedQuery):
-    terms = search_terms(parsed.text, limit=6) if parsed.has_positive_words else []
-    if not terms:
-        return None
     rows = Message.objects.visible_to(viewer).filter(kind=MessageKind.TEXT, deleted_at__isnull=True)
-    for term in terms:
-        rows = rows.filter(search_text__contains=term)
-    return rows
+    return _containing(rows, parsed, "search_text")
 
 
 def messages(*, viewer, parsed: ParsedQuery, before: int | None = None, limit: int = content.PAGE_SIZE) -> Page:
     """The viewer's own conversations' messages, while they take part in them (the messages
     app's `visible_to`), newest first."""
-    if not parsed.has_positive_words:
+    rows = _messages(viewer, parsed)
+    if rows is None:
         return Page()
-    rows, more = messaging_selectors.message_search(viewer=viewer, query=parsed.text, before=before, limit=limit)
-    return Page(rows, str(rows[-1].pk) if more and rows else None)
+    if before is not None:
+        rows = rows.filter(id__lt=before)
+    found = list(rows.select_related("sender__profile", "conversation").order_by("-id")[: limit + 1])
+    return Page(found[:limit], str(found[limit - 1].pk) if len(found) > limit else None)
 
 
 def tab_counts(*, viewer, parsed: ParsedQuery, filters: Filters, as_of) -> dict[str, int]:
