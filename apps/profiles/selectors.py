@@ -89,10 +89,13 @@ def profile_search(
     location: str = "",
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    raw_query: str | None = None,
 ) -> Page:
-    """The directory: active employees matching every word (as a prefix, without accents), by name."""
-    text = tsquery(query)
-    if query.strip() and not text:
+    """The directory: active employees matching every word (as a prefix, without accents), by name.
+    `raw_query`, instead of `query`: a `to_tsquery('simple', ...)` text the caller built with
+    `apps.profiles.search.tsquery` (site search's "or" and "-word")."""
+    text = raw_query if raw_query is not None else tsquery(query)
+    if (query.strip() or raw_query is not None) and not text:
         return Page([], None)
     wanted = Q()
     if text:
@@ -106,7 +109,7 @@ def profile_search(
     if after:
         profiles = profiles.filter(rows_after("sort_name", after[0], "id", after[1]))
     # Too rare to fill a page in the walked window (a name, a skill, a typo): sorted at once.
-    share = query_share(query) if text else None
+    share = query_share(query) if text and raw_query is None else None
     rare = share is not None and share * WALK_WINDOW < 2 * (limit + 1)
     rows = _first_matches(profiles, wanted, limit + 1, rare=rare)
     next_cursor = encode_cursor([rows[limit - 1].sort_name, rows[limit - 1].id]) if len(rows) > limit else None

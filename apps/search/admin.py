@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin import UserAdmin
-from apps.communities.models import Community
+from apps.communities.models import Community, is_site_admin
 from apps.profiles.admin import ProfileAdmin
 from apps.profiles.models import Profile
 from apps.search.selectors import admin as admin_search
@@ -51,6 +51,14 @@ class CommunityAdmin(admin.ModelAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(pk__in=admin_search.matching_communities(search_term).values("pk")), False
+
+    def has_view_permission(self, request, obj=None):
+        # Private communities' names and descriptions: for site administrators only, as on
+        # the site itself (`content_visible_to`), not for every member of staff.
+        return is_site_admin(request.user)
+
+    def has_module_permission(self, request):
+        return is_site_admin(request.user)
 
     def has_add_permission(self, request):
         return False

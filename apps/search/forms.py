@@ -10,6 +10,10 @@ from django.utils.translation import pgettext_lazy
 from apps.feeds.models import Kind
 from apps.search.selectors.content import NEWEST, RELEVANCE
 
+# Dates a search can be about; beyond them a date is a typing mistake (and 9999-12-31 plus
+# a day is no date at all).
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+YEARS = {"first": FIRST_YEAR, "last": LAST_YEAR}
 TABS = ("all", "posts", "people", "communities", "files", "messages")
 KINDS = [(value, label) for value, label in Kind.choices if value != Kind.SHARE]
 
@@ -41,6 +45,10 @@ class SearchForm(forms.Form):
     def clean(self):
         data = super().clean()
         after, before = data.get("after"), data.get("before")
+        for name, value in (("after", after), ("before", before)):
+            if value and not FIRST_YEAR <= value.year <= LAST_YEAR:
+                self.add_error(name, _("Choose a date between %(first)s and %(last)s.") % YEARS)
+                return data
         if after and before and after > before:
             self.add_error("before", _("The end date is before the start date."))
         return data

@@ -20,7 +20,8 @@ MAX_WORDS = 12  # words given to PostgreSQL: a query of a hundred words is not a
 
 # An operator is a whole token: "from:@anna.martin", "in:sales-emea", "#release-2026".
 _OPERATOR = re.compile(r"(?<!\S)(?:(from|in):@?([\w.@%+-]+)|#(\w[\w-]{0,58}))(?!\S)", re.IGNORECASE)
-_WORD = re.compile(r'"[^"]*"?|\S+')
+# A phrase, negated or not, is one token: '-"secret plan"' leaves out the phrase.
+_WORD = re.compile(r'-?"[^"]*"?|\S+')
 
 
 @dataclass
@@ -60,9 +61,12 @@ class ParsedQuery:
             words = re.findall(r"\w+", fold(token.lstrip("-")))
             if token.lower() == "or":
                 groups.append([])
-            elif token.startswith("-") and not token.startswith('-"'):
+            elif token.startswith('-"'):
+                if words:
+                    excluded.append(" ".join(words))  # the phrase, as the folded text holds it
+            elif token.startswith("-"):
                 excluded.extend(words)
-            elif not token.startswith("-"):
+            else:
                 groups[-1].extend(words)
         return [group[:MAX_WORDS] for group in groups if group], excluded[:MAX_WORDS]
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -54,9 +54,10 @@ def pending_documents(limit: int = SWEEP_LIMIT) -> list[int]:
         .order_by("-id")
         .values_list("pk", flat=True)[:limit]
     )
-    stale = FileText.objects.filter(
-        status=Extraction.PENDING, updated_at__lt=timezone.now() - LEASE, attempts__lt=MAX_ATTEMPTS
-    ).values_list("attachment_id", flat=True)[:limit]
+    # Every attempt count: at the last one, the claim marks the document given up.
+    stale = FileText.objects.filter(status=Extraction.PENDING, updated_at__lt=timezone.now() - LEASE).values_list(
+        "attachment_id", flat=True
+    )[:limit]
     return [*never, *stale][:limit]
 
 
@@ -93,11 +94,23 @@ def extract_document(attachment_id: int) -> str:
     attachment = Attachment.objects.filter(pk=attachment_id).only("pk", "name", "file").first()
     if attachment is None:
         return "skipped"
-    with _local_copy(attachment.file) as path:
-        found = extraction.extract_text(path, attachment.name) if path else None
+    try:
+        with _local_copy(attachment.file) as path:
+            found = extraction.extract_text(path, attachment.name) if path else None
+    except OSError as error:  # the stored file is gone, or no child could start
+        logger.warning("Could not read attachment #%s (%s): %s", attachment_id, attachment.name, error)
+        found = None
     status = found.status if found else Extraction.BROKEN
     text = found.text if found and found.status == Extraction.OK else ""
-    FileText.objects.filter(attachment_id=attachment_id).update(status=status, text=text, updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            FileText.objects.filter(attachment_id=attachment_id).update(
+                status=status, text=text, updated_at=timezone.now()
+            )
+    except DatabaseError as error:  # a text PostgreSQL cannot index (over a tsvector's 1 MB)
+        logger.warning("Could not index the text of attachment #%s: %s", attachment_id, error)
+        status = Extraction.BROKEN
+        FileText.objects.filter(attachment_id=attachment_id).update(status=status, text="", updated_at=timezone.now())
     return status
 
 
@@ -135,6 +148,9 @@ def extract_pending(*, limit: int = SWEEP_LIMIT, seconds: float = SWEEP_SECONDS)
     for attachment_id in pending_documents(limit):
         if time.monotonic() - started > seconds:
             break
-        if extract_document(attachment_id) != "skipped":
-            done += 1
+        try:
+            if extract_document(attachment_id) != "skipped":
+                done += 1
+        except Exception:  # one document's trouble never stops the sweep for the others
+            logger.exception("Reading the text of attachment #%s failed", attachment_id)
     return done

@@ -14,7 +14,8 @@ from apps.core.text import fold
 
 WORDS_AROUND = 14  # words shown before and after the first match
 MAX_WORDS = 36  # words shown when nothing is marked (a match on a poll option, a file name)
-_MARKDOWN = re.compile(r"[*_`>#\[\]]+|\]\([^)]*\)")
+# A link's target first, then the marks: "[text](https://…)" shows as "text".
+_MARKDOWN = re.compile(r"\]\([^)]*\)|[*_`>#\[\]]+")
 _TOKENS = re.compile(r"\w+|\W+")
 
 

@@ -26,10 +26,13 @@ ALL_TAB_POSTS = 10
 def _as_of(raw: str | None) -> datetime:
     """The moment the scores are computed for: the first page's, carried by the next pages
     (`at`) so that a result's score, and so the order, is the same on every page."""
+    # Whole seconds, as `at` carries it: the next pages must score exactly as the first did,
+    # or rows tied with the cursor's would be skipped.
+    now = timezone.now().replace(microsecond=0)
     try:
-        return datetime.fromtimestamp(int(raw), tz=UTC) if raw else timezone.now()
+        return datetime.fromtimestamp(int(raw), tz=UTC) if raw else now
     except (ValueError, OverflowError, OSError):
-        return timezone.now()
+        return now
 
 
 def _filters(form: SearchForm, parsed: ParsedQuery) -> Filters:
@@ -69,7 +72,7 @@ def _results(request, tab: str, parsed: ParsedQuery, filters: Filters, as_of, cu
         if tab in ("all", "communities"):
             found["communities"] = others.communities(viewer=viewer, parsed=parsed, cursor=cursor, limit=size)
         if tab == "messages":
-            before = int(cursor) if cursor and cursor.isdigit() else None
+            before = int(cursor) if cursor and cursor.isascii() and cursor.isdigit() and len(cursor) < 19 else None
             page = others.messages(viewer=viewer, parsed=parsed, before=before)
             for message in page.items:
                 message.snippet = snippets.snippet(message.body, terms)
@@ -139,7 +142,8 @@ def _next_query(base: dict, tab: str, found: dict) -> str:
 def suggest(request):
     """The top bar's suggestions as one types: people, communities and hashtags."""
     # At most five words of at most 100 characters: each word is a filter.
-    query = " ".join(request.GET.get("q", "")[:100].split()[:5])
+    # NUL is no character PostgreSQL stores: a box cannot contain it (the page's form refuses it).
+    query = " ".join(request.GET.get("q", "")[:100].replace("\x00", "").split()[:5])
     if len(query) < SUGGEST_MIN:
         return render(request, "search/_suggest.html", {"query": query})
     found = suggestions(viewer=request.user, query=query)

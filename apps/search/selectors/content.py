@@ -9,10 +9,9 @@ from datetime import datetime
 
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Substr
-from django.utils.dateparse import parse_datetime
 
 from apps.communities.models import Community
-from apps.core.pagination import decode_cursor, encode_cursor
+from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
 from apps.feeds.models import Attachment, Comment, Post, PostHashtag
 from apps.profiles.selectors import resolve_handles
 from apps.search import sql
@@ -168,7 +167,7 @@ def _comments(viewer, parsed: ParsedQuery, filters: Filters, as_of):
 
 
 def _files(viewer, parsed: ParsedQuery, filters: Filters, as_of):
-    if not parsed.has_positive_words and not filters.author_ids and not filters.community_ids:
+    if parsed.is_empty:
         return None
     files = Attachment.objects.visible_to(viewer)
     if parsed.has_positive_words:
@@ -203,9 +202,10 @@ def _cursor(cursor):
     if isinstance(cursor, list) or cursor is None:
         return cursor
     values = decode_cursor(cursor, types=(float, str, int, int))
-    if values is None or parse_datetime(values[1]) is None:
+    created = cursor_datetime(values[1]) if values else None
+    if created is None:  # a forged cursor: from the start, as every keyset list does
         return None
-    return [values[0], parse_datetime(values[1]), values[2], values[3]]
+    return [values[0], created, values[2], values[3]]
 
 
 def _after(sort: str, after, kind_order: int) -> Q:

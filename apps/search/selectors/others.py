@@ -25,15 +25,30 @@ from apps.search.selectors.content import Filters, Page
 COUNT_CAP = 1000
 
 
+def _people_query(parsed: ParsedQuery) -> str | None:
+    """The directory's prefix query for the box: its "or" alternatives, without its "-" words."""
+    groups, excluded = parsed.word_groups() if parsed.has_positive_words else ([], [])
+    wanted = [text for text in (people_tsquery(" ".join(group)) for group in groups) if text]
+    if not wanted:
+        return None
+    text = " | ".join(f"({part})" for part in wanted)
+    for words in excluded:
+        unwanted = people_tsquery(words)
+        if unwanted:
+            text = f"({text}) & !({unwanted})"
+    return text
+
+
 def people(*, viewer, parsed: ParsedQuery, cursor: str | None = None, limit: int = content.PAGE_SIZE) -> Page:
-    if not parsed.has_positive_words:
+    text = _people_query(parsed)
+    if not text:
         return Page()
-    found = profile_selectors.profile_search(viewer=viewer, query=parsed.text, cursor=cursor, limit=limit)
+    found = profile_selectors.profile_search(viewer=viewer, raw_query=text, cursor=cursor, limit=limit)
     return Page(found.items, found.next_cursor)
 
 
 def _people(viewer, parsed: ParsedQuery):
-    text = people_tsquery(parsed.text) if parsed.has_positive_words else None
+    text = _people_query(parsed)
     if not text:
         return None
     wanted = SearchQuery(text, search_type="raw", config="simple")

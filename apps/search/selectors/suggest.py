@@ -5,6 +5,8 @@ content the viewer may read (someone invited to a private community, or removed 
 not shown its name), and hashtags carried by at least one post the viewer may read (a tag
 used only inside a private community is not suggested to those outside it)."""
 
+import re
+
 from django.db.models import Exists, OuterRef
 
 from apps.communities.models import Community
@@ -12,6 +14,7 @@ from apps.core.text import fold, search_terms
 from apps.feeds.models import Hashtag, Post, PostHashtag
 from apps.profiles import selectors as profile_selectors
 
+_TAG = re.compile(r"\w[\w-]{0,58}")
 PEOPLE = 5
 COMMUNITIES = 3
 HASHTAGS = 3
@@ -33,7 +36,7 @@ def suggestions(*, viewer, query: str) -> dict:
 def hashtags(*, viewer, query: str, limit: int = HASHTAGS) -> list[Hashtag]:
     """Hashtags starting with the box's one word (with or without its "#")."""
     typed = query.strip().lstrip("#")
-    if not typed or len(typed.split()) > 1:
+    if not _TAG.fullmatch(typed):  # one word as a hashtag is written, or nothing to suggest
         return []
     prefix = fold(typed)
     readable = PostHashtag.objects.filter(hashtag=OuterRef("pk"), post__in=Post.objects.visible_to(viewer).values("pk"))
