@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.widgets import DateInput
 from apps.feeds.models import Kind
 from apps.search.selectors.content import NEWEST, RELEVANCE
 
@@ -28,8 +29,8 @@ class SearchForm(forms.Form):
         help_text=_("Their e-mail address, or its part before the @."),
     )
     community = forms.SlugField(label=_("Community"), required=False, max_length=80)
-    after = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    before = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    after = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    before = forms.DateField(label=_("To"), required=False, widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", pgettext_lazy("kind", "Any")), *KINDS])
     files = forms.BooleanField(label=_("With attachments"), required=False)
     sort = forms.ChoiceField(
