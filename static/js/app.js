@@ -319,10 +319,24 @@
   }
 
   // The top bar's Create → Post leads to /#composer: the text box takes the focus.
+  // What loads after the page (the welcome steps, the rail, the live connection) can settle
+  // after this and leave nothing focused (seen under load in CI): the box takes the focus
+  // again when the page has loaded and as those parts settle, unless the person has put it
+  // somewhere else meanwhile.
   function focusComposer() {
     if (window.location.hash !== "#composer") { return; }
     var body = document.querySelector("#composer textarea[name=body]");
-    if (body) { body.focus(); }
+    if (!body) { return; }
+    body.focus();
+    var settled = 0;
+    function again() {
+      var active = document.activeElement;
+      if (!active || active === document.body) { body.focus(); }
+      settled += 1;
+      if (settled > 5) { document.body.removeEventListener("htmx:afterSettle", again); }
+    }
+    window.addEventListener("load", again, { once: true });
+    document.body.addEventListener("htmx:afterSettle", again);
   }
 
   function composers() {
