@@ -142,11 +142,8 @@ def _posts(viewer, parsed: ParsedQuery, filters: Filters, as_of):
         return None
     posts = Post.objects.visible_to(viewer)
     if parsed.has_positive_words:
-        posts = posts.filter(sql.post_matches(parsed.text)).annotate(
-            score=sql.relevance("feeds_post", parsed.text, as_of)
-        )
-    else:
-        posts = posts.annotate(score=Value(0.0))
+        posts = posts.filter(sql.post_matches(parsed.text))
+    posts = posts.annotate(score=_score("feeds_post", parsed, filters, as_of))
     posts = _filtered(posts, filters, author="author_id", community="community_id")
     if filters.kinds:
         posts = posts.filter(kind__in=filters.kinds)
@@ -162,7 +159,7 @@ def _comments(viewer, parsed: ParsedQuery, filters: Filters, as_of):
     if filters.kinds or filters.has_files or filters.hashtags or not parsed.has_positive_words:
         return None
     comments = Comment.objects.visible_to(viewer).filter(sql.comment_matches(parsed.text))
-    comments = comments.annotate(score=sql.relevance("feeds_comment", parsed.text, as_of))
+    comments = comments.annotate(score=_score("feeds_comment", parsed, filters, as_of))
     return _filtered(comments, filters, author="author_id", community="post__community_id")
 
 
@@ -171,16 +168,21 @@ def _files(viewer, parsed: ParsedQuery, filters: Filters, as_of):
         return None
     files = Attachment.objects.visible_to(viewer)
     if parsed.has_positive_words:
-        files = files.filter(sql.file_matches(parsed.text)).annotate(
-            score=sql.relevance("feeds_attachment", parsed.text, as_of)
-        )
-    else:
-        files = files.annotate(score=Value(0.0))
+        files = files.filter(sql.file_matches(parsed.text))
+    files = files.annotate(score=_score("feeds_attachment", parsed, filters, as_of))
     for tag in filters.hashtags:
         files = files.filter(Exists(PostHashtag.objects.filter(post=OuterRef("post_id"), hashtag__name=tag)))
     if filters.kinds:
         files = files.filter(post__kind__in=filters.kinds)
     return _filtered(files, filters, author="post__author_id", community="post__community_id")
+
+
+def _score(table: str, parsed: ParsedQuery, filters: Filters, as_of):
+    """The relevance, only when the results are sorted by it: ranking reads every match's
+    document, the largest cost of a common word's search, for nothing if newest comes first."""
+    if filters.sort == RELEVANCE and parsed.has_positive_words:
+        return sql.relevance(table, parsed.text, as_of)
+    return Value(0.0)
 
 
 def _filtered(rows, filters: Filters, *, author: str, community: str):
