@@ -4,6 +4,7 @@ an e-mail address, a directory id or a name written without its accents all find
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin import UserAdmin
@@ -70,4 +71,4 @@ class CommunityAdmin(admin.ModelAdmin):
         return False
 
     def view_on_site(self, obj):
-        return obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else f"/communities/{obj.slug}/"
+        return reverse("communities:detail", args=[obj.slug])

@@ -124,6 +124,9 @@ def test_people_are_found_with_or_and_without_the_left_out_words():
         )
 
     assert names("anna -martin") == ["Anna Keller"]
+    # A pasted address finds its person (the directory stores the part before the @).
+    keller = others.people(viewer=viewer, parsed=parse("anna -martin")).items[0].user
+    assert names(keller.email) == ["Anna Keller"]
     assert names("keller or stone") == ["Anna Keller", "Bob Stone"]
 
 

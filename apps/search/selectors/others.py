@@ -1,9 +1,12 @@
 """People, communities and one's own messages found by a search, and the counts of every tab.
 
-People are the directory's own search (accent-blind prefixes, name order, its benchmarks);
-messages are the messages page's own search; both are reused here, not rewritten.
+People are the directory's own search (accent-blind prefixes, name order, its benchmarks),
+given the box's "or" and "-word". Communities and messages compare folded words, as their
+own pages' searches do, with the same operators.
 Communities are those whose content the viewer may read (`content_visible_to`): someone
 merely invited to a private community does not find it, nor its description, by searching."""
+
+import re
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
@@ -25,9 +28,16 @@ from apps.search.selectors.content import Filters, Page
 COUNT_CAP = 1000
 
 
+# An e-mail address pasted into the box: the directory stores a person under its part before
+# the @ (apps/profiles/search.py), not under the domain, which would also match nobody else.
+_EMAIL = re.compile(r"([\w.%+-]+)@[\w-]+(?:\.[\w-]+)+")
+
+
 def _people_query(parsed: ParsedQuery) -> str | None:
     """The directory's prefix query for the box: its "or" alternatives, without its "-" words."""
-    groups, excluded = parsed.word_groups() if parsed.has_positive_words else ([], [])
+    if not parsed.has_positive_words:
+        return None
+    groups, excluded = ParsedQuery(text=_EMAIL.sub(r"\1", parsed.text)).word_groups()
     wanted = [text for text in (people_tsquery(" ".join(group)) for group in groups) if text]
     if not wanted:
         return None
