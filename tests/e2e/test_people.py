@@ -306,8 +306,15 @@ def test_org_chart_opens_on_the_person_pans_and_keeps_an_opened_branch_in_place(
         card = current.locator(".business-card")
         expect(card).to_be_visible()
         expect(card).to_contain_text("Finance Manager")
-        card_box = card.bounding_box()
-        assert card_box["x"] >= 0 and card_box["x"] + card_box["width"] <= width
+        # Placed beside her box once htmx has settled the card (org.js placeCard), a moment
+        # after it shows: wait for the placement rather than read the box before it.
+        page.wait_for_function(
+            """([width]) => {
+                const box = document.querySelector('.org-node-current .business-card').getBoundingClientRect();
+                return box.width > 0 && box.left >= 0 && box.right <= width;
+            }""",
+            arg=[width],
+        )
         assert script_errors == []
     finally:
         context.close()
