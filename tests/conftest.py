@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import translation
 
 from config.celery import app as celery_app
+from tests import exclusive
 
 
 def pytest_addoption(parser):
@@ -136,6 +137,13 @@ def _rows_made_by_migrations(sender, **kwargs):
 
     private_by_default = importlib.import_module("apps.profiles.migrations.0004_private_by_default")
     private_by_default.make_private(apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Setup, call and teardown in one turn: tests/exclusive.py says why."""
+    with exclusive.turn(exclusive.lock_directory(), item.get_closest_marker("exclusive") is not None):
+        yield
 
 
 def pytest_configure(config):

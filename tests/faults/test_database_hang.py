@@ -27,10 +27,13 @@ import requests
 from django.db import connection
 
 from apps.feeds.models import Post
+from tests.exclusive import holds_the_whole_suite
 from tests.factories import ProfileFactory
 from tests.faults.stack import app_process, dedicated_redis, percentile, signed_in_as
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Exclusive: the server stopped here is the one every worker's database lives on. The
+# /healthz test under a hung Redis is in it too: its 1.5 s database probe is a timing.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.exclusive]
 
 CLIENTS = 10
 OUTAGE_SECONDS = 10
@@ -59,6 +62,7 @@ class StoppedPostgres:
         self.stopped: list[psutil.Process] = []
 
     def __enter__(self):
+        assert holds_the_whole_suite(), "stopping the shared PostgreSQL needs @pytest.mark.exclusive"
         # The postmaster first: it forks no new backend once stopped.
         self.postmaster.suspend()
         self.stopped.append(self.postmaster)
