@@ -177,6 +177,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery-results:"}
 CELERY_RESULT_EXPIRES = 300
+if not CELERY_PROCESS:
+    # The ping's answer, awaited by the web process's health check: a hung Redis is given
+    # up on after a second, not after Celery's default 120 s in a thread /healthz shares.
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+    CELERY_REDIS_SOCKET_TIMEOUT = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
 # When the daily (and, on Mondays, weekly) notification digests go out. The schedules

@@ -10,6 +10,7 @@ starting another, so that a hung server never piles threads up; each check ends 
 (the connection's own timeouts).
 """
 
+import contextlib
 import threading
 import time
 from concurrent.futures import Future
@@ -51,12 +52,25 @@ def redis_ok() -> bool:
 
 def worker_ok(timeout: float = 1.0) -> bool:
     """A worker took the ping task from the queue and answered within `timeout`."""
+    result = None
     try:
         # Expires: with no worker running, unanswered pings must not pile up in the queue.
         result = task_named("core.ping").apply_async(expires=timeout * 5)
         return result.get(timeout=timeout) == "pong"
     except Exception:  # noqa: BLE001
         return False
+    finally:
+        if result is not None:
+            _stop_waiting(result)
+
+
+def _stop_waiting(result) -> None:
+    """Unsubscribe from the ping's answer here, in the worker check's own thread. Left to
+    AsyncResult.__del__, Celery unsubscribes from whichever thread the garbage collector
+    happens to run in: on a hung Redis, that thread (a request's, or the database check's,
+    which then made /healthz say the database was down) waited for Redis's socket timeout."""
+    with contextlib.suppress(Exception):
+        result.backend.remove_pending_result(result)
 
 
 class _Check:

@@ -116,3 +116,21 @@ def test_concurrent_measures_during_a_hang_share_one_check_per_piece(monkeypatch
         _finish_running_checks()
     assert all(measure["db"] == "down" for measure in measures)
     assert len(checks) <= 1, checks
+
+
+@pytest.mark.django_db
+def test_a_ping_nobody_answered_leaves_nothing_for_the_garbage_collector_to_send():
+    """Celery unsubscribes from a result's answer in AsyncResult.__del__, in whichever thread
+    the garbage collector runs it: on a hung Redis, that thread waited. CI saw it as the
+    database check hanging, and /healthz saying the database was down while only Redis hung.
+    The worker check unsubscribes itself, in its own thread."""
+    from apps.core import health
+    from config.celery import app
+
+    assert health.worker_ok(timeout=0.2) is False  # no worker runs here
+    assert app.backend.result_consumer.subscribed_to == set()
+
+
+def test_the_web_process_gives_up_on_a_hung_redis_for_a_results_answer():
+    assert settings.CELERY_REDIS_SOCKET_TIMEOUT <= 1
+    assert settings.CELERY_REDIS_SOCKET_CONNECT_TIMEOUT <= 1
