@@ -119,6 +119,8 @@ def test_a_killed_worker_leaves_an_import_that_the_sweep_resumes_once_its_lease_
             session, job = _upload(web, user)
             _wait_mid_import(job)
             worker.kill()
+            # Read after the kill: a batch may have been committed since _wait_mid_import read it.
+            job.refresh_from_db()
             killed_at, done_when_killed = time.monotonic(), job.done
         page = session.get(f"{web.base}/contacts/imports/{job.pk}/", timeout=10).text
         assert "<strong>running</strong>" in page  # its lease still lives
