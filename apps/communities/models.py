@@ -94,8 +94,12 @@ class CommunityQuerySet(models.QuerySet):
             return self.none()
         if is_site_admin(user):
             return self
-        member = Membership.objects.filter(community=OuterRef("pk"), user=user, state=State.ACTIVE)
-        return self.filter(Q(visibility__in=[Visibility.PUBLIC, Visibility.MODERATED]) | Exists(member))
+        # The person's communities as a set (`IN`, computed once), not a test per community
+        # (`EXISTS`): the same rows, but PostgreSQL costed the EXISTS form's subquery into
+        # every row of a join, and chose to read every match of a common word's search
+        # rather than walk the newest (0.52 s instead of 0.03 s at 1 M posts).
+        member_of = Membership.objects.filter(user=user, state=State.ACTIVE).values("community_id")
+        return self.filter(Q(visibility__in=[Visibility.PUBLIC, Visibility.MODERATED]) | Q(pk__in=member_of))
 
     def content_readers(self, community_id: int, user_ids) -> set[int]:
         """Of `user_ids`, those for whom the community is in `content_visible_to`: the same
