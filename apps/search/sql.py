@@ -22,31 +22,54 @@ def _query_params(text: str) -> list[str]:
     return [text, text]
 
 
-def post_matches(text: str) -> RawSQL:
-    """Posts whose text, or one of whose poll options, matches. As a set of ids made of two
-    index scans (UNION), not an OR, which PostgreSQL could only test row by row; and as an
-    array computed first, so that the posts are read by their ids: given `IN (subquery)`,
-    PostgreSQL read the whole table for the audience rule and joined (47 ms instead of a
-    few for a rare word over 60,000 posts)."""
-    sql = (
-        "feeds_post.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
-        f"SELECT p.id FROM feeds_post p WHERE p.deleted_at IS NULL AND p.search_document @@ {TSQUERY} "
-        f"UNION SELECT o.post_id FROM feeds_polloption o WHERE o.search_document @@ {TSQUERY}))"
-    )
+def post_matches(text: str, *, common: bool) -> RawSQL:
+    """Posts whose text, or one of whose poll options, matches.
+
+    For a rare word (apps/search/frequency.py), the ids of the matches first, through the GIN
+    indexes (two index scans, UNION), then the posts read by id: given `IN (subquery)`,
+    PostgreSQL read the whole table for the audience rule and joined (47 ms instead of a few
+    for a rare word over 60,000 posts). For a common word, the same condition tested on each
+    post as the newest are walked (post_recent_idx): the array would hold every match."""
+    if common:
+        sql = (
+            f"((feeds_post.deleted_at IS NULL AND feeds_post.search_document @@ {TSQUERY}) "  # noqa: S608 - constants of the code; the text is a parameter
+            "OR feeds_post.id = ANY(ARRAY(SELECT o.post_id FROM feeds_polloption o "
+            f"WHERE o.search_document @@ {TSQUERY})))"
+        )
+    else:
+        sql = (
+            "feeds_post.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
+            f"SELECT p.id FROM feeds_post p WHERE p.deleted_at IS NULL AND p.search_document @@ {TSQUERY} "
+            f"UNION SELECT o.post_id FROM feeds_polloption o WHERE o.search_document @@ {TSQUERY}))"
+        )
     return RawSQL(sql, _query_params(text) * 2, output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
 
 
-def comment_matches(text: str) -> RawSQL:
-    return RawSQL(f"feeds_comment.search_document @@ {TSQUERY}", _query_params(text), output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
+def comment_matches(text: str, *, common: bool) -> RawSQL:
+    if common:
+        sql = f"(feeds_comment.deleted_at IS NULL AND feeds_comment.search_document @@ {TSQUERY})"
+    else:
+        sql = (
+            "feeds_comment.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
+            f"SELECT c.id FROM feeds_comment c WHERE c.deleted_at IS NULL AND c.search_document @@ {TSQUERY}))"
+        )
+    return RawSQL(sql, _query_params(text), output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
 
 
-def file_matches(text: str) -> RawSQL:
-    """Files whose name matches, or whose text (read by the worker, search_filetext) does."""
-    sql = (
-        "feeds_attachment.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
-        f"SELECT a.id FROM feeds_attachment a WHERE a.search_document @@ {TSQUERY} "
-        f"UNION SELECT t.attachment_id FROM search_filetext t WHERE t.document @@ {TSQUERY}))"
-    )
+def file_matches(text: str, *, common: bool) -> RawSQL:
+    """Files whose name matches, or whose text (read by the worker, search_filetext) does:
+    the same two forms as for posts."""
+    if common:
+        sql = (
+            f"(feeds_attachment.search_document @@ {TSQUERY} OR EXISTS("  # noqa: S608 - constants of the code; the text is a parameter
+            f"SELECT 1 FROM search_filetext t WHERE t.attachment_id = feeds_attachment.id AND t.document @@ {TSQUERY}))"
+        )
+    else:
+        sql = (
+            "feeds_attachment.id = ANY(ARRAY("  # noqa: S608 - constants of the code; the text is a parameter
+            f"SELECT a.id FROM feeds_attachment a WHERE a.search_document @@ {TSQUERY} "
+            f"UNION SELECT t.attachment_id FROM search_filetext t WHERE t.document @@ {TSQUERY}))"
+        )
     return RawSQL(sql, _query_params(text) * 2, output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
 
 

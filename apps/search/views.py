@@ -116,8 +116,19 @@ def index(request):
         return vary_on_htmx(render(request, "search/_more.html", context))
     counts = others.tab_counts(viewer=request.user, parsed=parsed, filters=filters, as_of=as_of)
     context.update(counts=counts, tabs=_tabs(counts), count_cap=others.COUNT_CAP)
+    if _ranked_in_a_window(tab, parsed, filters, counts):
+        newest = {**base, "sort": content.NEWEST, **({"tab": tab} if tab != "all" else {})}
+        context.update(rank_window=content.RANK_WINDOW, newest_query=urlencode(newest))
     context["my_communities"] = community_selectors.my_memberships(viewer=request.user)
     return vary_on_htmx(render(request, "search/index.html", context))
+
+
+def _ranked_in_a_window(tab: str, parsed: ParsedQuery, filters: Filters, counts: dict) -> bool:
+    """Whether the page should say that only the newest matches were ranked (content.RANK_WINDOW)."""
+    if filters.sort != content.RELEVANCE or not parsed.has_positive_words or tab not in ("all", "posts", "files"):
+        return False
+    many = counts["files"] if tab == "files" else max(counts["posts_and_comments"], counts["files"])
+    return many > content.RANK_WINDOW
 
 
 def _tabs(counts: dict) -> list[tuple[str, str, int | None]]:

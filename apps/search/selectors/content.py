@@ -14,11 +14,16 @@ from apps.communities.models import Community
 from apps.core.pagination import cursor_datetime, decode_cursor, encode_cursor
 from apps.feeds.models import Attachment, Comment, Post, PostHashtag
 from apps.profiles.selectors import resolve_handles
-from apps.search import sql
+from apps.search import frequency, sql
 from apps.search.models import FileText
 from apps.search.query import ParsedQuery
 
 PAGE_SIZE = 20
+# Sorted by relevance, the newest RANK_WINDOW matches of each table are ranked: a common word
+# matches hundreds of thousands of posts, and ranking reads each one's document (0.9 s at
+# 200,000 posts). The score halves within a month (sql.RECENCY_SECONDS), so older matches
+# rarely belong on the first pages; "newest first" still reaches every match.
+RANK_WINDOW = 1000
 SNIPPET_SOURCE = 20_000  # characters of a document's text a snippet is looked for in
 # The order of the kinds between rows of equal score and date: any fixed order will do.
 POST, COMMENT = 2, 1
@@ -35,6 +40,8 @@ class Filters:
     has_files: bool = False
     hashtags: list[str] = field(default_factory=list)
     sort: str = RELEVANCE
+    # Where the words are common (frequency.COLUMNS' names): walked from the newest there.
+    common: frozenset[str] = frozenset()
 
     @property
     def has_constraints(self) -> bool:
@@ -78,6 +85,8 @@ def resolve_filters(*, viewer, parsed: ParsedQuery, filters: Filters) -> Filters
         found = list(readable.values_list("pk", flat=True))
         filters.community_ids = _narrowed(filters.community_ids, found if len(found) == len(parsed.communities) else [])
     filters.hashtags = list(dict.fromkeys([*filters.hashtags, *parsed.hashtags]))
+    if parsed.has_positive_words:
+        filters.common = frequency.common_in(parsed)
     return filters
 
 
@@ -90,16 +99,16 @@ def post_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=No
     posts = _posts(viewer, parsed, filters, as_of)
     if posts is None:
         return []
-    posts = posts.select_related("author__profile", "community").annotate(kind_order=Value(POST))
-    return _page_of(posts, filters.sort, cursor, limit, POST)
+    posts = _ranked_window(posts, parsed, filters).select_related("author__profile", "community")
+    return _page_of(posts.annotate(kind_order=Value(POST)), filters.sort, cursor, limit, POST)
 
 
 def comment_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
     comments = _comments(viewer, parsed, filters, as_of)
     if comments is None:
         return []
-    comments = comments.select_related("author__profile", "post__community").annotate(kind_order=Value(COMMENT))
-    return _page_of(comments, filters.sort, cursor, limit, COMMENT)
+    comments = _ranked_window(comments, parsed, filters).select_related("author__profile", "post__community")
+    return _page_of(comments.annotate(kind_order=Value(COMMENT)), filters.sort, cursor, limit, COMMENT)
 
 
 def posts_and_comments(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
@@ -120,9 +129,13 @@ def file_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=No
     files = _files(viewer, parsed, filters, as_of)
     if files is None:
         return Page()
-    files = files.select_related("post__author__profile", "post__community").annotate(
-        kind_order=Value(0),
-        found_text=Substr(FileText.objects.filter(attachment=OuterRef("pk")).values("text")[:1], 1, SNIPPET_SOURCE),
+    files = (
+        _ranked_window(files, parsed, filters)
+        .select_related("post__author__profile", "post__community")
+        .annotate(
+            kind_order=Value(0),
+            found_text=Substr(FileText.objects.filter(attachment=OuterRef("pk")).values("text")[:1], 1, SNIPPET_SOURCE),
+        )
     )
     rows = _page_of(files, filters.sort, _cursor(cursor), limit, 0, kind="file")
     page = rows[:limit]
@@ -142,7 +155,7 @@ def _posts(viewer, parsed: ParsedQuery, filters: Filters, as_of):
         return None
     posts = Post.objects.visible_to(viewer)
     if parsed.has_positive_words:
-        posts = posts.filter(sql.post_matches(parsed.text))
+        posts = posts.filter(sql.post_matches(parsed.text, common="posts" in filters.common))
     posts = posts.annotate(score=_score("feeds_post", parsed, filters, as_of))
     posts = _filtered(posts, filters, author="author_id", community="community_id")
     if filters.kinds:
@@ -158,7 +171,9 @@ def _comments(viewer, parsed: ParsedQuery, filters: Filters, as_of):
     """None when the filters are about posts only (a kind, files, a hashtag): comments have none."""
     if filters.kinds or filters.has_files or filters.hashtags or not parsed.has_positive_words:
         return None
-    comments = Comment.objects.visible_to(viewer).filter(sql.comment_matches(parsed.text))
+    comments = Comment.objects.visible_to(viewer).filter(
+        sql.comment_matches(parsed.text, common="comments" in filters.common)
+    )
     comments = comments.annotate(score=_score("feeds_comment", parsed, filters, as_of))
     return _filtered(comments, filters, author="author_id", community="post__community_id")
 
@@ -168,7 +183,7 @@ def _files(viewer, parsed: ParsedQuery, filters: Filters, as_of):
         return None
     files = Attachment.objects.visible_to(viewer)
     if parsed.has_positive_words:
-        files = files.filter(sql.file_matches(parsed.text))
+        files = files.filter(sql.file_matches(parsed.text, common=bool({"file names", "file texts"} & filters.common)))
     files = files.annotate(score=_score("feeds_attachment", parsed, filters, as_of))
     for tag in filters.hashtags:
         files = files.filter(Exists(PostHashtag.objects.filter(post=OuterRef("post_id"), hashtag__name=tag)))
@@ -183,6 +198,18 @@ def _score(table: str, parsed: ParsedQuery, filters: Filters, as_of):
     if filters.sort == RELEVANCE and parsed.has_positive_words:
         return sql.relevance(table, parsed.text, as_of)
     return Value(0.0)
+
+
+def _ranked_window(rows, parsed: ParsedQuery, filters: Filters):
+    """The matches sorted by relevance: those at least as new as the RANK_WINDOW-th newest.
+    Finding that date walks the newest matches (an index on the date) for a common word, or
+    sorts the few a rare word has. A statement of its own: as a subquery, Django would alias
+    the table that sql.py's conditions name, and the planner would not know the date."""
+    if filters.sort != RELEVANCE or not parsed.has_positive_words:
+        return rows
+    newest = rows.order_by("-created_at", "-pk").values_list("created_at", flat=True)
+    start = list(newest[RANK_WINDOW - 1 : RANK_WINDOW])
+    return rows.filter(created_at__gte=start[0]) if start else rows
 
 
 def _filtered(rows, filters: Filters, *, author: str, community: str):

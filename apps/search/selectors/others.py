@@ -137,7 +137,8 @@ def tab_counts(*, viewer, parsed: ParsedQuery, filters: Filters, as_of) -> dict[
         if rows is None:
             continue
         try:
-            statement, values = rows.values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+            # No order: a model's default one (files by position) sorted every match to count them.
+            statement, values = rows.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
         except EmptyResultSet:  # a filter that can match nothing (an author nobody may find)
             continue
         # The statements are Django's own compilation of the querysets; values are parameters.
