@@ -315,7 +315,9 @@ def test_older_messages_loaded_above_get_their_day_separator_and_groups(open_pag
     from apps.messaging.selectors import PAGE_SIZE
     from apps.messaging.services import message_send
 
-    yesterday = timezone.localtime() - timedelta(days=1)
+    # Yesterday at noon: three minutes from "now minus a day" crossed midnight when CI ran at
+    # 23:59, and put the first older message on another day than the next two.
+    yesterday = (timezone.localtime() - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
     older = [message_send(actor=ben, conversation=conversation, body=f"older {n}")[0] for n in range(3)]
     for n, message in enumerate(older):
         Message.objects.filter(pk=message.pk).update(created_at=yesterday + timedelta(minutes=n))
