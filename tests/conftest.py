@@ -146,8 +146,36 @@ def pytest_runtest_protocol(item, nextitem):
         yield
 
 
+def _flush_retried_after_a_deadlock(original):
+    """A transactional test's closing flush (TRUNCATE of every table) can deadlock with a
+    request the live server is still answering for a browser test that just ended; PostgreSQL
+    then cancels the flush, and the next test finds the last one's rows. Once the request has
+    ended, the flush goes through: try again, three times at most."""
+    import time
+
+    from django.core.management.base import CommandError
+    from django.db import OperationalError
+
+    def flush(self):
+        for attempt in range(3):
+            try:
+                return original(self)
+            except (CommandError, OperationalError) as error:
+                # The flush command reports the database's error as a CommandError from it.
+                if "deadlock detected" not in f"{error} {error.__cause__}" or attempt == 2:
+                    raise
+                time.sleep(0.5)
+
+    return flush
+
+
 def pytest_configure(config):
     from django.apps import apps
+    from django.test import testcases
+
+    testcases.TransactionTestCase._fixture_teardown = _flush_retried_after_a_deadlock(
+        testcases.TransactionTestCase._fixture_teardown
+    )
     from django.conf import settings as django_settings
     from django.db.models.signals import post_migrate
 

@@ -67,3 +67,29 @@ def test_an_exclusive_test_holds_the_whole_suite():
 def test_a_shared_test_under_xdist_does_not(monkeypatch):
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
     assert not exclusive.holds_the_whole_suite()
+
+
+def test_a_flush_that_deadlocked_with_a_late_request_is_tried_again():
+    """tests/conftest.py: a transactional test's closing flush, cancelled by PostgreSQL's
+    deadlock detector (a browser test's request still running), is tried again; any other
+    error is not."""
+    from django.core.management.base import CommandError
+    from django.db import OperationalError
+
+    from tests.conftest import _flush_retried_after_a_deadlock
+
+    calls = []
+
+    def deadlocks_once(_test):
+        calls.append(1)
+        if len(calls) == 1:
+            raise CommandError("Database couldn't be flushed.") from OperationalError("deadlock detected")
+
+    _flush_retried_after_a_deadlock(deadlocks_once)(None)
+    assert len(calls) == 2
+
+    def fails(_test):
+        raise CommandError("Database couldn't be flushed.") from OperationalError("relation does not exist")
+
+    with pytest.raises(CommandError):
+        _flush_retried_after_a_deadlock(fails)(None)
