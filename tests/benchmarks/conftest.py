@@ -4,6 +4,7 @@ Users go in with bulk_create in batches, profiles and their skills with COPY; th
 fields are `apps.profiles.search.search_fields`, as `profile_refresh_search` stores them (and
 `to_tsvector('simple', search_text)`), which the fixture checks on a sample of rows."""
 
+import dataclasses
 import functools
 import itertools
 import random
@@ -19,6 +20,7 @@ from apps.core.text import fold
 from apps.profiles.models import Profile, Skill
 from apps.profiles.search import search_fields
 from apps.profiles.services import profile_refresh_search
+from tests.benchmarks import kept
 
 EMPLOYEES = 100_000
 BATCH = 5_000
@@ -450,7 +452,7 @@ def feed_org(django_db_setup, django_db_blocker) -> FeedOrganisation:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
     from apps.accounts.sessions import SessionStore
-    from apps.demo.scale import ScaleOptions, analyze, seed_scale
+    from apps.demo.scale import ScaleOptions, ScaleResult, analyze, seed_scale
 
     options = ScaleOptions(
         users=_env_int("FEED_BENCH_USERS", 10_000),
@@ -458,16 +460,22 @@ def feed_org(django_db_setup, django_db_blocker) -> FeedOrganisation:
         communities=_env_int("FEED_BENCH_COMMUNITIES", 500),
         seed=_env_int("FEED_BENCH_SEED", 1),
     )
-    print(
-        f"\n\nSeeding {options.users:,} people, {options.communities:,} communities, {options.posts:,} posts "
-        "(manage.py seed_scale's loader):"
-    )
+    key = f"feed_org {dataclasses.asdict(options)}"
     with django_db_blocker.unblock():
-        started = time.perf_counter()
-        result = seed_scale(options, log=print)
-        verb, took = analyze()
-        seconds = time.perf_counter() - started
-        print(f"  {verb:<52}{took:8.1f} s\n  {'total':<52}{seconds:8.1f} s")
+        if made := kept.recall(key):
+            print(f"\n\nReusing the organisation kept by an earlier run (--reuse-db): {options}")
+            result, seconds = ScaleResult(**made["result"]), made["seconds"]
+        else:
+            print(
+                f"\n\nSeeding {options.users:,} people, {options.communities:,} communities, {options.posts:,} posts "
+                "(manage.py seed_scale's loader):"
+            )
+            started = time.perf_counter()
+            result = seed_scale(options, log=print)
+            verb, took = analyze()
+            seconds = time.perf_counter() - started
+            print(f"  {verb:<52}{took:8.1f} s\n  {'total':<52}{seconds:8.1f} s")
+            kept.remember(key, {"result": dataclasses.asdict(result), "seconds": seconds})
         with connection.cursor() as cursor:
             cursor.execute(
                 PICK_VIEWERS_SQL,
