@@ -23,7 +23,7 @@ PAGE_SIZE = 20
 # matches hundreds of thousands of posts, and ranking reads each one's document (0.9 s at
 # 200,000 posts). The score halves within a month (sql.RECENCY_SECONDS), so older matches
 # rarely belong on the first pages; "newest first" still reaches every match.
-RANK_WINDOW = 1000
+RANK_WINDOW = frequency.RANK_WINDOW  # which also weighs walking against the index
 SNIPPET_SOURCE = 20_000  # characters of a document's text a snippet is looked for in
 # The order of the kinds between rows of equal score and date: any fixed order will do.
 POST, COMMENT = 2, 1
@@ -42,6 +42,9 @@ class Filters:
     sort: str = RELEVANCE
     # Where the words are common (frequency.COLUMNS' names): walked from the newest there.
     common: frozenset[str] = frozenset()
+    # Elsewhere, the ids of the matches by kind ("posts", "comments", "files"), found once for
+    # the page's statements (sql.matched_ids); a kind left out is looked up in each.
+    matched: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def has_constraints(self) -> bool:
@@ -87,7 +90,15 @@ def resolve_filters(*, viewer, parsed: ParsedQuery, filters: Filters) -> Filters
     filters.hashtags = list(dict.fromkeys([*filters.hashtags, *parsed.hashtags]))
     if parsed.has_positive_words:
         filters.common = frequency.common_in(parsed)
+        indexed = [kind for kind in ("posts", "comments", "files") if not _walked(kind, filters)]
+        filters.matched = sql.matched_ids(parsed.text, indexed)
     return filters
+
+
+def _walked(kind: str, filters: Filters) -> bool:
+    """Whether a kind's matches are found by walking its newest rows (frequency.py)."""
+    names = {"posts": {"posts"}, "comments": {"comments"}, "files": {"file names", "file texts"}}[kind]
+    return bool(names & filters.common)
 
 
 def _narrowed(current: list[int] | None, found: list[int]) -> list[int]:
@@ -155,7 +166,8 @@ def _posts(viewer, parsed: ParsedQuery, filters: Filters, as_of):
         return None
     posts = Post.objects.visible_to(viewer)
     if parsed.has_positive_words:
-        posts = posts.filter(sql.post_matches(parsed.text, common="posts" in filters.common))
+        walked = _walked("posts", filters)
+        posts = posts.filter(sql.post_matches(parsed.text, common=walked, ids=filters.matched.get("posts")))
     posts = posts.annotate(score=_score("feeds_post", parsed, filters, as_of))
     posts = _filtered(posts, filters, author="author_id", community="community_id")
     if filters.kinds:
@@ -172,7 +184,7 @@ def _comments(viewer, parsed: ParsedQuery, filters: Filters, as_of):
     if filters.kinds or filters.has_files or filters.hashtags or not parsed.has_positive_words:
         return None
     comments = Comment.objects.visible_to(viewer).filter(
-        sql.comment_matches(parsed.text, common="comments" in filters.common)
+        sql.comment_matches(parsed.text, common=_walked("comments", filters), ids=filters.matched.get("comments"))
     )
     comments = comments.annotate(score=_score("feeds_comment", parsed, filters, as_of))
     return _filtered(comments, filters, author="author_id", community="post__community_id")
@@ -183,7 +195,9 @@ def _files(viewer, parsed: ParsedQuery, filters: Filters, as_of):
         return None
     files = Attachment.objects.visible_to(viewer)
     if parsed.has_positive_words:
-        files = files.filter(sql.file_matches(parsed.text, common=bool({"file names", "file texts"} & filters.common)))
+        files = files.filter(
+            sql.file_matches(parsed.text, common=_walked("files", filters), ids=filters.matched.get("files"))
+        )
     files = files.annotate(score=_score("feeds_attachment", parsed, filters, as_of))
     for tag in filters.hashtags:
         files = files.filter(Exists(PostHashtag.objects.filter(post=OuterRef("post_id"), hashtag__name=tag)))
