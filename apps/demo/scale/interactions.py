@@ -36,7 +36,7 @@ FROM seed_post p
 LEFT JOIN seed_cm cm ON cm.community_id = p.community_id
 CROSS JOIN LATERAL (SELECT floor(p.pool_n * pg_temp.seed_r(p.i, 50))::int AS off) x
 CROSS JOIN LATERAL generate_series(0, p.nr - 1) AS r
-CROSS JOIN LATERAL (SELECT pg_temp.seed_r(p.i * 512 + r, 51) AS kr) y
+CROSS JOIN LATERAL (SELECT pg_temp.seed_r(p.i::bigint * 512 + r, 51) AS kr) y
 LEFT JOIN seed_am m ON m.rn = cm.first + mod(x.off + r, p.pool_n)
 """
 
@@ -56,7 +56,7 @@ POLL_SQL = [
                                   least(p.pool_n, floor(-ln(1 - pg_temp.seed_r(p.i, 53)) * 8)::int) AS nv) x
        CROSS JOIN LATERAL generate_series(0, x.nv - 1) AS v
        JOIN feeds_polloption o ON o.post_id = p.id
-            AND o.position = floor(b.options * pg_temp.seed_r(p.i * 512 + v, 54))::int
+            AND o.position = floor(b.options * pg_temp.seed_r(p.i::bigint * 512 + v, 54))::int
        LEFT JOIN seed_am m ON m.rn = cm.first + mod(x.off + v, p.pool_n)
        WHERE p.kind = 'poll'""",
     """UPDATE feeds_polloption o SET vote_count = v.n
