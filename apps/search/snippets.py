@@ -49,15 +49,17 @@ def snippet(text: str, terms: list[str]) -> SafeString:
     plain = " ".join(_MARKDOWN.sub(" ", text or "").split())
     tokens = _TOKENS.findall(plain)
     words = [index for index, token in enumerate(tokens) if token[:1].isalnum() or token[:1] == "_"]
-    marked = {index for index in words if _matches(fold(tokens[index]), terms)}
-    if marked:
-        first = words.index(min(marked))
+    # Words are compared up to the first match only, then within the excerpt: a file's text
+    # holds thousands (comparing all of them took 17 ms for a page of twenty files).
+    first = next((n for n, index in enumerate(words) if _matches(fold(tokens[index]), terms)), None)
+    if first is not None:
         start, end = max(0, first - WORDS_AROUND), first + WORDS_AROUND + 1
     else:
         start, end = 0, MAX_WORDS
     shown = words[start:end]
     if not shown:
         return mark_safe("")
+    marked = {index for index in shown if first is not None and _matches(fold(tokens[index]), terms)}
     last = shown[-1]
     if last + 1 < len(tokens) and tokens[last + 1].strip():
         last += 1  # the punctuation right after the last word shown: "well." not "well"
