@@ -1,0 +1,63 @@
+"""A page is chosen among the matches the viewer may read, whatever else is newer: a page's
+rows are picked by a statement nested in the one that reads them (content._page_of), and a
+condition that named the wrong table there picked among the newest rows instead, which only
+a table with more rows than a page could show."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.feeds.models import Attachment, Comment, Post
+from apps.search import frequency
+from apps.search.query import parse
+from apps.search.selectors import content
+from tests.factories import CommentFactory, PostFactory, ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = 10  # more than the six posts and comments found, fewer than the rows
+
+
+@pytest.fixture
+def older_matches_under_newer_rows():
+    """Three old posts, comments and files about walruses, under thirty newer ones that are not."""
+    now = timezone.now()
+    found = {"post": [], "comment": [], "file": []}
+    for n in range(33):
+        matching = n < 3
+        word = "walrus" if matching else "seal"
+        post = PostFactory(body=f"A {word} sighting, report {n}")
+        comment = CommentFactory(post=post, body=f"Another {word}, number {n}")
+        attachment = Attachment.objects.create(
+            post=post, name=f"{word}-{n}.pdf", content_type="application/pdf", size=10
+        )
+        age = now - timedelta(days=40 - n)  # the matches are the oldest
+        for model, row in ((Post, post), (Comment, comment), (Attachment, attachment)):
+            model.objects.filter(pk=row.pk).update(created_at=age)
+        if matching:
+            found["post"].append(post.pk)
+            found["comment"].append(comment.pk)
+            found["file"].append(attachment.pk)
+    return found
+
+
+@pytest.mark.parametrize("sort", [content.RELEVANCE, content.NEWEST])
+@pytest.mark.parametrize("way", ["indexed once", "indexed in each statement", "walked"])
+def test_the_page_holds_the_matches_not_the_newest_rows(older_matches_under_newer_rows, sort, way):
+    viewer = ProfileFactory().user
+    parsed = parse("walrus")
+    filters = content.Filters(sort=sort)
+    if way == "walked":
+        filters.common = frozenset(frequency.COLUMNS)
+    elif way == "indexed once":
+        filters = content.resolve_filters(viewer=viewer, parsed=parsed, filters=filters)
+        assert filters.matched["posts"]
+    now = timezone.now()
+    page = content.posts_and_comments(viewer=viewer, parsed=parsed, filters=filters, as_of=now, limit=PAGE)
+    files = content.file_hits(viewer=viewer, parsed=parsed, filters=filters, as_of=now, limit=PAGE)
+    found = {"post": [], "comment": [], "file": [hit.item.pk for hit in files.items]}
+    for hit in page.items:
+        found[hit.kind].append(hit.item.pk)
+    assert {kind: sorted(pks) for kind, pks in found.items()} == older_matches_under_newer_rows
+    assert page.next_cursor is None and files.next_cursor is None
