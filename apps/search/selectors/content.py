@@ -238,25 +238,19 @@ def _cursor(cursor):
     return [values[0], created, values[2], values[3]]
 
 
-def _after(sort: str, after, kind_order: int) -> Q:
-    """The rows after the cursor, in the order (score, created_at, kind, id) descending
-    (or (created_at, kind, id) for the newest first), for a table whose kind is `kind_order`."""
-    score, created, cursor_kind, pk = after
+def _after(after, kind_order: int) -> Q:
+    """The rows after the cursor, newest first: in the order (created_at, kind, id)
+    descending, for a table whose kind is `kind_order` (the cursor's score is that of rows
+    not ranked, the same for all)."""
+    _score, created, cursor_kind, pk = after
     if kind_order < cursor_kind:
-        tail = Q(created_at__lte=created)
-    elif kind_order > cursor_kind:
-        tail = Q(created_at__lt=created)
-    else:
-        tail = Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
-    if sort == NEWEST:
-        return tail
-    return Q(score__lt=score) | (Q(score=score) & tail)
+        return Q(created_at__lte=created)
+    if kind_order > cursor_kind:
+        return Q(created_at__lt=created)
+    return Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
 
 
-def _order(sort: str) -> list:
-    if sort == NEWEST:
-        return [F("created_at").desc(), F("pk").desc()]
-    return [F("score").desc(), F("created_at").desc(), F("pk").desc()]
+NEWEST_ORDER = [F("created_at").desc(), F("pk").desc()]
 
 
 def _page_of(rows, related: list[str], ranked: bool, after, limit: int, kind_order: int, **shown) -> list[Hit]:
@@ -267,9 +261,9 @@ def _page_of(rows, related: list[str], ranked: bool, after, limit: int, kind_ord
     if ranked:
         found = _best_in_window(rows, after, limit, kind_order, related, shown)
     else:
-        order = _order(NEWEST)  # nothing ranked: every score is the same
+        order = NEWEST_ORDER  # nothing ranked: every score is the same
         if after:
-            rows = rows.filter(_after(NEWEST, after, kind_order))
+            rows = rows.filter(_after(after, kind_order))
         try:
             # Compiled as a statement of its own, then nested: as a queryset, Django would
             # alias the table that sql.py's conditions name, and they would read the outer row.
@@ -300,7 +294,7 @@ def _best_in_window(rows, after, limit: int, kind_order: int, related: list[str]
     window = rows.order_by("-created_at", "-pk").values_list("score", "created_at", "pk")[:RANK_WINDOW]
     keys = sorted(((score, created, kind_order, pk) for score, created, pk in window), reverse=True)
     if after:
-        keys = [key for key in keys if key < tuple(after)]  # the order of _after
+        keys = [key for key in keys if key < tuple(after)]  # (score, created_at, kind, id)
     best = {key[3]: key[0] for key in keys[: limit + 1]}
     if not best:
         return []
