@@ -61,3 +61,45 @@ def test_the_page_holds_the_matches_not_the_newest_rows(older_matches_under_newe
         found[hit.kind].append(hit.item.pk)
     assert {kind: sorted(pks) for kind, pks in found.items()} == older_matches_under_newer_rows
     assert page.next_cursor is None and files.next_cursor is None
+
+
+@pytest.mark.parametrize("sort", [content.RELEVANCE, content.NEWEST])
+@pytest.mark.parametrize("same_time", [False, True])
+def test_following_the_cursor_lists_every_match_once(sort, same_time):
+    """Posts and comments merged in one list, and files, page after page: the cursor's order
+    (score, date, kind, id) is the pages' order, ties of score and date included."""
+    made = {"post": set(), "comment": set(), "file": set()}
+    for n in range(12):
+        post = PostFactory(body="walrus " * (1 + n % 3) + f"report {n}")  # scores differ, and tie
+        comment = CommentFactory(post=post, body=f"walrus comment {n}")
+        attachment = Attachment.objects.create(
+            post=post, name=f"walrus-{n}.pdf", content_type="application/pdf", size=1
+        )
+        made["post"].add(post.pk)
+        made["comment"].add(comment.pk)
+        made["file"].add(attachment.pk)
+    if same_time:
+        for model in (Post, Comment, Attachment):
+            model.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    viewer = ProfileFactory().user
+    parsed = parse("walrus")
+    filters = content.resolve_filters(viewer=viewer, parsed=parsed, filters=content.Filters(sort=sort))
+    now = timezone.now()
+    seen = {"post": [], "comment": [], "file": []}
+    for tab in ("posts", "files"):
+        cursor = None
+        for _page in range(20):
+            if tab == "posts":
+                page = content.posts_and_comments(
+                    viewer=viewer, parsed=parsed, filters=filters, as_of=now, cursor=cursor, limit=5
+                )
+            else:
+                page = content.file_hits(
+                    viewer=viewer, parsed=parsed, filters=filters, as_of=now, cursor=cursor, limit=5
+                )
+            for hit in page.items:
+                seen[hit.kind].append(hit.item.pk)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert {kind: sorted(pks) for kind, pks in seen.items()} == {kind: sorted(pks) for kind, pks in made.items()}
