@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.feeds.models import Attachment, Comment, Post
 from apps.search import frequency
 from apps.search.query import parse
-from apps.search.selectors import content
+from apps.search.selectors import content, others
 from tests.factories import CommentFactory, PostFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,26 @@ def test_following_the_cursor_lists_every_match_once(sort, same_time):
             if cursor is None:
                 break
     assert {kind: sorted(pks) for kind, pks in seen.items()} == {kind: sorted(pks) for kind, pks in made.items()}
+
+
+@pytest.mark.parametrize(("window", "matches"), [(4, 3), (4, 4), (4, 5), (4, 8), (5, 5), (5, 8), (3, 8)])
+def test_counts_taken_from_the_ranking_window_are_the_counted_ones(monkeypatch, window, matches):
+    """A ranked page's window counts its kind's matches up to one more than it holds; the tab
+    counts then use that number instead of counting again (with a window at least as large
+    as the cap), and they say what counting says: exact below the cap, cap + 1 above."""
+    monkeypatch.setattr(others, "COUNT_CAP", 4)
+    monkeypatch.setattr(content, "RANK_WINDOW", window)
+    for n in range(matches):
+        post = PostFactory(body=f"walrus report {n}")
+        CommentFactory(post=post, body=f"walrus comment {n}")
+        Attachment.objects.create(post=post, name=f"walrus-{n}.pdf", content_type="application/pdf", size=1)
+    viewer = ProfileFactory().user
+    parsed, now = parse("walrus"), timezone.now()
+    counted = content.resolve_filters(viewer=viewer, parsed=parsed, filters=content.Filters())
+    content.posts_and_comments(viewer=viewer, parsed=parsed, filters=counted, as_of=now)
+    content.file_hits(viewer=viewer, parsed=parsed, filters=counted, as_of=now)
+    assert set(counted.counted) == {"posts", "comments", "files"}
+    fresh = content.resolve_filters(viewer=viewer, parsed=parsed, filters=content.Filters())
+    expected = others.tab_counts(viewer=viewer, parsed=parsed, filters=fresh, as_of=now)
+    assert others.tab_counts(viewer=viewer, parsed=parsed, filters=counted, as_of=now) == expected
+    assert expected["files"] == min(matches, 5)

@@ -28,7 +28,8 @@ PAGE_SIZE = 20
 RANK_WINDOW = frequency.RANK_WINDOW  # which also weighs walking against the index
 SNIPPET_SOURCE = 20_000  # characters of a document's text a snippet is looked for in
 # The order of the kinds between rows of equal score and date: any fixed order will do.
-POST, COMMENT = 2, 1
+POST, COMMENT, FILE = 2, 1, 0
+KINDS = {POST: "posts", COMMENT: "comments", FILE: "files"}
 RELEVANCE, NEWEST = "relevance", "newest"
 
 
@@ -47,6 +48,8 @@ class Filters:
     # Elsewhere, the ids of the matches by kind ("posts", "comments", "files"), found once for
     # the page's statements (sql.matched_ids); a kind left out is looked up in each.
     matched: dict[str, list[int]] = field(default_factory=dict)
+    # By kind, the matches counted while the page ranked them: RANK_WINDOW + 1 at most.
+    counted: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_constraints(self) -> bool:
@@ -112,7 +115,7 @@ def post_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=No
     posts = _posts(viewer, parsed, filters, as_of)
     if posts is None:
         return []
-    return _page_of(posts, ["author__profile", "community"], _ranked(parsed, filters), cursor, limit, POST)
+    return _page_of(posts, ["author__profile", "community"], _window(parsed, filters), cursor, limit, POST)
 
 
 def comment_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
@@ -120,7 +123,7 @@ def comment_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor
     if comments is None:
         return []
     related = ["author__profile", "post__community"]
-    return _page_of(comments, related, _ranked(parsed, filters), cursor, limit, COMMENT)
+    return _page_of(comments, related, _window(parsed, filters), cursor, limit, COMMENT)
 
 
 def posts_and_comments(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=None, limit=PAGE_SIZE):
@@ -143,7 +146,7 @@ def file_hits(*, viewer, parsed: ParsedQuery, filters: Filters, as_of, cursor=No
         return Page()
     text = Substr(FileText.objects.filter(attachment=OuterRef("pk")).values("text")[:1], 1, SNIPPET_SOURCE)
     related = ["post__author__profile", "post__community"]
-    rows = _page_of(files, related, _ranked(parsed, filters), _cursor(cursor), limit, 0, found_text=text)
+    rows = _page_of(files, related, _window(parsed, filters), _cursor(cursor), limit, FILE, found_text=text)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
@@ -209,8 +212,10 @@ def _score(table: str, parsed: ParsedQuery, filters: Filters, as_of):
     return Value(0.0)
 
 
-def _ranked(parsed: ParsedQuery, filters: Filters) -> bool:
-    return filters.sort == RELEVANCE and parsed.has_positive_words
+def _window(parsed: ParsedQuery, filters: Filters) -> dict | None:
+    """Where a ranking window's size is recorded (`Filters.counted`), when the results are
+    ranked; None when they are not (newest first, or no word to rank by)."""
+    return filters.counted if filters.sort == RELEVANCE and parsed.has_positive_words else None
 
 
 def _filtered(rows, filters: Filters, *, author: str, community: str):
@@ -253,13 +258,13 @@ def _after(after, kind_order: int) -> Q:
 NEWEST_ORDER = [F("created_at").desc(), F("pk").desc()]
 
 
-def _page_of(rows, related: list[str], ranked: bool, after, limit: int, kind_order: int, **shown) -> list[Hit]:
+def _page_of(rows, related: list[str], counted: dict | None, after, limit: int, kind_order: int, **shown) -> list[Hit]:
     """The next `limit` + 1 of `rows` (the matches the viewer may see, with their `score`),
     read with `related` and the `shown` annotations. The rows are chosen first and read
     after: joined to their authors before the sort, the thousand matches of a common word
     were joined to every person of the company (a hash of 10,000, 20 ms)."""
-    if ranked:
-        found = _best_in_window(rows, after, limit, kind_order, related, shown)
+    if counted is not None:
+        found = _best_in_window(rows, after, limit, kind_order, related, shown, counted)
     else:
         order = NEWEST_ORDER  # nothing ranked: every score is the same
         if after:
@@ -285,14 +290,17 @@ def _page_of(rows, related: list[str], ranked: bool, after, limit: int, kind_ord
     ]
 
 
-def _best_in_window(rows, after, limit: int, kind_order: int, related: list[str], shown: dict) -> list:
+def _best_in_window(rows, after, limit: int, kind_order: int, related: list[str], shown: dict, counted: dict) -> list:
     """Sorted by relevance: the newest RANK_WINDOW matches are walked (an index on the date)
     with their scores, the best `limit` + 1 after the cursor picked from them, and read. Two
     statements, each planned for what it does: sorted by score in one statement with the
     visibility's join, PostgreSQL read every post a member may see to join a thousand files
     (216 ms instead of 16)."""
-    window = rows.order_by("-created_at", "-pk").values_list("score", "created_at", "pk")[:RANK_WINDOW]
-    keys = sorted(((score, created, kind_order, pk) for score, created, pk in window), reverse=True)
+    # One more than the window: how many matches there are, up to that, is the tab's count
+    # (others.tab_counts), which then need not walk them again.
+    window = list(rows.order_by("-created_at", "-pk").values_list("score", "created_at", "pk")[: RANK_WINDOW + 1])
+    counted[KINDS[kind_order]] = len(window)
+    keys = sorted(((score, created, kind_order, pk) for score, created, pk in window[:RANK_WINDOW]), reverse=True)
     if after:
         keys = [key for key in keys if key < tuple(after)]  # (score, created_at, kind, id)
     best = {key[3]: key[0] for key in keys[: limit + 1]}

@@ -124,12 +124,15 @@ def tab_counts(*, viewer, parsed: ParsedQuery, filters: Filters, as_of) -> dict[
     people_rows = _people(viewer, parsed) if not filters.has_constraints else None
     community_rows = _communities(viewer, parsed) if not filters.has_constraints else None
     message_rows = _messages(viewer, parsed) if not filters.has_constraints else None
+    # The kinds the page's lists have counted already, walking their ranking windows: the
+    # window holds every match up to COUNT_CAP + 1 when it is at least that large.
+    counted = filters.counted if content.RANK_WINDOW >= COUNT_CAP else {}
     querysets = {
-        "posts": content._posts(viewer, parsed, filters, as_of),
-        "comments": content._comments(viewer, parsed, filters, as_of),
+        "posts": None if "posts" in counted else content._posts(viewer, parsed, filters, as_of),
+        "comments": None if "comments" in counted else content._comments(viewer, parsed, filters, as_of),
         "people": people_rows,
         "communities": community_rows,
-        "files": content._files(viewer, parsed, filters, as_of),
+        "files": None if "files" in counted else content._files(viewer, parsed, filters, as_of),
         "messages": message_rows,
     }
     parts, params, names = [], [], []
@@ -146,6 +149,7 @@ def tab_counts(*, viewer, parsed: ParsedQuery, filters: Filters, as_of) -> dict[
         params.extend(values)
         names.append(name)
     counts = dict.fromkeys(querysets, 0)
+    counts.update({name: min(number, COUNT_CAP + 1) for name, number in counted.items()})
     if parts:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {', '.join(parts)}", params)
