@@ -75,8 +75,17 @@ def search_org(feed_org, django_db_blocker):
             common = cursor.fetchone()[0]
             # The same post on every run: a phrase's cost depends on how common its words are.
             cursor.execute("SELECT body FROM feeds_post WHERE kind = 'post' AND deleted_at IS NULL ORDER BY id LIMIT 1")
-            words = [word for word in cursor.fetchone()[0].split() if word.isalpha() and len(word) > 3]
-    return {"common": common, "phrase": f'"{words[0]} {words[1]}"', "organisation": feed_org}
+            body = cursor.fetchone()[0]
+    # Its first two long words: without the short word between them in the post ("Bonjour à
+    # tous"), a phrase of common words that no post holds, the index's worst case; and its
+    # first three words as written, a phrase that many posts hold.
+    words = [word for word in body.split() if word.isalpha() and len(word) > 3]
+    return {
+        "common": common,
+        "phrase": f'"{words[0]} {words[1]}"',
+        "written": '"' + " ".join(body.split()[:3]) + '"',
+        "organisation": feed_org,
+    }
 
 
 def _add_rare_posts_and_documents(rng: random.Random) -> None:
@@ -128,7 +137,8 @@ def test_search_page_suggestions_and_floor(search_org, django_db_blocker):
         "rare term": {"q": RARE_WORD},
         "common term": {"q": common},
         "two common words": {"q": f"{common} team"},
-        "phrase, common words": {"q": search_org["phrase"]},
+        "phrase, common words, no match": {"q": search_org["phrase"]},
+        "phrase as written": {"q": search_org["written"]},
         "phrase, a rare word": {"q": f'"{RARE_WORD} fossil"'},
         "filtered (community, kind)": {"q": common, "community": community, "kind": "question"},
         "newest first": {"q": common, "sort": "newest"},
