@@ -5,7 +5,7 @@ page after the same cursor, in the same order (by score or by date, then by kind
 and the two are merged. A page runs a fixed number of statements, whatever it shows."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, F, OuterRef, Q, Value
@@ -31,6 +31,7 @@ SNIPPET_SOURCE = 20_000  # characters of a document's text a snippet is looked f
 POST, COMMENT, FILE = 2, 1, 0
 KINDS = {POST: "posts", COMMENT: "comments", FILE: "files"}
 RELEVANCE, NEWEST = "relevance", "newest"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -298,11 +299,17 @@ def _best_in_window(rows, after, limit: int, kind_order: int, related: list[str]
     (216 ms instead of 16)."""
     # One more than the window: how many matches there are, up to that, is the tab's count
     # (others.tab_counts), which then need not walk them again.
-    window = list(rows.order_by("-created_at", "-pk").values_list("score", "created_at", "pk")[: RANK_WINDOW + 1])
+    # Dates as microseconds (exact integers): Django reads a date through a Python loader,
+    # 5 ms for the two thousand of a page's windows.
+    micros = RawSQL(f'(extract(epoch FROM "{rows.model._meta.db_table}"."created_at") * 1000000)::bigint', [])  # noqa: S611 - a table name of the code
+    window = rows.order_by("-created_at", "-pk").annotate(created_us=micros)
+    window = list(window.values_list("score", "created_us", "pk")[: RANK_WINDOW + 1])
     counted[KINDS[kind_order]] = len(window)
     keys = sorted(((score, created, kind_order, pk) for score, created, pk in window[:RANK_WINDOW]), reverse=True)
     if after:
-        keys = [key for key in keys if key < tuple(after)]  # (score, created_at, kind, id)
+        score, created, cursor_kind, pk = after
+        last = (score, (created - EPOCH) // timedelta(microseconds=1), cursor_kind, pk)
+        keys = [key for key in keys if key < last]  # in the order (score, created_at, kind, id)
     best = {key[3]: key[0] for key in keys[: limit + 1]}
     if not best:
         return []
