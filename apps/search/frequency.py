@@ -29,6 +29,8 @@ RANK_WINDOW = 1000
 READ_MATCH_US = 15
 WALK_ROW_US = 2
 PHRASE_SAMPLE = 1000  # the newest rows of each table a phrase is tested on
+# A document's text can be a book's: fewer of them are read for a phrase.
+PHRASE_SAMPLE_OF_TEXTS = 100
 
 # The searched columns, by the name the selectors give them, with the order of their newest
 # rows (an index each: feeds' post_recent_idx, search's 0002_recent_indexes, a primary key).
@@ -94,8 +96,14 @@ def _common_phrase_in(text: str) -> frozenset[str]:
     (an index walk each, a few milliseconds in all): its words' statistics say nothing of how
     often they stand together. The newest rows are the ones a walk would read."""
     parts = [
-        _SAMPLE.format(tsquery=TSQUERY, column=column, table=table, newest=newest, sample=PHRASE_SAMPLE)
-        for table, column, newest in COLUMNS.values()
+        _SAMPLE.format(
+            tsquery=TSQUERY,
+            column=column,
+            table=table,
+            newest=newest,
+            sample=PHRASE_SAMPLE_OF_TEXTS if name == "file texts" else PHRASE_SAMPLE,
+        )
+        for name, (table, column, newest) in COLUMNS.items()
     ]
     with connection.cursor() as cursor:
         # Constants of the code; the text is a parameter, twice per table (sql.TSQUERY).
