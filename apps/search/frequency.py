@@ -106,8 +106,8 @@ def _common_phrase_in(text: str) -> frozenset[str]:
         for name, (table, column, newest) in COLUMNS.items()
     ]
     with connection.cursor() as cursor:
-        # Constants of the code; the text is a parameter, twice per table (sql.TSQUERY).
-        cursor.execute(f"SELECT {', '.join(parts)}", [text, text] * len(COLUMNS))
+        # Constants of the code; the text is a parameter, once per table (sql.TSQUERY).
+        cursor.execute(f"SELECT {', '.join(parts)}", [text] * len(COLUMNS))
         row = cursor.fetchone()
     common = set()
     for index, name in enumerate(COLUMNS):

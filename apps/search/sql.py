@@ -14,8 +14,8 @@ from django.db.models.expressions import RawSQL
 from apps.feeds.models import Kind
 
 # A search box's text as one query over both stemmings of every document (migration 0001):
-# English and French, each folded like the documents (search_fold).
-TSQUERY = "(websearch_to_tsquery('english', search_fold(%s)) || websearch_to_tsquery('french', search_fold(%s)))"
+# English and French, each folded like the documents (search_fold; migration 0003).
+TSQUERY = "search_query(%s)"
 
 # A month: the age at which a match's score is halved, when results are sorted by relevance.
 RECENCY_SECONDS = 30 * 24 * 3600.0
@@ -23,7 +23,7 @@ RECENCY_SECONDS = 30 * 24 * 3600.0
 
 # The ids of a kind's rows whose words match, through the GIN indexes (migration 0001): a
 # post's text or one of its poll options, a comment, a file's name or its text (read by the
-# worker, search_filetext). Two parameters per TSQUERY. Constants of the code (S608).
+# worker, search_filetext). One parameter per TSQUERY. Constants of the code (S608).
 INDEXED = {
     "posts": (
         f"SELECT p.id FROM feeds_post p WHERE p.deleted_at IS NULL AND p.search_document @@ {TSQUERY} "  # noqa: S608
@@ -41,11 +41,11 @@ MATCHED_IDS_CAP = 10_000
 
 
 def _query_params(text: str) -> list[str]:
-    return [text, text]
+    return [text]
 
 
 def _indexed_params(kind: str, text: str) -> list[str]:
-    return _query_params(text) * INDEXED[kind].count("websearch_to_tsquery('english'")
+    return _query_params(text) * INDEXED[kind].count(TSQUERY)
 
 
 def matched_ids(text: str, kinds: list[str]) -> dict[str, list[int]]:

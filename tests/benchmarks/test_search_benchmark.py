@@ -176,7 +176,7 @@ def test_search_page_suggestions_and_floor(search_org, django_db_blocker):
 
                 def floor(text=text, readable=readable):
                     with connection.cursor() as cursor:
-                        cursor.execute(FLOOR_SQL, [text, text, readable, text, text])
+                        cursor.execute(FLOOR_SQL, [text, readable, text])
                         return cursor.fetchall()
 
                 took, _rows = _timed(floor)

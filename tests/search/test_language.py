@@ -109,3 +109,19 @@ def test_negations_and_alternatives_hold_on_the_tabs_that_compare_words():
     assert names("BUDGET review") == ["Budget review"]
     assert bodies("budget -travel") == ["budget review tomorrow"]
     assert bodies("travel or garden") == ["budget travel plans", "garden party"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "query"),
+    [
+        ("team", "'team'"),  # both readings the same: one is kept
+        ('"Bonjour tous"', "'bonjour' <-> 'tous'"),
+        ("Réunions", "'reunion'"),
+        ("meetings", "'meet' | 'meeting'"),  # English and French stems differ: both
+        ("from", "'from'"),  # an English stop word: the French reading alone
+    ],
+)
+def test_the_box_is_read_in_both_languages_once(typed, query):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_query(%s)::text", [typed])
+        assert cursor.fetchone()[0] == query
