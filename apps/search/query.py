@@ -70,6 +70,18 @@ class ParsedQuery:
                 groups[-1].extend(words)
         return [group[:MAX_WORDS] for group in groups if group], excluded[:MAX_WORDS]
 
+    def required_phrases(self) -> list[str]:
+        """The quoted phrases that every match holds: those not negated, in a text without
+        "or" (websearch_to_tsquery ANDs them with the rest). An unclosed quote is left out:
+        what the box's reader makes of it is not this function's to guess."""
+        if len(self.word_groups()[0]) != 1:
+            return []
+        return [
+            token[1:-1]
+            for token in _WORD.findall(self.text)
+            if len(token) > 2 and token.startswith('"') and token.endswith('"') and token[1:-1].strip()
+        ]
+
     def positive_terms(self) -> list[str]:
         """The folded words asked for (not negated): what snippets highlight."""
         terms = []

@@ -12,6 +12,7 @@ from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 
 from apps.feeds.models import Kind
+from apps.search.query import ParsedQuery
 
 # A search box's text as one query over both stemmings of every document (migration 0001):
 # English and French, each folded like the documents (search_fold; migration 0003).
@@ -23,17 +24,16 @@ RECENCY_SECONDS = 30 * 24 * 3600.0
 
 # The ids of a kind's rows whose words match, through the GIN indexes (migration 0001): a
 # post's text or one of its poll options, a comment, a file's name or its text (read by the
-# worker, search_filetext). One parameter per TSQUERY. Constants of the code (S608).
+# worker, search_filetext). Each part: its table and alias, what keeps deleted rows out, the
+# id it gives, and whether its word pairs are indexed (migration 0004; not a document's
+# text). Constants of the code (S608).
 INDEXED = {
-    "posts": (
-        f"SELECT p.id FROM feeds_post p WHERE p.deleted_at IS NULL AND p.search_document @@ {TSQUERY} "  # noqa: S608
-        f"UNION SELECT o.post_id FROM feeds_polloption o WHERE o.search_document @@ {TSQUERY}"
-    ),
-    "comments": f"SELECT c.id FROM feeds_comment c WHERE c.deleted_at IS NULL AND c.search_document @@ {TSQUERY}",  # noqa: S608
-    "files": (
-        f"SELECT a.id FROM feeds_attachment a WHERE a.search_document @@ {TSQUERY} "  # noqa: S608
-        f"UNION SELECT t.attachment_id FROM search_filetext t WHERE t.document @@ {TSQUERY}"
-    ),
+    "posts": [
+        ("feeds_post", "p", "p.deleted_at IS NULL AND ", "p.id", True),
+        ("feeds_polloption", "o", "", "o.post_id", True),
+    ],
+    "comments": [("feeds_comment", "c", "c.deleted_at IS NULL AND ", "c.id", True)],
+    "files": [("feeds_attachment", "a", "", "a.id", True), ("search_filetext", "t", "", "t.attachment_id", False)],
 }
 # Matches of a kind kept as a list for the page's statements; a kind with more is looked up in
 # each statement again (frequency.py walks the kinds where a query is that common).
@@ -44,8 +44,28 @@ def _query_params(text: str) -> list[str]:
     return [text]
 
 
-def _indexed_params(kind: str, text: str) -> list[str]:
-    return _query_params(text) * INDEXED[kind].count(TSQUERY)
+def _pairs(alias: str, phrases: list[str]) -> tuple[str, list[str]]:
+    """A phrase's candidates through the index of word pairs (migration 0004): the rows holding
+    its words side by side, where the words' index gives every row holding them anywhere (a
+    phrase of common words in no post rechecked 71,000 posts). No condition when the phrase
+    has no pair (search_phrase_pairs is NULL; PostgreSQL folds the constant away)."""
+    sql = "".join(
+        f" AND (search_phrase_pairs(%s) IS NULL OR search_pairs({alias}.search_document) @@ search_phrase_pairs(%s))"
+        for _phrase in phrases
+    )
+    return sql, [value for phrase in phrases for value in (phrase, phrase)]
+
+
+def _indexed(kind: str, text: str) -> tuple[str, list[str]]:
+    """The SQL listing a kind's matching ids, and its parameters."""
+    phrases = ParsedQuery(text=text).required_phrases()
+    parts, params = [], []
+    for table, alias, live, column, paired in INDEXED[kind]:
+        document = "document" if table == "search_filetext" else "search_document"
+        pairs, pair_params = _pairs(alias, phrases) if paired else ("", [])
+        parts.append(f"SELECT {column} FROM {table} {alias} WHERE {live}{alias}.{document} @@ {TSQUERY}{pairs}")  # noqa: S608
+        params += [*_query_params(text), *pair_params]
+    return " UNION ".join(parts), params
 
 
 def matched_ids(text: str, kinds: list[str]) -> dict[str, list[int]]:
@@ -56,8 +76,9 @@ def matched_ids(text: str, kinds: list[str]) -> dict[str, list[int]]:
     MATCHED_IDS_CAP matches are left out."""
     if not kinds:
         return {}
-    parts = [f"ARRAY({INDEXED[kind]} LIMIT {MATCHED_IDS_CAP + 1})" for kind in kinds]
-    params = [value for kind in kinds for value in _indexed_params(kind, text)]
+    statements = [_indexed(kind, text) for kind in kinds]
+    parts = [f"ARRAY({sql} LIMIT {MATCHED_IDS_CAP + 1})" for sql, _params in statements]
+    params = [value for _sql, kind_params in statements for value in kind_params]
     with connection.cursor() as cursor:
         # Constants of the code; the text is a parameter.
         cursor.execute(f"SELECT {', '.join(parts)}", params)
@@ -71,8 +92,8 @@ def _among(table: str, kind: str, text: str, ids: list[int] | None) -> RawSQL:
     joined (47 ms instead of a few for a rare word over 60,000 posts)."""
     if ids is not None:
         return RawSQL(f"{table}.id = ANY(%s::bigint[])", [ids], output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
-    sql = f"{table}.id = ANY(ARRAY({INDEXED[kind]}))"
-    return RawSQL(sql, _indexed_params(kind, text), output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
+    sql, params = _indexed(kind, text)
+    return RawSQL(f"{table}.id = ANY(ARRAY({sql}))", params, output_field=BooleanField())  # noqa: S611 - SQL of the code, values as parameters
 
 
 def post_matches(text: str, *, common: bool, ids: list[int] | None = None) -> RawSQL:
