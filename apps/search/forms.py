@@ -17,6 +17,8 @@ FIRST_YEAR, LAST_YEAR = 1970, 2999
 YEARS = {"first": FIRST_YEAR, "last": LAST_YEAR}
 TABS = ("all", "posts", "people", "communities", "files", "messages")
 KINDS = [(value, label) for value, label in Kind.choices if value != Kind.SHARE]
+# Bootstrap's class for each kind of input; any other is a form-control.
+WIDGET_CLASSES = {forms.Select: "form-select", forms.CheckboxInput: "form-check-input"}
 
 
 class SearchForm(forms.Form):
@@ -39,6 +41,27 @@ class SearchForm(forms.Form):
         choices=[(RELEVANCE, _("Relevance")), (NEWEST, _("Newest"))],
     )
     cursor = forms.CharField(required=False, max_length=400)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = WIDGET_CLASSES.get(type(field.widget), "form-control")
+
+    def full_clean(self):
+        """Each field with an error says so to assistive technology, and points at its message
+        (templates/search/_filter_field.html writes it under that id)."""
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                bound = self[name]
+                described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+                bound.field.widget.attrs.update(
+                    {
+                        "class": bound.field.widget.attrs["class"] + " is-invalid",
+                        "aria-invalid": "true",
+                        "aria-describedby": " ".join([*described, f"{bound.auto_id}_error"]),
+                    }
+                )
 
     def clean_author(self):
         return self.cleaned_data["author"].lstrip("@").strip()

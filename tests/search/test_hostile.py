@@ -73,6 +73,29 @@ def test_an_impossible_date_is_refused_with_the_reason(client, viewer):
     assert "Choose a date between 1970 and 2999." in html
 
 
+def test_each_filter_in_error_says_so_beside_it_and_to_assistive_technology(client, viewer):
+    """The filters are written out by hand (templates/search/_filter_field.html): an error is
+    shown under its field, the field is marked invalid and points at the message, and a field's
+    help stays linked beside its error."""
+    html = client.get(
+        "/search/", {"q": "quokka", "after": "2026-13-01", "kind": "forged", "author": "@" * 130, "files": "on"}
+    ).content.decode()
+    for name in ("after", "kind"):
+        field = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in field and "is-invalid" in field
+        assert f'aria-describedby="id_{name}_error"' in field
+        assert f'id="id_{name}_error"' in html
+    author = re.search(r'<input[^>]*name="author"[^>]*>', html).group(0)
+    assert 'aria-describedby="id_author_helptext id_author_error"' in author
+    assert "Enter a valid date." in html
+    files = re.search(r'<input[^>]*name="files"[^>]*>', html).group(0)
+    assert "checked" in files and 'class="form-check-input"' in files
+    # Without errors: no field is marked.
+    html = client.get("/search/", {"q": "quokka", "after": "2026-01-01"}).content.decode()
+    assert "aria-invalid" not in html
+    assert 'value="2026-01-01" class="form-control"' in html
+
+
 @pytest.mark.parametrize("typed", ["ab\x00cd", "#a\x00b", "\x00\x00", "#", "a b c d e f", "#" + "x" * 90])
 def test_suggestions_answer_whatever_is_typed(client, viewer, typed):
     assert client.get("/search/suggest/", {"q": typed}).status_code == 200
