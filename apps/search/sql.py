@@ -7,6 +7,8 @@ statement (no filtering after the fact, so counts and pages agree with what is s
 The `search_document` columns these read are PostgreSQL's own (migration 0001): the models
 do not declare them, so they are named here, on the queryset's own table."""
 
+from typing import NamedTuple
+
 from django.db import connection
 from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
@@ -22,18 +24,31 @@ TSQUERY = "search_query(%s)"
 RECENCY_SECONDS = 30 * 24 * 3600.0
 
 
+class IndexedPart(NamedTuple):
+    """A table whose GIN index finds a kind's matches, as `SELECT id FROM table alias WHERE live
+    AND alias.document @@ query`. Constants of the code (S608)."""
+
+    table: str
+    alias: str
+    id: str  # the kind's id it gives: a poll option gives its post's
+    document: str = "search_document"
+    live: str = ""  # what keeps deleted rows out
+    paired: bool = True  # whether its word pairs are indexed (migration 0004)
+
+
 # The ids of a kind's rows whose words match, through the GIN indexes (migration 0001): a
 # post's text or one of its poll options, a comment, a file's name or its text (read by the
-# worker, search_filetext). Each part: its table and alias, what keeps deleted rows out, the
-# id it gives, and whether its word pairs are indexed (migration 0004; not a document's
-# text). Constants of the code (S608).
+# worker, search_filetext, whose pairs are not indexed: migration 0004 says why).
 INDEXED = {
     "posts": [
-        ("feeds_post", "p", "p.deleted_at IS NULL AND ", "p.id", True),
-        ("feeds_polloption", "o", "", "o.post_id", True),
+        IndexedPart("feeds_post", "p", "p.id", live="p.deleted_at IS NULL AND "),
+        IndexedPart("feeds_polloption", "o", "o.post_id"),
     ],
-    "comments": [("feeds_comment", "c", "c.deleted_at IS NULL AND ", "c.id", True)],
-    "files": [("feeds_attachment", "a", "", "a.id", True), ("search_filetext", "t", "", "t.attachment_id", False)],
+    "comments": [IndexedPart("feeds_comment", "c", "c.id", live="c.deleted_at IS NULL AND ")],
+    "files": [
+        IndexedPart("feeds_attachment", "a", "a.id"),
+        IndexedPart("search_filetext", "t", "t.attachment_id", document="document", paired=False),
+    ],
 }
 # Matches of a kind kept as a list for the page's statements; a kind with more is looked up in
 # each statement again (frequency.py walks the kinds where a query is that common).
@@ -60,10 +75,12 @@ def _indexed(kind: str, text: str) -> tuple[str, list[str]]:
     """The SQL listing a kind's matching ids, and its parameters."""
     phrases = ParsedQuery(text=text).required_phrases()
     parts, params = [], []
-    for table, alias, live, column, paired in INDEXED[kind]:
-        document = "document" if table == "search_filetext" else "search_document"
-        pairs, pair_params = _pairs(alias, phrases) if paired else ("", [])
-        parts.append(f"SELECT {column} FROM {table} {alias} WHERE {live}{alias}.{document} @@ {TSQUERY}{pairs}")  # noqa: S608
+    for part in INDEXED[kind]:
+        pairs, pair_params = _pairs(part.alias, phrases) if part.paired else ("", [])
+        parts.append(
+            f"SELECT {part.id} FROM {part.table} {part.alias} "  # noqa: S608
+            f"WHERE {part.live}{part.alias}.{part.document} @@ {TSQUERY}{pairs}"
+        )
         params += [*_query_params(text), *pair_params]
     return " UNION ".join(parts), params
 

@@ -78,8 +78,21 @@ def test_each_filter_in_error_says_so_beside_it_and_to_assistive_technology(clie
     shown under its field, the field is marked invalid and points at the message, and a field's
     help stays linked beside its error."""
     html = client.get(
-        "/search/", {"q": "quokka", "after": "2026-13-01", "kind": "forged", "author": "@" * 130, "files": "on"}
+        "/search/",
+        {
+            "q": "quokka " * 40,
+            "after": "2026-13-01",
+            "kind": "forged",
+            "author": "@" * 130,
+            "community": "not a slug!",
+            "files": "on",
+        },
     ).content.decode()
+    # The box and the community, written in the page itself rather than by the field's template.
+    for element_id, error_id in (("search-q", "search-q-error"), ("search-community", "search-community-error")):
+        field = re.search(rf'<(?:input|select)[^>]*id="{element_id}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in field and "is-invalid" in field and error_id in field
+        assert f'id="{error_id}"' in html
     for name in ("after", "kind"):
         field = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', html).group(0)
         assert 'aria-invalid="true"' in field and "is-invalid" in field
